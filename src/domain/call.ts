@@ -1,0 +1,87 @@
+// The call record: the one shape served by the API, the live stream and the CLI.
+// Everything here is plain data; the state machine in transition.ts produces it.
+
+export const CALL_STATUSES = ['ringing', 'answered', 'finished'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+export const DISPOSITIONS = ['answered', 'no_answer', 'busy', 'congestion', 'cancelled', 'failed'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export const DIRECTIONS = ['inbound', 'outbound', 'internal', 'unknown'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** How a call reached `finished`: its channels were destroyed, or a resync found them gone. */
+export type ClosedBy = 'hangup' | 'resync';
+
+export interface Leg {
+  channelId: string;
+  name: string;
+  /** `PJSIP/alice`, `Local/100@from-test`: the channel name without its unique suffix. */
+  endpoint: string;
+  /** Channel state as Asterisk last reported it (`Ring`, `Ringing`, `Up`, ...). */
+  state: string;
+  callerNumber: string;
+  callerName: string;
+  connectedNumber: string;
+  context: string;
+  exten: string;
+  createdAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  cause: number | null;
+  causeText: string | null;
+  /** Last SIP status (Asterisk 20.17 / 22.7 and newer), e.g. 487 for a CANCEL. */
+  techCause: number | null;
+}
+
+export interface CallRecord {
+  id: string;
+  /** Which configured Asterisk server the call ran on. */
+  server: string;
+  status: CallStatus;
+  disposition: Disposition | null;
+  direction: Direction;
+  from: string;
+  to: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  talkMs: number | null;
+  hangupCause: number | null;
+  hangupCauseText: string | null;
+  closedBy: ClosedBy | null;
+  legs: Leg[];
+  /** Events of this call received so far (all types, including ones not interpreted). */
+  eventCount: number;
+  updatedAt: string;
+}
+
+export type TimelineKind =
+  | 'created'
+  | 'ringing'
+  | 'answered'
+  | 'dial'
+  | 'bridge_entered'
+  | 'bridge_left'
+  | 'dtmf'
+  | 'variable'
+  | 'hold'
+  | 'unhold'
+  | 'transfer'
+  | 'hangup'
+  | 'recording'
+  | 'stasis';
+
+export interface TimelineEntry {
+  at: string;
+  kind: TimelineKind;
+  channelId: string | null;
+  /** Short human-readable description, e.g. `DTMF 5`, `Dial ANSWER`. */
+  text: string;
+  data: Record<string, unknown>;
+}
+
+export interface CallDetail extends CallRecord {
+  timeline: TimelineEntry[];
+}

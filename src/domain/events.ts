@@ -1,0 +1,99 @@
+// Normalized call events: what the domain sees. The ARI adapter (src/ari/normalize.ts) turns raw
+// ARI JSON into these; nothing in src/domain reads ARI JSON.
+
+export interface ChannelSnapshot {
+  id: string;
+  name: string;
+  state: string;
+  callerNumber: string;
+  callerName: string;
+  connectedNumber: string;
+  connectedName: string;
+  context: string;
+  exten: string;
+  createdAt: string;
+  /** `CHANNEL(linkedid)` from channelvars, when ari.conf echoes it. */
+  linkedId: string | null;
+}
+
+export type DialStatus =
+  | ''
+  | 'RINGING'
+  | 'PROGRESS'
+  | 'PROCEEDING'
+  | 'ANSWER'
+  | 'BUSY'
+  | 'NOANSWER'
+  | 'CONGESTION'
+  | 'CANCEL'
+  | 'CHANUNAVAIL'
+  | 'DONTCALL'
+  | 'TORTURE'
+  | 'INVALIDARGS'
+  | (string & {});
+
+interface Base {
+  /** ISO-8601 UTC, converted from Asterisk's local-zone timestamp. */
+  at: string;
+  /** Raw ARI event type, kept for the timeline and statistics. */
+  type: string;
+}
+
+export type CallEvent =
+  | (Base & { kind: 'channel_created'; channel: ChannelSnapshot })
+  /** Any event that carries a channel snapshot and nothing else the domain interprets. */
+  | (Base & { kind: 'channel_update'; channel: ChannelSnapshot })
+  | (Base & { kind: 'channel_state'; channel: ChannelSnapshot })
+  | (Base & { kind: 'hangup_request'; channel: ChannelSnapshot; cause: number | null; soft: boolean })
+  | (Base & {
+      kind: 'channel_destroyed';
+      channel: ChannelSnapshot;
+      cause: number;
+      causeText: string;
+      techCause: number | null;
+    })
+  | (Base & { kind: 'stasis_start'; channel: ChannelSnapshot; args: string[]; replaceChannelId: string | null })
+  | (Base & { kind: 'stasis_end'; channel: ChannelSnapshot })
+  | (Base & {
+      kind: 'dial';
+      caller: ChannelSnapshot | null;
+      peer: ChannelSnapshot;
+      status: DialStatus;
+      dialstring: string;
+      forward: string;
+    })
+  | (Base & { kind: 'bridge_entered'; channel: ChannelSnapshot; bridgeId: string; bridgeType: string })
+  | (Base & { kind: 'bridge_left'; channel: ChannelSnapshot; bridgeId: string })
+  | (Base & { kind: 'dtmf'; channel: ChannelSnapshot; digit: string; durationMs: number })
+  | (Base & { kind: 'variable'; channel: ChannelSnapshot; name: string; value: string })
+  | (Base & { kind: 'hold'; channel: ChannelSnapshot; musicClass: string })
+  | (Base & { kind: 'unhold'; channel: ChannelSnapshot })
+  | (Base & {
+      kind: 'transfer';
+      /** Channels the transfer event names; the first is the one the transfer is filed under. */
+      channels: ChannelSnapshot[];
+      transferType: 'blind' | 'attended' | 'other';
+      result: string;
+      target: string;
+    })
+  | (Base & { kind: 'recording'; channel: ChannelSnapshot | null; name: string; state: string; target: string })
+  /** Events with no channel (BridgeCreated, DeviceStateChanged, global ChannelVarset, ...): stored only. */
+  | (Base & { kind: 'other'; channelIds: string[] });
+
+export type CallEventKind = CallEvent['kind'];
+
+/** Channel ids an event concerns, first the one it is filed under. */
+export function channelsOf(event: CallEvent): ChannelSnapshot[] {
+  switch (event.kind) {
+    case 'dial':
+      return event.caller ? [event.caller, event.peer] : [event.peer];
+    case 'transfer':
+      return event.channels;
+    case 'recording':
+      return event.channel ? [event.channel] : [];
+    case 'other':
+      return [];
+    default:
+      return [event.channel];
+  }
+}

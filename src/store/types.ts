@@ -1,0 +1,76 @@
+import type { CallRecord, CallStatus, Direction, Disposition } from '../domain/call.ts';
+
+// The store port. Two adapters implement it: PostgreSQL (node-postgres) and the embedded PGlite.
+
+/** One raw ARI event as received, kept verbatim so any call can be rebuilt from its events. */
+export interface EventRow {
+  /** Call the event belongs to; null for events with no channel (BridgeCreated, DeviceStateChanged, ...). */
+  callId: string | null;
+  server: string;
+  /** ARI event type (`ChannelCreated`, ...), or `Invalid` for nothing the engine could read. */
+  type: string;
+  /** Channel the event is filed under, if any. */
+  channelId: string | null;
+  /** When the engine received it (ISO-8601 UTC). */
+  receivedAt: string;
+  /** The raw event JSON text exactly as received. */
+  raw: string;
+}
+
+export interface StoredEvent extends Omit<EventRow, 'raw'> {
+  /** Arrival order: strictly increasing in the order events were written. */
+  seq: number;
+  event: unknown;
+}
+
+/** Everything one ingest batch changes, committed in one transaction. */
+export interface WriteBatch {
+  events: EventRow[];
+  /** Latest snapshot of every call the batch touched (insert or replace). */
+  calls: CallRecord[];
+  /** Calls found to be parts of another call: their events and legs move to `into`, the call row goes. */
+  merges: { from: string; into: string }[];
+}
+
+export interface CallFilter {
+  status?: CallStatus[];
+  disposition?: Disposition[];
+  direction?: Direction[];
+  server?: string;
+  /** Prefix of `from` or `to`. */
+  number?: string;
+  /** startedAt >= since (ISO-8601). */
+  since?: string;
+  /** startedAt < until (ISO-8601). */
+  until?: string;
+}
+
+export interface CallPage {
+  items: CallRecord[];
+  /** Opaque cursor for the next (older) page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface StoreStats {
+  calls: number;
+  events: number;
+  eventsByType: Record<string, number>;
+}
+
+export interface Store {
+  readonly kind: 'postgres' | 'embedded';
+  /** Applies pending migrations; safe when several instances call it at once. */
+  migrate(): Promise<void>;
+  writeBatch(batch: WriteBatch): Promise<void>;
+  getCall(id: string): Promise<CallRecord | null>;
+  /** Newest first (startedAt desc, id desc). `limit` is 1..500. */
+  listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage>;
+  /** All events of a call in arrival order. */
+  getEvents(callId: string): Promise<StoredEvent[]>;
+  /** Calls not finished, optionally of one server (used by resync after a restart). */
+  openCalls(server?: string): Promise<CallRecord[]>;
+  stats(): Promise<StoreStats>;
+  /** Throws when the database cannot answer a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
