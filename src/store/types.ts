@@ -30,6 +30,19 @@ export interface WriteBatch {
   calls: CallRecord[];
   /** Calls found to be parts of another call: their events and legs move to `into`, the call row goes. */
   merges: { from: string; into: string }[];
+  /** Outbox deliveries enqueued in the same transaction as the call state they report. */
+  outbox: OutboxInsert[];
+}
+
+/** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */
+export interface OutboxInsert {
+  sink: string;
+  callId: string;
+  /** `call.created`, `call.answered`, `call.finished`, ... */
+  eventType: string;
+  /** Stable across retries and replays: `${sink}:${callId}:${eventType}`. */
+  idempotencyKey: string;
+  payload: unknown;
 }
 
 export interface CallFilter {
@@ -57,6 +70,21 @@ export interface StoreStats {
   eventsByType: Record<string, number>;
 }
 
+export interface CallStats {
+  total: number;
+  answered: number;
+  /** answered / total, 0 when there are no calls. */
+  answerRate: number;
+  byDisposition: Record<string, number>;
+  byDirection: Record<string, number>;
+  /** Calls per hour bucket (ISO-8601 hour start), oldest first. */
+  perHour: { hour: string; total: number; answered: number }[];
+  avgTalkMs: number | null;
+  p90TalkMs: number | null;
+  /** Numbers (from or to) with the most calls, most first, at most 10. */
+  busiestNumbers: { number: string; calls: number }[];
+}
+
 export interface Store {
   readonly kind: 'postgres' | 'embedded';
   /** Applies pending migrations; safe when several instances call it at once. */
@@ -70,6 +98,10 @@ export interface Store {
   /** Calls not finished, optionally of one server (used by resync after a restart). */
   openCalls(server?: string): Promise<CallRecord[]>;
   stats(): Promise<StoreStats>;
+  /** Aggregates over the calls the filter selects (dashboard statistics). */
+  callStats(filter: CallFilter): Promise<CallStats>;
+  /** Every filtered call, newest first, streamed in pages (CSV export). */
+  iterateCalls(filter: CallFilter): AsyncIterable<CallRecord>;
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
