@@ -54,6 +54,8 @@ export type CallEvent =
     })
   | (Base & { kind: 'stasis_start'; channel: ChannelSnapshot; args: string[]; replaceChannelId: string | null })
   | (Base & { kind: 'stasis_end'; channel: ChannelSnapshot })
+  /** Engine-made (`CallflowChannelGone`): a resync found the channel no longer alive in Asterisk. */
+  | (Base & { kind: 'channel_gone'; channel: ChannelSnapshot })
   | (Base & {
       kind: 'dial';
       caller: ChannelSnapshot | null;
@@ -76,13 +78,14 @@ export type CallEvent =
       result: string;
       target: string;
     })
-  | (Base & { kind: 'recording'; channel: ChannelSnapshot | null; name: string; state: string; target: string })
+  /** Recording of a channel (target `channel:ID`); bridge recordings are stored as `other`. */
+  | (Base & { kind: 'recording'; channelId: string; name: string; state: string; target: string })
   /** Events with no channel (BridgeCreated, DeviceStateChanged, global ChannelVarset, ...): stored only. */
   | (Base & { kind: 'other'; channelIds: string[] });
 
 export type CallEventKind = CallEvent['kind'];
 
-/** Channel ids an event concerns, first the one it is filed under. */
+/** Channel snapshots an event carries, first the one it is filed under. */
 export function channelsOf(event: CallEvent): ChannelSnapshot[] {
   switch (event.kind) {
     case 'dial':
@@ -90,10 +93,16 @@ export function channelsOf(event: CallEvent): ChannelSnapshot[] {
     case 'transfer':
       return event.channels;
     case 'recording':
-      return event.channel ? [event.channel] : [];
     case 'other':
       return [];
     default:
       return [event.channel];
   }
+}
+
+/** Channel ids an event only refers to (no snapshot): it is filed under a call that already has them. */
+export function referencedChannelIds(event: CallEvent): string[] {
+  if (event.kind === 'recording') return [event.channelId];
+  if (event.kind === 'other') return event.channelIds;
+  return [];
 }

@@ -1,0 +1,258 @@
+import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
+import type { CallRecord } from '../domain/call.ts';
+import type { DirectionPolicy } from '../domain/direction.ts';
+import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
+import { callIdOf, toRecord } from '../domain/record.ts';
+import { AppError, ERROR_CODES, isAppError } from '../errors.ts';
+import type { EventRow, OutboxInsert, WriteBatch } from '../store/types.ts';
+
+// The ingest pipeline: raw text → parse → normalize → group → state machine, then batches of
+// everything that changed, ready for one store transaction. Synchronous and free of I/O; the
+// Ingestor (ingestor.ts) drives it and owns the timing.
+
+export interface CallChange {
+  previous: CallRecord | null;
+  current: CallRecord;
+}
+
+export type LiveMessage =
+  | { type: 'call.created' | 'call.updated' | 'call.finished'; call: CallRecord }
+  | { type: 'call.merged'; from: string; into: string };
+
+export interface DrainedBatch {
+  batch: WriteBatch;
+  changes: CallChange[];
+  live: LiveMessage[];
+  /** Marks the batch as durably written; call it only after the store committed it. */
+  commit(): void;
+}
+
+export interface IngestOk {
+  ok: true;
+  type: string;
+  callId: string | null;
+}
+export interface IngestFailed {
+  ok: false;
+  error: AppError;
+}
+
+interface Meta {
+  persistedId: string | null;
+  lastRecord: CallRecord | null;
+  finishedAtMs: number | null;
+}
+
+interface PendingRow {
+  handle: CallHandle | null;
+  server: string;
+  type: string;
+  channelId: string | null;
+  receivedAt: string;
+  raw: string;
+}
+
+export interface PipelineOptions {
+  policy: DirectionPolicy;
+  /** Outbox deliveries for a call change (CRM and webhook sinks). */
+  planOutbox?: (change: CallChange) => OutboxInsert[];
+}
+
+export class Pipeline {
+  private readonly registries = new Map<string, CallRegistry>();
+  private readonly meta = new WeakMap<CallHandle, Meta>();
+  private pending: PendingRow[] = [];
+  private touched = new Set<CallHandle>();
+  private absorbed: CallHandle[] = [];
+  private order = 0;
+  private finishedQueue: CallHandle[] = [];
+  /** Counts by event type since start (all events accepted, including uninterpreted ones). */
+  readonly countsByType = new Map<string, number>();
+  invalidCount = 0;
+
+  constructor(private readonly options: PipelineOptions) {}
+
+  registry(server: string): CallRegistry {
+    let r = this.registries.get(server);
+    if (!r) {
+      r = new CallRegistry(server);
+      this.registries.set(server, r);
+    }
+    return r;
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Ingests one raw event text. Bad input is reported, never thrown, and changes nothing. */
+  ingestText(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
+    try {
+      return this.ingestParsed(parseAriEvent(text), text, receivedAt, server);
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  /** Ingests an already parsed event; `raw` is its text as received (serialized when absent). */
+  ingestObject(event: unknown, receivedAt: Date, server: string, raw?: string): IngestOk | IngestFailed {
+    try {
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+        throw new AppError(ERROR_CODES.EVENT_INVALID, 'event must be a JSON object');
+      }
+      return this.ingestParsed(event as Record<string, unknown>, raw ?? JSON.stringify(event), receivedAt, server);
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): IngestFailed {
+    this.invalidCount++;
+    const appError = isAppError(error) ? error : new AppError(ERROR_CODES.EVENT_INVALID, 'event could not be processed', { cause: error });
+    return { ok: false, error: appError };
+  }
+
+  private ingestParsed(raw: Record<string, unknown>, text: string, receivedAt: Date, server: string): IngestOk {
+    const receivedIso = receivedAt.toISOString();
+    const event = normalizeAriEvent(raw, receivedIso);
+    const order = ++this.order;
+    const { call, absorbed } = this.registry(server).process(event, order);
+    for (const h of absorbed) this.absorbed.push(h);
+    if (call) this.touched.add(call);
+    this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
+    const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
+    this.pending.push({
+      handle: call,
+      server,
+      type: event.type,
+      channelId: call ? (first ?? channelIdOf(raw)) : (first ?? null),
+      receivedAt: receivedIso,
+      raw: text,
+    });
+    return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null };
+  }
+
+  private metaOf(handle: CallHandle): Meta {
+    let m = this.meta.get(handle);
+    if (!m) {
+      m = { persistedId: null, lastRecord: null, finishedAtMs: null };
+      this.meta.set(handle, m);
+    }
+    return m;
+  }
+
+  /** The current record of the call holding a channel, if the engine holds it in memory. */
+  recordOfChannel(server: string, channelId: string): CallRecord | null {
+    const h = this.registries.get(server)?.callOfChannel(channelId);
+    return h ? toRecord(resolve(h).state, this.options.policy) : null;
+  }
+
+  /** Open (not finished) calls held in memory. */
+  openCalls(): CallRecord[] {
+    const out: CallRecord[] = [];
+    for (const registry of this.registries.values()) {
+      for (const h of registry.calls()) {
+        const record = toRecord(h.state, this.options.policy);
+        if (record.status !== 'finished') out.push(record);
+      }
+    }
+    return out;
+  }
+
+  /** Takes everything ingested since the last drain as one write batch. */
+  drain(nowMs: number): DrainedBatch {
+    const rows = this.pending;
+    const touched = this.touched;
+    const absorbed = this.absorbed;
+    this.pending = [];
+    this.touched = new Set();
+    this.absorbed = [];
+
+    const merges: WriteBatch['merges'] = [];
+    const live: LiveMessage[] = [];
+    for (const gone of absorbed) {
+      const m = this.meta.get(gone);
+      const into = callIdOf(resolve(gone).state);
+      if (m?.persistedId && m.persistedId !== into) {
+        merges.push({ from: m.persistedId, into });
+        live.push({ type: 'call.merged', from: m.persistedId, into });
+      }
+      touched.delete(gone);
+      touched.add(resolve(gone));
+    }
+    const events: EventRow[] = rows.map((r) => ({
+      callId: r.handle ? callIdOf(resolve(r.handle).state) : null,
+      server: r.server,
+      type: r.type,
+      channelId: r.channelId,
+      receivedAt: r.receivedAt,
+      raw: r.raw,
+    }));
+    const calls: CallRecord[] = [];
+    const changes: CallChange[] = [];
+    const updates: [CallHandle, CallRecord][] = [];
+    for (const h of touched) {
+      if (h.mergedInto) continue;
+      const record = toRecord(h.state, this.options.policy);
+      const m = this.metaOf(h);
+      if (m.persistedId && m.persistedId !== record.id) {
+        merges.push({ from: m.persistedId, into: record.id });
+        live.push({ type: 'call.merged', from: m.persistedId, into: record.id });
+      }
+      calls.push(record);
+      const previous = m.persistedId === null ? null : m.lastRecord;
+      changes.push({ previous, current: record });
+      updates.push([h, record]);
+      if (previous === null) live.push({ type: 'call.created', call: record });
+      if (record.status === 'finished' && previous?.status !== 'finished') live.push({ type: 'call.finished', call: record });
+      else if (previous !== null) live.push({ type: 'call.updated', call: record });
+    }
+    const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
+    return {
+      batch: { events, calls, merges, outbox },
+      changes,
+      live,
+      commit: () => {
+        for (const [h, record] of updates) {
+          const m = this.metaOf(h);
+          m.persistedId = record.id;
+          m.lastRecord = record;
+          if (record.status === 'finished' && m.finishedAtMs === null) {
+            m.finishedAtMs = nowMs;
+            this.finishedQueue.push(h);
+          }
+        }
+      },
+    };
+  }
+
+  /** Forgets finished calls older than the grace period (late events within it still reach them). */
+  evictFinished(nowMs: number, graceMs: number): number {
+    let evicted = 0;
+    while (this.finishedQueue.length > 0) {
+      const h = this.finishedQueue[0]!;
+      const m = this.metaOf(h);
+      if (m.finishedAtMs !== null && nowMs - m.finishedAtMs < graceMs) break;
+      this.finishedQueue.shift();
+      const current = resolve(h);
+      if (current.mergedInto === null && toRecord(current.state, this.options.policy).status === 'finished') {
+        this.registry(current.state.server).release(current);
+        evicted++;
+      } else if (current !== h) {
+        // Merged after finishing: the surviving call is tracked on its own.
+        continue;
+      } else {
+        m.finishedAtMs = null; // reopened by a late event; queued again when it finishes again
+      }
+    }
+    return evicted;
+  }
+}
+
+function channelIdOf(raw: Record<string, unknown>): string | null {
+  for (const key of ['channel', 'peer', 'transferer_first_leg']) {
+    const c = raw[key];
+    if (typeof c === 'object' && c !== null && typeof (c as { id?: unknown }).id === 'string') return (c as { id: string }).id;
+  }
+  return null;
+}

@@ -1,0 +1,258 @@
+import type { CallEvent, ChannelSnapshot } from '../domain/events.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
+
+// Raw ARI JSON → normalized call events. This is the only place that knows ARI's field names.
+// Written by hand rather than with a schema library: it runs once per event on the hot path and
+// only checks the fields the domain reads; everything else is stored verbatim and passed over.
+
+type Json = Record<string, unknown>;
+
+/** Engine-made event types written by a resync after a (re)connect; stored like any ARI event. */
+export const RESYNC_FOUND = 'CallflowChannelFound';
+export const RESYNC_GONE = 'CallflowChannelGone';
+
+function invalid(message: string): AppError {
+  return new AppError(ERROR_CODES.EVENT_INVALID, message);
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+}
+
+function intOrNull(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Math.trunc(Number(value));
+  return null;
+}
+
+const ASTERISK_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:([+-]\d\d):?(\d\d)|Z)$/;
+
+/** `2026-11-21T04:11:05.677+0000` (server's local zone, offset without colon) → ISO-8601 UTC. */
+export function toUtcIso(value: string): string | null {
+  if (value.length === 28 && value.endsWith('+0000') && value[10] === 'T') return `${value.slice(0, 23)}Z`;
+  const m = ASTERISK_TIME.exec(value);
+  if (!m) return null;
+  const date = new Date(m[2] === undefined ? `${m[1]}Z` : `${m[1]}${m[2]}:${m[3]}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+function channelOf(value: unknown, field: string): ChannelSnapshot {
+  if (!isObject(value)) throw invalid(`${field} must be an object`);
+  const id = value.id;
+  if (typeof id !== 'string' || id === '') throw invalid(`${field}.id must be a non-empty string`);
+  const caller = isObject(value.caller) ? value.caller : {};
+  const connected = isObject(value.connected) ? value.connected : {};
+  const dialplan = isObject(value.dialplan) ? value.dialplan : {};
+  const vars = isObject(value.channelvars) ? value.channelvars : null;
+  const linked = vars ? vars['CHANNEL(linkedid)'] : undefined;
+  const created = typeof value.creationtime === 'string' ? toUtcIso(value.creationtime) : null;
+  return {
+    id,
+    name: str(value.name),
+    state: str(value.state),
+    callerNumber: str(caller.number),
+    callerName: str(caller.name),
+    connectedNumber: str(connected.number),
+    connectedName: str(connected.name),
+    context: str(dialplan.context),
+    exten: str(dialplan.exten),
+    createdAt: created ?? '',
+    linkedId: typeof linked === 'string' && linked !== '' ? linked : null,
+  };
+}
+
+function optionalChannel(value: unknown, field: string): ChannelSnapshot | null {
+  return value === undefined || value === null ? null : channelOf(value, field);
+}
+
+/** `channel:123.4` → `123.4`; other targets (bridge:, endpoint:) → null. */
+function channelIdOfUri(uri: unknown): string | null {
+  return typeof uri === 'string' && uri.startsWith('channel:') ? uri.slice(8) : null;
+}
+
+/** Parses one raw event text; throws AppError(EVENT_INVALID) for anything that is not an ARI event. */
+export function parseAriEvent(text: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid('event is not valid JSON');
+  }
+  if (!isObject(value)) throw invalid('event must be a JSON object');
+  return value;
+}
+
+/**
+ * Translates one raw ARI event. `receivedAt` stands in for a missing timestamp.
+ * Throws AppError(EVENT_INVALID) when a field the domain needs is missing or malformed.
+ */
+export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
+  const type = raw.type;
+  if (typeof type !== 'string' || type === '') throw invalid('event.type must be a non-empty string');
+  let at = receivedAt;
+  if (raw.timestamp !== undefined) {
+    const parsed = typeof raw.timestamp === 'string' ? toUtcIso(raw.timestamp) : null;
+    if (parsed === null) throw invalid(`event.timestamp is not an ARI timestamp: ${String(raw.timestamp).slice(0, 40)}`);
+    at = parsed;
+  }
+  switch (type) {
+    case 'ChannelCreated':
+      return { kind: 'channel_created', type, at, channel: channelOf(raw.channel, 'channel') };
+    case 'ChannelStateChange':
+      return { kind: 'channel_state', type, at, channel: channelOf(raw.channel, 'channel') };
+    case 'ChannelHangupRequest':
+      return {
+        kind: 'hangup_request',
+        type,
+        at,
+        channel: channelOf(raw.channel, 'channel'),
+        cause: intOrNull(raw.cause),
+        soft: raw.soft === true,
+      };
+    case 'ChannelDestroyed': {
+      const cause = intOrNull(raw.cause) ?? 0;
+      return {
+        kind: 'channel_destroyed',
+        type,
+        at,
+        channel: channelOf(raw.channel, 'channel'),
+        cause,
+        causeText: str(raw.cause_txt),
+        techCause: intOrNull(raw.tech_cause),
+      };
+    }
+    case 'StasisStart': {
+      const replace = optionalChannel(raw.replace_channel, 'replace_channel');
+      return {
+        kind: 'stasis_start',
+        type,
+        at,
+        channel: channelOf(raw.channel, 'channel'),
+        args: Array.isArray(raw.args) ? raw.args.map(str) : [],
+        replaceChannelId: replace ? replace.id : null,
+      };
+    }
+    case 'StasisEnd':
+      return { kind: 'stasis_end', type, at, channel: channelOf(raw.channel, 'channel') };
+    case RESYNC_GONE:
+      return { kind: 'channel_gone', type, at, channel: channelOf(raw.channel, 'channel') };
+    case RESYNC_FOUND: {
+      // A live channel found by a resync, with the bridge it is in (if any).
+      const channel = channelOf(raw.channel, 'channel');
+      const bridge = isObject(raw.bridge) ? raw.bridge : null;
+      if (bridge && typeof bridge.id === 'string') {
+        return { kind: 'bridge_entered', type, at, channel, bridgeId: bridge.id, bridgeType: str(bridge.bridge_type) };
+      }
+      return { kind: 'channel_update', type, at, channel };
+    }
+    case 'Dial':
+      return {
+        kind: 'dial',
+        type,
+        at,
+        caller: optionalChannel(raw.caller, 'caller'),
+        peer: channelOf(raw.peer, 'peer'),
+        status: str(raw.dialstatus),
+        dialstring: str(raw.dialstring),
+        forward: str(raw.forward),
+      };
+    case 'ChannelEnteredBridge':
+    case 'ChannelLeftBridge': {
+      const bridge = isObject(raw.bridge) ? raw.bridge : null;
+      if (!bridge || typeof bridge.id !== 'string') throw invalid('bridge.id must be a string');
+      const channel = channelOf(raw.channel, 'channel');
+      return type === 'ChannelEnteredBridge'
+        ? { kind: 'bridge_entered', type, at, channel, bridgeId: bridge.id, bridgeType: str(bridge.bridge_type) }
+        : { kind: 'bridge_left', type, at, channel, bridgeId: bridge.id };
+    }
+    case 'ChannelDtmfReceived':
+      return {
+        kind: 'dtmf',
+        type,
+        at,
+        channel: channelOf(raw.channel, 'channel'),
+        digit: str(raw.digit),
+        durationMs: intOrNull(raw.duration_ms) ?? 0,
+      };
+    case 'ChannelVarset':
+      if (raw.channel === undefined) return { kind: 'other', type, at, channelIds: [] }; // a global variable
+      return {
+        kind: 'variable',
+        type,
+        at,
+        channel: channelOf(raw.channel, 'channel'),
+        name: str(raw.variable),
+        value: str(raw.value),
+      };
+    case 'ChannelHold':
+      return { kind: 'hold', type, at, channel: channelOf(raw.channel, 'channel'), musicClass: str(raw.musicclass) };
+    case 'ChannelUnhold':
+      return { kind: 'unhold', type, at, channel: channelOf(raw.channel, 'channel') };
+    case 'BridgeBlindTransfer':
+    case 'BridgeAttendedTransfer':
+    case 'ChannelTransfer':
+      return transferOf(raw, type, at);
+    case 'RecordingStarted':
+    case 'RecordingFinished':
+    case 'RecordingFailed': {
+      const rec = isObject(raw.recording) ? raw.recording : {};
+      const channelId = channelIdOfUri(rec.target_uri);
+      if (channelId === null) return { kind: 'other', type, at, channelIds: [] };
+      return {
+        kind: 'recording',
+        type,
+        at,
+        channelId,
+        name: str(rec.name),
+        state: str(rec.state),
+        target: str(rec.target_uri),
+      };
+    }
+    default:
+      return otherOf(raw, type, at);
+  }
+}
+
+function transferOf(raw: Json, type: string, at: string): CallEvent {
+  const fields =
+    type === 'BridgeAttendedTransfer'
+      ? ['transferer_first_leg', 'transferer_second_leg', 'transferee', 'transfer_target']
+      : ['channel', 'transferee', 'replace_channel'];
+  const channels: ChannelSnapshot[] = [];
+  for (const f of fields) {
+    const c = optionalChannel(raw[f], f);
+    if (c) channels.push(c);
+  }
+  if (channels.length === 0) return { kind: 'other', type, at, channelIds: [] };
+  const target =
+    type === 'BridgeBlindTransfer'
+      ? `${str(raw.exten)}@${str(raw.context)}`
+      : type === 'BridgeAttendedTransfer'
+        ? str(raw.destination_type)
+        : str(isObject(raw.refer_to) ? (raw.refer_to as Json).requested_destination : '');
+  return {
+    kind: 'transfer',
+    type,
+    at,
+    channels,
+    transferType: type === 'BridgeBlindTransfer' ? 'blind' : type === 'BridgeAttendedTransfer' ? 'attended' : 'other',
+    result: str(raw.result ?? raw.state),
+    target,
+  };
+}
+
+/** Types the engine stores but does not interpret: filed under the channel they name, if any. */
+function otherOf(raw: Json, type: string, at: string): CallEvent {
+  if (isObject(raw.channel)) return { kind: 'channel_update', type, at, channel: channelOf(raw.channel, 'channel') };
+  const ids: string[] = [];
+  for (const key of ['playback', 'recording']) {
+    const obj = raw[key];
+    const id = isObject(obj) ? channelIdOfUri(obj.target_uri) : null;
+    if (id) ids.push(id);
+  }
+  return { kind: 'other', type, at, channelIds: ids };
+}

@@ -1,0 +1,91 @@
+import { compareUniqueids } from './channel-name.ts';
+
+// The facts a call accumulates from its events. Derived fields (status, disposition, direction, ...)
+// are computed from these facts in record.ts, so that folding all events of a call in one go and
+// merging two partial calls give the same record.
+
+export interface LegState {
+  readonly channelId: string;
+  readonly name: string;
+  readonly state: string;
+  readonly callerNumber: string;
+  readonly callerName: string;
+  readonly connectedNumber: string;
+  /** Context and extension where the channel started (the first non-empty values seen). */
+  readonly context: string;
+  readonly exten: string;
+  readonly createdAt: string;
+  readonly answeredAt: string | null;
+  readonly endedAt: string | null;
+  readonly cause: number | null;
+  readonly causeText: string | null;
+  readonly techCause: number | null;
+  /** How the leg ended: its ChannelDestroyed, or a resync that found the channel gone. */
+  readonly endedBy: 'hangup' | 'resync' | null;
+  /** True when ChannelCreated was seen (the app subscribes to all channels). */
+  readonly seenCreated: boolean;
+  /** Arrival order of the first hangup request, to tell a hangup from a timeout. */
+  readonly hangupRequestOrder: number | null;
+}
+
+/** A Dial attempt's final result (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL, ...). */
+export interface DialFact {
+  readonly peerId: string;
+  readonly callerId: string | null;
+  readonly status: string;
+  readonly at: string;
+  readonly order: number;
+}
+
+export interface CallState {
+  readonly server: string;
+  /** Sorted by uniqueid: oldest channel first. */
+  readonly legs: readonly LegState[];
+  readonly dials: readonly DialFact[];
+  readonly linkedId: string | null;
+  readonly eventCount: number;
+  readonly firstEventAt: string;
+  readonly lastEventAt: string;
+}
+
+export function emptyCall(server: string, at: string): CallState {
+  return {
+    server,
+    legs: [],
+    dials: [],
+    linkedId: null,
+    eventCount: 0,
+    firstEventAt: at,
+    lastEventAt: at,
+  };
+}
+
+function byUniqueid(a: LegState, b: LegState): number {
+  return compareUniqueids(a.channelId, b.channelId);
+}
+
+function minIso(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+function maxIso(a: string, b: string): string {
+  return a >= b ? a : b;
+}
+
+/** One call made of two that turned out to be parts of the same call. */
+export function mergeCalls(a: CallState, b: CallState): CallState {
+  const seen = new Set(a.legs.map((l) => l.channelId));
+  return {
+    server: a.server,
+    legs: [...a.legs, ...b.legs.filter((l) => !seen.has(l.channelId))].sort(byUniqueid),
+    dials: [...a.dials, ...b.dials].sort((x, y) => x.order - y.order),
+    linkedId: a.linkedId ?? b.linkedId,
+    eventCount: a.eventCount + b.eventCount,
+    firstEventAt: minIso(a.firstEventAt, b.firstEventAt),
+    lastEventAt: maxIso(a.lastEventAt, b.lastEventAt),
+  };
+}
+
+export function withLegs(state: CallState, legs: LegState[]): CallState {
+  return { ...state, legs: legs.sort(byUniqueid) };
+}

@@ -1,0 +1,170 @@
+import { emptyCall, mergeCalls, type CallState } from './call-state.ts';
+import { localPairKey } from './channel-name.ts';
+import { channelsOf, referencedChannelIds, type CallEvent, type ChannelSnapshot } from './events.ts';
+import { applyEvent } from './transition.ts';
+
+// Groups channel legs into calls for one Asterisk server. Authoritative when the channels carry
+// CHANNEL(linkedid); otherwise from what the events show: the two halves of a Local channel, a Dial's
+// caller and peer, channels sharing a bridge, and originators the engine itself named.
+// Deterministic and free of I/O; the holder of a CallHandle treats `state` as read-only.
+
+export interface CallHandle {
+  state: CallState;
+  /** Set when this call turned out to be part of another one. */
+  mergedInto: CallHandle | null;
+  /** Channel ids mapped to this call (legs plus channels seen only as references). */
+  readonly channels: Set<string>;
+}
+
+export interface GroupResult {
+  /** The call the event was filed under; null for events that concern no known channel. */
+  call: CallHandle | null;
+  /** Calls absorbed into `call` while processing this event. */
+  absorbed: CallHandle[];
+}
+
+/** Follows merges to the call that holds a handle's legs now. */
+export function resolve(handle: CallHandle): CallHandle {
+  let h = handle;
+  while (h.mergedInto) h = h.mergedInto;
+  return h;
+}
+
+export class CallRegistry {
+  private readonly byChannel = new Map<string, CallHandle>();
+  private readonly byLinkedId = new Map<string, CallHandle>();
+  /** Local channel pair name → a channel id of that pair (its call is looked up through byChannel). */
+  private readonly byLocalPair = new Map<string, string>();
+  private readonly bridgeMembers = new Map<string, Set<string>>();
+  private readonly channelBridge = new Map<string, string>();
+  /** Originators learned from the engine's own ARI requests (channel → originator channel). */
+  private readonly originators = new Map<string, string>();
+
+  constructor(private readonly server: string) {}
+
+  get size(): number {
+    return this.byChannel.size;
+  }
+
+  callOfChannel(channelId: string): CallHandle | undefined {
+    return this.byChannel.get(channelId);
+  }
+
+  /** Tells the registry that `channelId` was created by ARI with `originator` (same call). */
+  noteOriginator(channelId: string, originatorId: string): void {
+    this.originators.set(channelId, originatorId);
+  }
+
+  process(event: CallEvent, order: number): GroupResult {
+    const snaps = channelsOf(event);
+    if (snaps.length === 0) {
+      const ref = referencedChannelIds(event).map((id) => this.byChannel.get(id)).find((h) => h !== undefined);
+      if (!ref) return { call: null, absorbed: [] };
+      ref.state = applyEvent(ref.state, event, order);
+      return { call: ref, absorbed: [] };
+    }
+    const absorbed: CallHandle[] = [];
+    // A transfer names channels of possibly different calls; it is filed under the first one only.
+    const primary = event.kind === 'transfer' ? snaps.slice(0, 1) : snaps;
+    let call = this.attach(primary[0]!, event.at);
+    for (let i = 1; i < primary.length; i++) {
+      const other = this.attach(primary[i]!, event.at);
+      if (event.kind === 'dial') call = this.join(call, other, absorbed);
+    }
+    if (event.kind === 'bridge_entered') call = this.enterBridge(call, event.bridgeId, event.bridgeType, event.channel.id, absorbed);
+    if (event.kind === 'bridge_left') this.leaveBridge(event.channel.id);
+    if (event.kind === 'channel_destroyed') this.leaveBridge(event.channel.id);
+    call.state = applyEvent(call.state, event, order);
+    return { call, absorbed };
+  }
+
+  /** Forgets a finished call's channels (after the caller's grace period for late events). */
+  release(handle: CallHandle): void {
+    for (const id of handle.channels) {
+      if (this.byChannel.get(id) === handle) this.byChannel.delete(id);
+      this.leaveBridge(id);
+      this.originators.delete(id);
+    }
+    for (const leg of handle.state.legs) {
+      const pair = localPairKey(leg.name);
+      if (pair && this.byLocalPair.get(pair) === leg.channelId) this.byLocalPair.delete(pair);
+    }
+    const linked = handle.state.linkedId;
+    if (linked && this.byLinkedId.get(linked) === handle) this.byLinkedId.delete(linked);
+  }
+
+  /** Every call currently held. */
+  calls(): Set<CallHandle> {
+    return new Set(this.byChannel.values());
+  }
+
+  private attach(snap: ChannelSnapshot, at: string): CallHandle {
+    const known = this.byChannel.get(snap.id);
+    if (known) {
+      if (snap.linkedId && !known.state.linkedId) this.byLinkedId.set(snap.linkedId, known);
+      return known;
+    }
+    const pair = localPairKey(snap.name);
+    const originator = this.originators.get(snap.id);
+    const twin = pair ? this.byLocalPair.get(pair) : undefined;
+    let call =
+      (snap.linkedId ? this.byLinkedId.get(snap.linkedId) : undefined) ??
+      (twin ? this.byChannel.get(twin) : undefined) ??
+      (originator ? this.byChannel.get(originator) : undefined);
+    if (!call) call = { state: emptyCall(this.server, at), mergedInto: null, channels: new Set() };
+    call.channels.add(snap.id);
+    this.byChannel.set(snap.id, call);
+    if (pair && !twin) this.byLocalPair.set(pair, snap.id);
+    if (snap.linkedId && !this.byLinkedId.has(snap.linkedId)) this.byLinkedId.set(snap.linkedId, call);
+    return call;
+  }
+
+  private enterBridge(call: CallHandle, bridgeId: string, bridgeType: string, channelId: string, absorbed: CallHandle[]): CallHandle {
+    let members = this.bridgeMembers.get(bridgeId);
+    if (!members) {
+      members = new Set();
+      this.bridgeMembers.set(bridgeId, members);
+    }
+    this.leaveBridge(channelId);
+    members.add(channelId);
+    this.channelBridge.set(channelId, bridgeId);
+    // Holding bridges (parking, queues' music) gather unrelated calls: never a relation.
+    if (bridgeType === 'holding') return call;
+    let result = call;
+    for (const other of members) {
+      const h = this.byChannel.get(other);
+      if (h && h !== result) result = this.join(result, h, absorbed);
+    }
+    return result;
+  }
+
+  private leaveBridge(channelId: string): void {
+    const bridgeId = this.channelBridge.get(channelId);
+    if (bridgeId === undefined) return;
+    this.channelBridge.delete(channelId);
+    const members = this.bridgeMembers.get(bridgeId);
+    if (!members) return;
+    members.delete(channelId);
+    if (members.size === 0) this.bridgeMembers.delete(bridgeId);
+  }
+
+  /** Joins two calls unless Asterisk said they are different (both carry distinct linkedids). */
+  private join(a: CallHandle, b: CallHandle, absorbed: CallHandle[]): CallHandle {
+    if (a === b) return a;
+    const la = a.state.linkedId;
+    const lb = b.state.linkedId;
+    if (la && lb && la !== lb) return a;
+    const [keep, gone] = a.channels.size >= b.channels.size ? [a, b] : [b, a];
+    keep.state = mergeCalls(keep.state, gone.state);
+    for (const id of gone.channels) {
+      keep.channels.add(id);
+      this.byChannel.set(id, keep);
+    }
+    if (lb && this.byLinkedId.get(lb) === gone) this.byLinkedId.set(lb, keep);
+    if (la && this.byLinkedId.get(la) === gone) this.byLinkedId.set(la, keep);
+    gone.mergedInto = keep;
+    gone.channels.clear();
+    absorbed.push(gone);
+    return keep;
+  }
+}

@@ -1,0 +1,138 @@
+import type { CallRecord, CallStatus, Leg } from './call.ts';
+import type { CallState, LegState } from './call-state.ts';
+import { causeText } from './causes.ts';
+import { endpointOf, localPairKey } from './channel-name.ts';
+import { decideDirection, type DirectionPolicy } from './direction.ts';
+import { decideDisposition } from './disposition.ts';
+
+// Derives the public call record from a call's facts. Pure and deterministic: the same facts give
+// the same record, whichever way they were gathered.
+
+/** A call's id is its linkedid: the uniqueid of its first (oldest) channel. */
+export function callIdOf(state: CallState): string {
+  return state.linkedId ?? state.legs[0]?.channelId ?? '';
+}
+
+function firstLegOf(state: CallState, id: string): LegState | undefined {
+  return state.legs.find((l) => l.channelId === id) ?? state.legs[0];
+}
+
+function originIdsOf(state: CallState, first: LegState): Set<string> {
+  const ids = new Set([first.channelId]);
+  const pair = localPairKey(first.name);
+  if (pair) for (const leg of state.legs) if (localPairKey(leg.name) === pair) ids.add(leg.channelId);
+  return ids;
+}
+
+function ms(iso: string): number {
+  return Date.parse(iso);
+}
+
+function toLeg(leg: LegState): Leg {
+  return {
+    channelId: leg.channelId,
+    name: leg.name,
+    endpoint: endpointOf(leg.name),
+    state: leg.state,
+    callerNumber: leg.callerNumber,
+    callerName: leg.callerName,
+    connectedNumber: leg.connectedNumber,
+    context: leg.context,
+    exten: leg.exten,
+    createdAt: leg.createdAt,
+    answeredAt: leg.answeredAt,
+    endedAt: leg.endedAt,
+    cause: leg.cause,
+    causeText: leg.cause === null ? null : (leg.causeText ?? causeText(leg.cause)),
+    techCause: leg.techCause,
+  };
+}
+
+const TRIVIAL_EXTEN = new Set(['', 's', 'h', 'i', 't']);
+
+function numbersOf(state: CallState, first: LegState, origin: Set<string>): { from: string; to: string } {
+  const originLegs = state.legs.filter((l) => origin.has(l.channelId));
+  const from =
+    first.callerNumber || originLegs.find((l) => l.callerNumber)?.callerNumber || state.legs.find((l) => l.callerNumber)?.callerNumber || '';
+  let to = TRIVIAL_EXTEN.has(first.exten) ? '' : first.exten;
+  if (!to) to = originLegs.find((l) => !TRIVIAL_EXTEN.has(l.exten))?.exten ?? '';
+  if (!to) {
+    const dest = state.legs.find((l) => !origin.has(l.channelId));
+    to = dest ? dest.connectedNumber || dest.callerNumber || dest.exten : first.connectedNumber;
+  }
+  return { from, to };
+}
+
+function hangupOf(state: CallState, first: LegState): { cause: number | null; text: string | null } {
+  let pick: LegState | undefined = first.cause !== null && first.cause !== 0 ? first : undefined;
+  if (!pick) {
+    const ended = state.legs.filter((l) => l.cause !== null && l.cause !== 0);
+    ended.sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''));
+    pick = ended[0] ?? (first.cause !== null ? first : undefined);
+  }
+  if (!pick || pick.cause === null) return { cause: null, text: null };
+  return { cause: pick.cause, text: pick.causeText ?? causeText(pick.cause) };
+}
+
+export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord {
+  const id = callIdOf(state);
+  const first = firstLegOf(state, id);
+  const startedAt = state.legs.reduce((min, l) => (l.createdAt < min ? l.createdAt : min), first?.createdAt ?? state.firstEventAt);
+  if (!first) {
+    // Only reachable for a call made of references without channels; kept total for safety.
+    return {
+      id,
+      server: state.server,
+      status: 'ringing',
+      disposition: null,
+      direction: 'unknown',
+      from: '',
+      to: '',
+      startedAt,
+      answeredAt: null,
+      endedAt: null,
+      durationMs: null,
+      talkMs: null,
+      hangupCause: null,
+      hangupCauseText: null,
+      closedBy: null,
+      legs: [],
+      eventCount: state.eventCount,
+      updatedAt: state.lastEventAt,
+    };
+  }
+  const origin = originIdsOf(state, first);
+  const destinationAnswer = state.dials.find((d) => d.status === 'ANSWER' && !origin.has(d.peerId));
+  const answeredAt = first.answeredAt ?? destinationAnswer?.at ?? null;
+  const finished = state.legs.every((l) => l.endedAt !== null);
+  const endedAt = finished ? state.legs.reduce((max, l) => ((l.endedAt ?? '') > max ? (l.endedAt as string) : max), '') || state.lastEventAt : null;
+  const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
+  const { from, to } = numbersOf(state, first, origin);
+  const hangup = finished ? hangupOf(state, first) : { cause: null, text: null };
+  return {
+    id,
+    server: state.server,
+    status,
+    disposition: finished ? decideDisposition({ firstLeg: first, originIds: origin, legs: state.legs, dials: state.dials }) : null,
+    direction: decideDirection(policy, {
+      firstChannelName: first.name,
+      firstContext: first.context,
+      otherChannelNames: state.legs.filter((l) => !origin.has(l.channelId)).map((l) => l.name),
+      from,
+      to,
+    }),
+    from,
+    to,
+    startedAt,
+    answeredAt,
+    endedAt,
+    durationMs: endedAt ? Math.max(0, ms(endedAt) - ms(startedAt)) : null,
+    talkMs: endedAt ? (answeredAt ? Math.max(0, ms(endedAt) - ms(answeredAt)) : 0) : null,
+    hangupCause: hangup.cause,
+    hangupCauseText: hangup.text,
+    closedBy: finished ? (state.legs.some((l) => l.endedBy === 'resync') ? 'resync' : 'hangup') : null,
+    legs: state.legs.map(toLeg),
+    eventCount: state.eventCount,
+    updatedAt: state.lastEventAt,
+  };
+}

@@ -1,0 +1,146 @@
+import type { CallState, DialFact, LegState } from './call-state.ts';
+import { withLegs } from './call-state.ts';
+import type { CallEvent, ChannelSnapshot } from './events.ts';
+
+// The call state machine: a pure fold of normalized events into call facts. No I/O, no clock:
+// `order` is the event's arrival position, `at` comes from the event itself.
+
+/** Dial statuses that end an attempt; `''`, RINGING, PROGRESS and PROCEEDING are on the way. */
+const FINAL_DIAL = new Set(['ANSWER', 'BUSY', 'NOANSWER', 'CONGESTION', 'CANCEL', 'CHANUNAVAIL', 'DONTCALL', 'TORTURE', 'INVALIDARGS']);
+
+export function isFinalDialStatus(status: string): boolean {
+  return FINAL_DIAL.has(status);
+}
+
+function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean): LegState {
+  return {
+    channelId: snap.id,
+    name: snap.name,
+    state: snap.state,
+    callerNumber: snap.callerNumber,
+    callerName: snap.callerName,
+    connectedNumber: snap.connectedNumber,
+    context: snap.context,
+    exten: snap.exten,
+    createdAt: snap.createdAt || at,
+    answeredAt: snap.state === 'Up' ? at : null,
+    endedAt: null,
+    cause: null,
+    causeText: null,
+    techCause: null,
+    endedBy: null,
+    seenCreated,
+    hangupRequestOrder: null,
+  };
+}
+
+/** A leg refreshed from a newer snapshot of its channel. */
+function refreshed(leg: LegState, snap: ChannelSnapshot, at: string): LegState {
+  const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.endedAt === null ? at : null);
+  if (
+    leg.state === snap.state &&
+    leg.callerNumber === snap.callerNumber &&
+    leg.callerName === snap.callerName &&
+    leg.connectedNumber === snap.connectedNumber &&
+    leg.name === snap.name &&
+    answeredAt === leg.answeredAt &&
+    (leg.context !== '' || snap.context === '')
+  ) {
+    return leg;
+  }
+  return {
+    ...leg,
+    name: snap.name || leg.name,
+    state: snap.state || leg.state,
+    callerNumber: snap.callerNumber,
+    callerName: snap.callerName,
+    connectedNumber: snap.connectedNumber,
+    context: leg.context || snap.context,
+    exten: leg.exten || snap.exten,
+    answeredAt,
+  };
+}
+
+type LegChange = (leg: LegState) => LegState;
+
+function legSpecific(event: CallEvent, order: number): LegChange | null {
+  switch (event.kind) {
+    case 'hangup_request':
+      return (leg) => (leg.hangupRequestOrder === null ? { ...leg, hangupRequestOrder: order } : leg);
+    case 'channel_destroyed':
+      return (leg) => ({
+        ...leg,
+        endedAt: event.at,
+        cause: event.cause,
+        causeText: event.causeText || null,
+        techCause: event.techCause,
+        endedBy: 'hangup',
+      });
+    case 'channel_gone':
+      return (leg) => (leg.endedAt === null ? { ...leg, endedAt: event.at, endedBy: 'resync' } : leg);
+    case 'stasis_end':
+      // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
+      // that is being hung up ends here (its cause stays unknown).
+      return (leg) =>
+        !leg.seenCreated && leg.hangupRequestOrder !== null && leg.endedAt === null
+          ? { ...leg, endedAt: event.at, endedBy: 'hangup' }
+          : leg;
+    default:
+      return null;
+  }
+}
+
+/** Snapshots of channels whose legs this event updates. */
+function legSnapshots(event: CallEvent): ChannelSnapshot[] {
+  switch (event.kind) {
+    case 'dial':
+      return event.caller ? [event.caller, event.peer] : [event.peer];
+    case 'transfer':
+      return event.channels.slice(0, 1);
+    case 'recording':
+    case 'other':
+      return [];
+    default:
+      return [event.channel];
+  }
+}
+
+export function applyEvent(state: CallState, event: CallEvent, order: number): CallState {
+  const snaps = legSnapshots(event);
+  let legs: LegState[] | null = null;
+  for (let i = 0; i < snaps.length; i++) {
+    const snap = snaps[i]!;
+    const current = legs ?? state.legs;
+    const index = current.findIndex((l) => l.channelId === snap.id);
+    let leg = index >= 0 ? refreshed(current[index]!, snap, event.at) : newLeg(snap, event.at, event.kind === 'channel_created');
+    if (i === 0) {
+      const change = legSpecific(event, order);
+      if (change) leg = change(leg);
+    }
+    if (index >= 0 && leg === current[index]) continue;
+    legs ??= [...state.legs];
+    if (index >= 0) legs[index] = leg;
+    else legs.push(leg);
+  }
+  let dials = state.dials;
+  if (event.kind === 'dial' && isFinalDialStatus(event.status)) {
+    const fact: DialFact = {
+      peerId: event.peer.id,
+      callerId: event.caller ? event.caller.id : null,
+      status: event.status,
+      at: event.at,
+      order,
+    };
+    dials = [...dials, fact];
+  }
+  const linkedId = state.linkedId ?? snaps.find((s) => s.linkedId !== null)?.linkedId ?? null;
+  const next: CallState = {
+    ...state,
+    dials,
+    linkedId,
+    eventCount: state.eventCount + 1,
+    firstEventAt: state.eventCount === 0 || event.at < state.firstEventAt ? event.at : state.firstEventAt,
+    lastEventAt: event.at > state.lastEventAt ? event.at : state.lastEventAt,
+  };
+  return legs ? withLegs(next, legs) : next;
+}
