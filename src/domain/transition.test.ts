@@ -1,0 +1,288 @@
+import { describe, expect, it } from 'vitest';
+import type { CallEvent, ChannelSnapshot } from './events.ts';
+import { directionPolicy } from './direction.ts';
+import { CallRegistry } from './grouping.ts';
+import { toRecord } from './record.ts';
+
+// Table-driven tests of the call state machine on normalized events: no ARI JSON, no I/O.
+
+const policy = directionPolicy({
+  inboundContexts: ['from-trunk'],
+  internalContexts: ['from-internal'],
+  trunkEndpoints: ['PJSIP/provider'],
+  extensionPattern: '^\\d{2,5}$',
+});
+
+let clock = 0;
+const t = (): string => new Date(Date.UTC(2026, 10, 21, 10, 0, 0) + clock++ * 1000).toISOString();
+
+function ch(id: string, name: string, state: string, extra: Partial<ChannelSnapshot> = {}): ChannelSnapshot {
+  return {
+    id,
+    name,
+    state,
+    callerNumber: '5551234',
+    callerName: '',
+    connectedNumber: '',
+    context: 'from-trunk',
+    exten: '200',
+    createdAt: '',
+    linkedId: null,
+    ...extra,
+  };
+}
+
+type Step = (at: string) => CallEvent;
+const created = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_created', type: 'ChannelCreated', at, channel: { ...c, createdAt: at } });
+const state = (c: ChannelSnapshot, s: string): Step => (at) => ({ kind: 'channel_state', type: 'ChannelStateChange', at, channel: { ...c, state: s } });
+const destroyed = (c: ChannelSnapshot, cause: number, techCause: number | null = null): Step => (at) => ({
+  kind: 'channel_destroyed',
+  type: 'ChannelDestroyed',
+  at,
+  channel: c,
+  cause,
+  causeText: '',
+  techCause,
+});
+const hangupReq = (c: ChannelSnapshot): Step => (at) => ({ kind: 'hangup_request', type: 'ChannelHangupRequest', at, channel: c, cause: 16, soft: false });
+const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: string): Step => (at) => ({
+  kind: 'dial',
+  type: 'Dial',
+  at,
+  caller,
+  peer,
+  status,
+  dialstring: 'PJSIP/alice',
+  forward: '',
+});
+const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c });
+
+function run(steps: Step[]) {
+  const registry = new CallRegistry('pbx1');
+  let order = 0;
+  let last = null as ReturnType<CallRegistry['process']>['call'];
+  for (const step of steps) last = registry.process(step(t()), ++order).call ?? last;
+  return toRecord(last!.state, policy);
+}
+
+const caller = ch('1700000000.1', 'PJSIP/provider-00000001', 'Ring');
+const callee = ch('1700000000.2', 'PJSIP/alice-00000002', 'Down', { context: 'from-internal', exten: 's', callerNumber: '5551234' });
+
+describe('dispositions', () => {
+  const table: { name: string; steps: Step[]; status: string; disposition: string | null; answered: boolean }[] = [
+    {
+      name: 'ringing while only created',
+      steps: [created(caller)],
+      status: 'ringing',
+      disposition: null,
+      answered: false,
+    },
+    {
+      name: 'answered when the destination answers and the caller goes Up',
+      steps: [created(caller), created(callee), dial(caller, callee, ''), state(callee, 'Up'), dial(caller, callee, 'ANSWER'), state(caller, 'Up')],
+      status: 'answered',
+      disposition: null,
+      answered: true,
+    },
+    {
+      name: 'finished answered',
+      steps: [created(caller), created(callee), dial(caller, callee, 'ANSWER'), state(caller, 'Up'), destroyed(callee, 16), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'answered',
+      answered: true,
+    },
+    {
+      name: 'busy from the dial result even though the last cause is 16',
+      steps: [created(caller), created(callee), dial(caller, callee, 'BUSY'), destroyed(callee, 17), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'busy',
+      answered: false,
+    },
+    {
+      name: 'no answer',
+      steps: [created(caller), created(callee), dial(caller, callee, 'NOANSWER'), destroyed(callee, 0), destroyed(caller, 19)],
+      status: 'finished',
+      disposition: 'no_answer',
+      answered: false,
+    },
+    {
+      name: 'congestion',
+      steps: [created(caller), created(callee), dial(caller, callee, 'CONGESTION'), destroyed(callee, 34), destroyed(caller, 34)],
+      status: 'finished',
+      disposition: 'congestion',
+      answered: false,
+    },
+    {
+      name: 'failed when the channel is unavailable',
+      steps: [created(caller), created(callee), dial(caller, callee, 'CHANUNAVAIL'), destroyed(callee, 0), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'failed',
+      answered: false,
+    },
+    {
+      name: 'cancelled when the caller hangs up during the dial',
+      steps: [created(caller), created(callee), dial(caller, callee, 'CANCEL'), destroyed(callee, 0), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'cancelled',
+      answered: false,
+    },
+    {
+      name: 'cancelled: SIP CANCEL before any dial (127 / 487)',
+      steps: [created(caller), hangupReq(caller), destroyed(caller, 127, 487)],
+      status: 'finished',
+      disposition: 'cancelled',
+      answered: false,
+    },
+    {
+      name: 'busy from the cause when nothing was dialled',
+      steps: [created(caller), destroyed(caller, 17)],
+      status: 'finished',
+      disposition: 'busy',
+      answered: false,
+    },
+    {
+      name: 'failed from an unallocated number cause',
+      steps: [created(caller), destroyed(caller, 1)],
+      status: 'finished',
+      disposition: 'failed',
+      answered: false,
+    },
+    {
+      name: 'answered by the application (IVR) with no dial',
+      steps: [created(caller), state(caller, 'Up'), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'answered',
+      answered: true,
+    },
+    {
+      name: 'answered after a first destination was busy and a second answered',
+      steps: [
+        created(caller),
+        created(callee),
+        dial(caller, callee, 'BUSY'),
+        destroyed(callee, 17),
+        created(ch('1700000000.3', 'PJSIP/bob-00000003', 'Down')),
+        dial(caller, ch('1700000000.3', 'PJSIP/bob-00000003', 'Down'), 'ANSWER'),
+        state(caller, 'Up'),
+        destroyed(ch('1700000000.3', 'PJSIP/bob-00000003', 'Up'), 16),
+        destroyed(caller, 16),
+      ],
+      status: 'finished',
+      disposition: 'answered',
+      answered: true,
+    },
+    {
+      name: 'originate timing out: its own dial says NOANSWER without a hangup first',
+      steps: [created(caller), dial(null, caller, 'RINGING'), dial(null, caller, 'NOANSWER'), destroyed(caller, 0)],
+      status: 'finished',
+      disposition: 'no_answer',
+      answered: false,
+    },
+    {
+      name: 'originate hung up while ringing: cancelled, not no answer',
+      steps: [created(caller), dial(null, caller, 'RINGING'), hangupReq(caller), dial(null, caller, 'NOANSWER'), destroyed(caller, 16)],
+      status: 'finished',
+      disposition: 'cancelled',
+      answered: false,
+    },
+    {
+      name: 'closed by resync when the channel is gone',
+      steps: [created(caller), state(caller, 'Up'), gone(caller)],
+      status: 'finished',
+      disposition: 'answered',
+      answered: true,
+    },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      const record = run(row.steps);
+      expect(record.status).toBe(row.status);
+      expect(record.disposition).toBe(row.disposition);
+      expect(record.answeredAt !== null).toBe(row.answered);
+    });
+  }
+
+  it('marks a call closed by resync', () => {
+    expect(run([created(caller), gone(caller)]).closedBy).toBe('resync');
+    expect(run([created(caller), destroyed(caller, 16)]).closedBy).toBe('hangup');
+  });
+});
+
+describe('direction', () => {
+  const table: { name: string; first: ChannelSnapshot; to?: ChannelSnapshot; direction: string }[] = [
+    { name: 'trunk endpoint → inbound', first: ch('1.1', 'PJSIP/provider-00000001', 'Ring', { context: 'x' }), direction: 'inbound' },
+    { name: 'inbound context → inbound', first: ch('1.1', 'PJSIP/x-00000001', 'Ring', { context: 'from-trunk' }), direction: 'inbound' },
+    {
+      name: 'internal context to an extension → internal',
+      first: ch('1.1', 'PJSIP/alice-00000001', 'Ring', { context: 'from-internal', callerNumber: '101', exten: '102' }),
+      direction: 'internal',
+    },
+    {
+      name: 'internal context to a long number → outbound',
+      first: ch('1.1', 'PJSIP/alice-00000001', 'Ring', { context: 'from-internal', callerNumber: '101', exten: '0049301234567' }),
+      direction: 'outbound',
+    },
+    {
+      name: 'unknown context, external caller to extension → inbound',
+      first: ch('1.1', 'PJSIP/x-00000001', 'Ring', { context: 'other', callerNumber: '5551234', exten: '100' }),
+      direction: 'inbound',
+    },
+    {
+      name: 'nothing to go by → unknown',
+      first: ch('1.1', 'PJSIP/x-00000001', 'Ring', { context: 'other', callerNumber: '', exten: 's' }),
+      direction: 'unknown',
+    },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      expect(run([created(row.first)]).direction).toBe(row.direction);
+    });
+  }
+});
+
+describe('grouping', () => {
+  it('groups by linkedid when channels carry it, even with no other relation', () => {
+    const a = ch('1.10', 'PJSIP/a-00000001', 'Ring', { linkedId: '1.10' });
+    const b = ch('1.11', 'PJSIP/b-00000002', 'Down', { linkedId: '1.10' });
+    const registry = new CallRegistry('s');
+    const first = registry.process(created(a)(t()), 1).call;
+    const second = registry.process(created(b)(t()), 2).call;
+    expect(second).toBe(first);
+    expect(toRecord(first!.state, policy).legs.map((l) => l.channelId)).toEqual(['1.10', '1.11']);
+  });
+
+  it('never joins channels whose linkedids differ, even when bridged', () => {
+    const a = ch('1.10', 'PJSIP/a-00000001', 'Up', { linkedId: '1.10' });
+    const b = ch('1.20', 'PJSIP/b-00000002', 'Up', { linkedId: '1.20' });
+    const registry = new CallRegistry('s');
+    registry.process(created(a)(t()), 1);
+    registry.process(created(b)(t()), 2);
+    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'br', bridgeType: 'mixing' });
+    registry.process(enter(a), 3);
+    const { absorbed } = registry.process(enter(b), 4);
+    expect(absorbed).toEqual([]);
+    expect(registry.callOfChannel('1.10')).not.toBe(registry.callOfChannel('1.20'));
+  });
+
+  it('does not join calls that meet in a holding bridge', () => {
+    const a = ch('1.10', 'PJSIP/a-00000001', 'Up');
+    const b = ch('1.20', 'PJSIP/b-00000002', 'Up');
+    const registry = new CallRegistry('s');
+    registry.process(created(a)(t()), 1);
+    registry.process(created(b)(t()), 2);
+    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'hold', bridgeType: 'holding' });
+    registry.process(enter(a), 3);
+    expect(registry.process(enter(b), 4).absorbed).toEqual([]);
+  });
+
+  it('merging keeps the oldest channel as the call id', () => {
+    const newer = ch('1700000000.9', 'PJSIP/b-00000009', 'Down');
+    const older = ch('1700000000.3', 'PJSIP/a-00000003', 'Ring');
+    const registry = new CallRegistry('s');
+    registry.process(created(newer)(t()), 1);
+    registry.process(created(older)(t()), 2);
+    const { call, absorbed } = registry.process(dial(newer, older, '')(t()), 3);
+    expect(absorbed).toHaveLength(1);
+    expect(toRecord(call!.state, policy).id).toBe('1700000000.3');
+  });
+});
