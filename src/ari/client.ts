@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import type { AriServerConfig } from '../config/schema.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions, type RandomFn } from './backoff.ts';
-import { AriRest, basicAuthHeader, DEFAULT_REQUEST_TIMEOUT_MS } from './rest.ts';
+import { AriRest, asteriskMessage, basicAuthHeader, DEFAULT_REQUEST_TIMEOUT_MS } from './rest.ts';
 
 // The events WebSocket of ONE Asterisk server, kept open for as long as the engine runs.
 // Asterisk buffers nothing while no socket is connected, so every (re)connect is followed by
@@ -67,6 +67,8 @@ interface Session {
   failure: AppError | null;
   error: Error | null;
   replaced: boolean;
+  /** Frames read so far; a ping counts as answered if any arrived after it. */
+  frames: number;
   pingTimer: NodeJS.Timeout | null;
   pongTimer: NodeJS.Timeout | null;
 }
@@ -201,7 +203,7 @@ export class AriConnection {
       perMessageDeflate: false,
       followRedirects: false,
     });
-    const session: Session = { ws, openedAtMs: null, failure: null, error: null, replaced: false, pingTimer: null, pongTimer: null };
+    const session: Session = { ws, openedAtMs: null, failure: null, error: null, replaced: false, frames: 0, pingTimer: null, pongTimer: null };
     this.session = session;
     ws.on('unexpected-response', (_req, res) => this.onRejected(session, res));
     ws.on('open', () => this.onOpen(session));
@@ -216,17 +218,11 @@ export class AriConnection {
   private onRejected(session: Session, res: IncomingMessage): void {
     const status = res.statusCode ?? 0;
     void readClipped(res, REJECTION_BODY_MAX_BYTES, REJECTION_BODY_WAIT_MS).then((body) => {
-      session.failure =
+      const message =
         status === 401 || status === 403
-          ? new AppError(ERROR_CODES.ARI_UNAVAILABLE, `ARI rejected the credentials for server "${this.serverName}" (HTTP ${status})`, {
-              retryable: true,
-              details: { server: this.serverName, status },
-            })
-          : new AppError(
-              ERROR_CODES.ARI_UNAVAILABLE,
-              `ARI refused the events WebSocket of server "${this.serverName}": HTTP ${status} ${rejectionMessage(body)}`,
-              { retryable: true, details: { server: this.serverName, status } },
-            );
+          ? `ARI rejected the credentials for server "${this.serverName}" (HTTP ${status})`
+          : `ARI refused the events WebSocket of server "${this.serverName}": HTTP ${status} ${asteriskMessage(body)}`;
+      session.failure = this.unavailable(message, { status });
       session.ws.terminate();
     });
   }
@@ -255,11 +251,7 @@ export class AriConnection {
       await this.handlers.onConnected();
     } catch (error) {
       if (this.session !== session || this.stopping) return;
-      session.failure = new AppError(ERROR_CODES.ARI_UNAVAILABLE, `resync after connecting to ARI server "${this.serverName}" failed`, {
-        retryable: true,
-        cause: error,
-        details: { server: this.serverName },
-      });
+      session.failure = this.unavailable(`resync after connecting to ARI server "${this.serverName}" failed`, {}, error);
       this.log.warn({ err: error }, 'resync after connect failed; reconnecting');
       session.ws.terminate();
     }
@@ -271,6 +263,7 @@ export class AriConnection {
       this.warnedBinary = true;
       return;
     }
+    session.frames++;
     const receivedAt = new Date();
     const text = data.toString('utf8');
     // Cheap substring test first: the JSON is parsed here only for this one rare event type.
@@ -295,11 +288,12 @@ export class AriConnection {
   private checkLiveness(session: Session): void {
     const { ws } = session;
     if (this.paused || session.pongTimer !== null || ws.readyState !== WebSocket.OPEN) return;
+    const framesAtPing = session.frames;
     session.pongTimer = setTimeout(() => {
-      session.failure = new AppError(ERROR_CODES.ARI_UNAVAILABLE, `ARI server "${this.serverName}" did not answer a ping within ${this.pongTimeoutMs} ms`, {
-        retryable: true,
-        details: { server: this.serverName },
-      });
+      session.pongTimer = null;
+      // Under a backlog the pong queues behind megabytes of events; frames still arriving prove the peer alive.
+      if (session.frames !== framesAtPing) return;
+      session.failure = this.unavailable(`ARI server "${this.serverName}" did not answer a ping within ${this.pongTimeoutMs} ms`);
       ws.terminate();
     }, this.pongTimeoutMs);
     ws.ping();
@@ -319,10 +313,7 @@ export class AriConnection {
 
     if (session.replaced) {
       const delayMs = this.backoff.nextReplacedDelayMs();
-      this.lastError = new AppError(ERROR_CODES.ARI_UNAVAILABLE, `another client took over ARI application "${this.config.app}" on server "${this.serverName}"`, {
-        retryable: true,
-        details: { server: this.serverName },
-      });
+      this.lastError = this.unavailable(`another client took over ARI application "${this.config.app}" on server "${this.serverName}"`);
       this.log.warn({ delayMs, app: this.config.app }, 'ARI application replaced by another client; not fighting for it, retrying later');
       this.schedule(delayMs, 'replaced');
       return;
@@ -337,11 +328,11 @@ export class AriConnection {
     const what = session.error
       ? session.error.message
       : `closed by the server (code ${code}${reason === '' ? '' : `, ${reason}`})`;
-    return new AppError(ERROR_CODES.ARI_UNAVAILABLE, `ARI events socket of server "${this.serverName}": ${what}`, {
-      retryable: true,
-      cause: session.error ?? undefined,
-      details: { server: this.serverName, code },
-    });
+    return this.unavailable(`ARI events socket of server "${this.serverName}": ${what}`, { code }, session.error ?? undefined);
+  }
+
+  private unavailable(message: string, details: Record<string, unknown> = {}, cause?: unknown): AppError {
+    return new AppError(ERROR_CODES.ARI_UNAVAILABLE, message, { retryable: true, cause, details: { server: this.serverName, ...details } });
   }
 
   private schedule(delayMs: number, state: AriConnectionState): void {
@@ -398,14 +389,4 @@ function readClipped(res: IncomingMessage, maxBytes: number, waitMs: number): Pr
     res.once('error', finish);
     res.once('close', finish);
   });
-}
-
-function rejectionMessage(body: string): string {
-  try {
-    const message = (JSON.parse(body) as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // not JSON
-  }
-  return body.trim().slice(0, 200);
 }

@@ -256,7 +256,7 @@ function variablesBody(variables: Record<string, string> | undefined): string | 
 }
 
 /** Asterisk replies `{"message": "..."}` on errors; fall back to a clipped raw body. */
-function asteriskMessage(text: string): string {
+export function asteriskMessage(text: string): string {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === 'object') {

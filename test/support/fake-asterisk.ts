@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AriBridge, AriChannel } from '../../src/ari/types.ts';
+import { ariError, asteriskTimestamp, FakeAriRest, type Reply } from './fake-asterisk-rest.ts';
+
+export { asteriskTimestamp };
 
 // A loopback server that speaks enough ARI for the engine: the events WebSocket and the REST calls
 // the engine makes. Only Node built-ins and ws are imported, so a benchmark can run it in its own
@@ -42,23 +45,17 @@ interface Client {
   app: string;
 }
 
-type Reply = { status: number; body?: unknown };
-
 const ENTITY_ID = '02:fc:00:00:00:01';
 const STREAM_HIGH_WATER_BYTES = 1 << 20;
 const INFO_FILE = new URL('../fixtures/ari/asterisk_info.json', import.meta.url);
 
-export function asteriskTimestamp(date: Date = new Date()): string {
-  return date.toISOString().replace('Z', '+0000');
-}
-
 export class FakeAsterisk {
   readonly requests: RecordedRequest[] = [];
   readonly connections: FakeConnection[] = [];
-  readonly channels = new Map<string, AriChannel>();
-  readonly bridges = new Map<string, AriBridge>();
-  /** Channel variables set over REST, by channel id. */
-  readonly variables = new Map<string, Map<string, string>>();
+  readonly rest = new FakeAriRest({
+    emit: (event) => this.emit(event),
+    apps: () => this.connections,
+  });
 
   private readonly username: string;
   private readonly password: string;
@@ -68,8 +65,6 @@ export class FakeAsterisk {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: false });
   private readonly clients = new Set<Client>();
   private refusing = false;
-  private info: unknown = {};
-  private nextId = 1;
   private connectionWaiters: Array<{ count: number; resolve: () => void }> = [];
 
   constructor(options: FakeAsteriskOptions = {}) {
@@ -85,7 +80,7 @@ export class FakeAsterisk {
 
   /** Listens on 127.0.0.1 (port 0 picks a free one); `url` is the base to put in the engine's config. */
   async start(port = 0): Promise<{ url: string; port: number }> {
-    this.info = JSON.parse(await readFile(INFO_FILE, 'utf8')) as unknown;
+    this.rest.info = JSON.parse(await readFile(INFO_FILE, 'utf8')) as unknown;
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, '127.0.0.1', () => resolve());
@@ -178,13 +173,23 @@ export class FakeAsterisk {
   }
 
   setLiveChannels(channels: AriChannel[]): void {
-    this.channels.clear();
-    for (const channel of channels) this.channels.set(channel.id, channel);
+    this.rest.setLiveChannels(channels);
   }
 
   setLiveBridges(bridges: AriBridge[]): void {
-    this.bridges.clear();
-    for (const bridge of bridges) this.bridges.set(bridge.id, bridge);
+    this.rest.setLiveBridges(bridges);
+  }
+
+  get channels(): Map<string, AriChannel> {
+    return this.rest.channels;
+  }
+
+  get bridges(): Map<string, AriBridge> {
+    return this.rest.bridges;
+  }
+
+  get variables(): Map<string, Map<string, string>> {
+    return this.rest.variables;
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -241,9 +246,9 @@ export class FakeAsterisk {
     let reply: Reply;
     try {
       body = text === '' ? null : (JSON.parse(text) as unknown);
-      reply = this.authenticate(req, url) === null ? error(401, 'Authentication required') : this.route(req.method ?? 'GET', url, body);
+      reply = this.authenticate(req, url) === null ? ariError(401, 'Authentication required') : this.rest.route(req.method ?? 'GET', url, body);
     } catch {
-      reply = error(400, 'Invalid JSON body');
+      reply = ariError(400, 'Invalid JSON body');
     }
     this.record(req.method ?? 'GET', url, body, reply.status);
     if (reply.body === undefined) {
@@ -252,123 +257,6 @@ export class FakeAsterisk {
     }
     const json = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
-  }
-
-  private route(method: string, url: URL, body: unknown): Reply {
-    const p = { ...Object.fromEntries(url.searchParams), ...bodyParams(body) };
-    const path = url.pathname.replace(/\/+$/, '');
-    const key = `${method} ${path}`;
-    if (key === 'GET /ari/channels') return { status: 200, body: [...this.channels.values()] };
-    if (key === 'GET /ari/bridges') return { status: 200, body: [...this.bridges.values()] };
-    if (key === 'GET /ari/asterisk/info') return { status: 200, body: this.info };
-    if (key === 'POST /ari/channels' || key === 'POST /ari/channels/create') return this.originate(p, variablesOf(body));
-    if (key === 'POST /ari/bridges') return this.createBridge(p);
-    let m = /^\/ari\/channels\/([^/]+)(?:\/(answer|ring|dial|variable))?$/.exec(path);
-    if (m) return this.channelAction(method, decodeURIComponent(m[1]!), m[2] ?? '', p);
-    m = /^\/ari\/bridges\/([^/]+)\/addChannel$/.exec(path);
-    if (m && method === 'POST') return this.addToBridge(decodeURIComponent(m[1]!), p.channel);
-    m = /^\/ari\/applications\/([^/]+)(\/subscription)?$/.exec(path);
-    if (m && (method === 'GET' || (method === 'POST' && m[2]))) return this.application(decodeURIComponent(m[1]!), m[2] ? p.eventSource : undefined);
-    return error(404, 'Resource not found');
-  }
-
-  private originate(p: Record<string, string>, variables: Record<string, string>): Reply {
-    const endpoint = p.endpoint;
-    if (!endpoint) return error(400, 'Endpoint must be specified');
-    const id = p.channelId ?? `${Math.floor(Date.now() / 1000)}.${this.nextId}`;
-    if (this.channels.has(id)) return error(409, 'Channel with given unique ID already exists');
-    const seq = (this.nextId++).toString(16).padStart(8, '0');
-    const local = /^Local\/([^@]+)@(.+)$/.exec(endpoint);
-    const caller = parseCallerId(p.callerId ?? '');
-    const now = asteriskTimestamp();
-    const channel: AriChannel = {
-      id,
-      name: local ? `${endpoint}-${seq};1` : `${endpoint}-${seq}`,
-      state: 'Down',
-      protocol_id: '',
-      caller,
-      connected: { ...caller },
-      accountcode: '',
-      dialplan: { context: local?.[2] ?? p.context ?? '', exten: local?.[1] ?? p.extension ?? '', priority: 1, app_name: '', app_data: '' },
-      creationtime: now,
-      language: 'en',
-    };
-    this.channels.set(id, channel);
-    if (Object.keys(variables).length > 0) this.variables.set(id, new Map(Object.entries(variables)));
-    this.emit({ type: 'ChannelCreated', timestamp: now, channel });
-    return { status: 200, body: channel };
-  }
-
-  private channelAction(method: string, id: string, action: string, p: Record<string, string>): Reply {
-    const channel = this.channels.get(id);
-    if (!channel) return error(404, 'Channel not found');
-    const key = `${method} ${action}`;
-    if (key === 'GET ') return { status: 200, body: channel };
-    if (key === 'DELETE ') {
-      this.channels.delete(id);
-      this.variables.delete(id);
-      const timestamp = asteriskTimestamp();
-      this.emit({ type: 'ChannelHangupRequest', timestamp, cause: 32, soft: true, channel });
-      this.emit({ type: 'ChannelDestroyed', timestamp, cause: 16, cause_txt: 'Normal Clearing', channel });
-      return { status: 204 };
-    }
-    if (key === 'POST answer' || key === 'POST ring') {
-      channel.state = action === 'answer' ? 'Up' : 'Ringing';
-      this.emit({ type: 'ChannelStateChange', timestamp: asteriskTimestamp(), channel });
-      return { status: 204 };
-    }
-    if (key === 'POST dial') return { status: 204 };
-    if (key === 'POST variable' || key === 'GET variable') {
-      if (!p.variable) return error(400, 'Variable name is required');
-      const vars = this.variables.get(id) ?? new Map<string, string>();
-      this.variables.set(id, vars);
-      if (method === 'POST') {
-        vars.set(p.variable, p.value ?? '');
-        return { status: 204 };
-      }
-      const value = vars.get(p.variable);
-      return value === undefined ? error(404, 'Provided variable was not found') : { status: 200, body: { value } };
-    }
-    return error(404, 'Resource not found');
-  }
-
-  private createBridge(p: Record<string, string>): Reply {
-    const id = p.bridgeId ?? `bridge-${this.nextId++}`;
-    const bridge: AriBridge = {
-      id,
-      technology: 'simple_bridge',
-      bridge_type: p.type ?? 'mixing',
-      bridge_class: 'stasis',
-      creator: 'Stasis',
-      name: p.name ?? '',
-      channels: [],
-      creationtime: asteriskTimestamp(),
-      video_mode: 'talker',
-    };
-    this.bridges.set(id, bridge);
-    return { status: 200, body: bridge };
-  }
-
-  private addToBridge(bridgeId: string, channelId: string | undefined): Reply {
-    const bridge = this.bridges.get(bridgeId);
-    if (!bridge) return error(404, 'Bridge not found');
-    if (!channelId || !this.channels.has(channelId)) return error(400, 'Channel not found');
-    if (!bridge.channels.includes(channelId)) bridge.channels.push(channelId);
-    return { status: 204 };
-  }
-
-  private application(app: string, eventSource: string | undefined): Reply {
-    if (!this.connections.some((c) => c.app === app)) return error(404, 'Application not found');
-    const all = this.connections.some((c) => c.app === app && c.subscribeAll);
-    const channelIds = all ? ['__AST_CHANNEL_ALL_TOPIC'] : [];
-    if (eventSource !== undefined) {
-      const m = /^channel:(.+)$/.exec(eventSource);
-      if (!m) return error(400, 'Invalid event source');
-      if (!this.channels.has(m[1]!)) return error(422, 'Event source does not exist');
-      channelIds.push(m[1]!);
-    }
-    const body = { name: app, channel_ids: channelIds, bridge_ids: [], endpoint_ids: [], device_names: [], events_allowed: [], events_disallowed: [] };
-    return { status: 200, body };
   }
 
   private emit(event: Record<string, unknown>): void {
@@ -382,10 +270,6 @@ export class FakeAsterisk {
     const query = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'api_key'));
     this.requests.push({ method, path: url.pathname, query, body, status, at: new Date() });
   }
-}
-
-function error(status: number, message: string): Reply {
-  return { status, body: { message } };
 }
 
 function rejectUpgrade(socket: Socket, status: number, message: string): void {
@@ -404,26 +288,6 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-/** Asterisk takes scalar parameters from a JSON body as well as from the query. */
-function bodyParams(body: unknown): Record<string, string> {
-  if (body === null || typeof body !== 'object') return {};
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
-  }
-  return out;
-}
-
-function variablesOf(body: unknown): Record<string, string> {
-  const vars = (body as { variables?: unknown } | null)?.variables;
-  return vars !== null && typeof vars === 'object' ? (vars as Record<string, string>) : {};
-}
-
-function parseCallerId(text: string): { name: string; number: string } {
-  const m = /^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$/.exec(text);
-  return m ? { name: m[1]!.trim(), number: m[2]!.trim() } : { name: '', number: text.trim() };
 }
 
 function drained(socket: Socket): Promise<void> {
