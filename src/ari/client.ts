@@ -149,7 +149,8 @@ export class AriConnection {
     const session = this.session;
     if (session !== null) {
       const closed = new Promise<void>((resolve) => this.closedWaiters.push(resolve));
-      if (session.ws.readyState === WebSocket.OPEN) {
+      // A paused socket would never read Asterisk's answering close frame; its backlog is dropped anyway.
+      if (session.ws.readyState === WebSocket.OPEN && !this.paused) {
         session.ws.close(1000, 'engine stopping');
         const force = setTimeout(() => session.ws.terminate(), CLOSE_GRACE_MS);
         await closed;

@@ -214,10 +214,21 @@ describe('AriConnection', () => {
     await h.conn.stop();
     expect(h.conn.state).toBe('stopped');
     expect(h.conn.connectedSince).toBeNull();
-    await vi.waitFor(() => expect(fake.openConnectionCount).toBe(0));
+    await vi.waitFor(() => expect(fake.connections[0]?.closeCode).toBe(1000));
     await sleep(150);
     expect(fake.connectionCount).toBe(1);
     await expect(h.conn.rest.listChannels()).rejects.toThrow();
+  });
+
+  it('stop() while paused cuts the socket instead of waiting for a close handshake it cannot read', async () => {
+    const h = connect();
+    await fake.waitForConnection(1);
+    await vi.waitFor(() => expect(h.conn.state).toBe('connected'));
+    h.conn.pause();
+    await h.conn.stop();
+    expect(h.conn.state).toBe('stopped');
+    // Cut rather than closed by handshake: a paused reader would never see Asterisk's close frame.
+    await vi.waitFor(() => expect(fake.connections[0]?.closeCode).toBe(1006));
   });
 
   it('stop() during the wait between attempts cancels the retry', async () => {

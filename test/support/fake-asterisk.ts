@@ -37,6 +37,8 @@ export interface FakeConnection {
   subscribeAll: boolean;
   auth: 'basic' | 'api_key';
   openedAt: Date;
+  /** 1000 after a clean close handshake, 1006 when the socket was cut; null while open. */
+  closeCode: number | null;
 }
 
 interface Client {
@@ -212,13 +214,17 @@ export class FakeAsterisk {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       record(101);
       const client: Client = { ws, socket, app };
+      const connection: FakeConnection = { app, subscribeAll: url.searchParams.get('subscribeAll') === 'true', auth, openedAt: new Date(), closeCode: null };
       this.clients.add(client);
-      ws.on('close', () => this.clients.delete(client));
+      ws.on('close', (code) => {
+        connection.closeCode = code;
+        this.clients.delete(client);
+      });
       ws.on('error', () => this.clients.delete(client));
       ws.on('ping', (data) => {
         if (this.answerPings) ws.pong(data);
       });
-      this.connections.push({ app, subscribeAll: url.searchParams.get('subscribeAll') === 'true', auth, openedAt: new Date() });
+      this.connections.push(connection);
       const count = this.connections.length;
       const reached = this.connectionWaiters.filter((waiter) => waiter.count <= count);
       this.connectionWaiters = this.connectionWaiters.filter((waiter) => waiter.count > count);
