@@ -85,6 +85,41 @@ export class Pipeline {
     return this.pending.length;
   }
 
+  /** True when a drain would write something. */
+  get hasChanges(): boolean {
+    return this.pending.length > 0 || this.touched.size > 0 || this.absorbed.length > 0;
+  }
+
+  /**
+   * Loads calls from their stored events (open calls after a restart) without writing anything:
+   * the calls are marked as already persisted with the record the events give.
+   */
+  hydrate(server: string, events: Iterable<{ event: unknown; receivedAt: string }>): void {
+    const saved = { pending: this.pending, touched: this.touched, absorbed: this.absorbed };
+    this.pending = [];
+    this.touched = new Set();
+    this.absorbed = [];
+    for (const e of events) {
+      const raw = e.event as Record<string, unknown>;
+      try {
+        const { call } = this.registry(server).process(normalizeAriEvent(raw, e.receivedAt), ++this.order);
+        if (call) this.touched.add(call);
+      } catch {
+        // A stored event the normalizer rejects now was accepted before: nothing to rebuild from it.
+      }
+    }
+    for (const h of this.touched) {
+      const current = resolve(h);
+      const m = this.metaOf(current);
+      const record = toRecord(current.state, this.options.policy);
+      m.persistedId = record.id;
+      m.lastRecord = record;
+    }
+    this.pending = saved.pending;
+    this.touched = saved.touched;
+    this.absorbed = saved.absorbed;
+  }
+
   /** Ingests one raw event text. Bad input is reported, never thrown, and changes nothing. */
   ingestText(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
     try {

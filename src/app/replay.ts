@@ -19,19 +19,19 @@ export interface ReplayLine {
 
 /**
  * Reads one line: a raw ARI event, or the recorded `{seq, recv_ts, event}` form. Blank lines give null.
- * Throws AppError(REPLAY_INPUT_INVALID) naming the line.
+ * Throws AppError(REPLAY_INPUT_INVALID); the caller names the line.
  */
-export function parseReplayLine(line: string, lineNo: number, fallback: Date): ReplayLine | null {
+export function parseReplayLine(line: string, fallback: Date): ReplayLine | null {
   const text = line.trim();
   if (text === '') return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new AppError(ERROR_CODES.REPLAY_INPUT_INVALID, `line ${lineNo}: not valid JSON`);
+    throw new AppError(ERROR_CODES.REPLAY_INPUT_INVALID, "not valid JSON");
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError(ERROR_CODES.REPLAY_INPUT_INVALID, `line ${lineNo}: expected a JSON object`);
+    throw new AppError(ERROR_CODES.REPLAY_INPUT_INVALID, "expected a JSON object");
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.type !== 'string' && typeof obj.event === 'object' && obj.event !== null) {
@@ -65,7 +65,7 @@ export function replayLines(lines: Iterable<string>, rules: DirectionRulesInput 
     lineNo++;
     let parsed: ReplayLine | null;
     try {
-      parsed = parseReplayLine(line, lineNo, fallback);
+      parsed = parseReplayLine(line, fallback);
     } catch (error) {
       invalid.push({ line: lineNo, message: (error as Error).message });
       continue;

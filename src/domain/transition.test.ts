@@ -24,6 +24,7 @@ function ch(id: string, name: string, state: string, extra: Partial<ChannelSnaps
     callerNumber: '5551234',
     callerName: '',
     connectedNumber: '',
+    connectedName: '',
     context: 'from-trunk',
     exten: '200',
     createdAt: '',

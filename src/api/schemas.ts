@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { CALL_STATUSES, DIRECTIONS, DISPOSITIONS } from '../domain/call.ts';
+
+// The API's wire shapes: validation, TypeScript types and the OpenAPI document come from these.
+
+const iso = z.string().describe('ISO-8601 UTC time');
+
+export const legSchema = z
+  .object({
+    channelId: z.string(),
+    name: z.string(),
+    endpoint: z.string(),
+    state: z.string(),
+    callerNumber: z.string(),
+    callerName: z.string(),
+    connectedNumber: z.string(),
+    context: z.string(),
+    exten: z.string(),
+    createdAt: iso,
+    answeredAt: iso.nullable(),
+    endedAt: iso.nullable(),
+    cause: z.number().int().nullable(),
+    causeText: z.string().nullable(),
+    techCause: z.number().int().nullable(),
+  })
+  .meta({ id: 'Leg' });
+
+export const callSchema = z
+  .object({
+    id: z.string().describe("The call's linkedid: uniqueid of its first channel"),
+    server: z.string(),
+    status: z.enum(CALL_STATUSES),
+    disposition: z.enum(DISPOSITIONS).nullable(),
+    direction: z.enum(DIRECTIONS),
+    from: z.string(),
+    to: z.string(),
+    startedAt: iso,
+    answeredAt: iso.nullable(),
+    endedAt: iso.nullable(),
+    durationMs: z.number().nullable(),
+    talkMs: z.number().nullable(),
+    hangupCause: z.number().int().nullable(),
+    hangupCauseText: z.string().nullable(),
+    closedBy: z.enum(['hangup', 'resync']).nullable(),
+    legs: z.array(legSchema),
+    eventCount: z.number().int(),
+    updatedAt: iso,
+  })
+  .meta({ id: 'Call' });
+
+export const timelineEntrySchema = z
+  .object({
+    at: iso,
+    kind: z.string(),
+    channelId: z.string().nullable(),
+    text: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'TimelineEntry' });
+
+export const callDetailSchema = callSchema.extend({ timeline: z.array(timelineEntrySchema) }).meta({ id: 'CallDetail' });
+
+export const errorSchema = z
+  .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })
+  .meta({ id: 'Error' });
+
+const csv = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)))
+    .optional();
+
+const isoQuery = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time')
+  .transform((s) => new Date(s).toISOString())
+  .optional();
+
+export const callFilterQuery = z.object({
+  status: csv(CALL_STATUSES).describe('comma-separated statuses'),
+  disposition: csv(DISPOSITIONS).describe('comma-separated dispositions'),
+  direction: csv(DIRECTIONS).describe('comma-separated directions'),
+  number: z.string().max(64).optional().describe('prefix of the from or to number'),
+  server: z.string().max(128).optional(),
+  since: isoQuery.describe('startedAt >= since'),
+  until: isoQuery.describe('startedAt < until'),
+});
+
+export const callListQuery = callFilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+export const callPageSchema = z.object({ items: z.array(callSchema), nextCursor: z.string().nullable() });

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Engine } from '../app/engine.ts';
+import type { EngineMetrics } from '../app/metrics.ts';
+import type { Store } from '../store/types.ts';
+import { apiKeyHook } from './auth.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { callRoutes } from './routes/calls.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes, type HealthReport } from './routes/health.ts';
+import { liveRoutes } from './routes/live.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { statsRoutes } from './routes/stats.ts';
+
+export interface ApiDeps {
+  engine: Engine;
+  store: Store;
+  metrics: EngineMetrics;
+  logger: Logger;
+  apiKeys: readonly string[];
+  health: () => Promise<HealthReport>;
+  /** Extra route plugins (CRM deliveries, integrations), registered like the built-in ones. */
+  plugins?: FastifyPluginAsync[];
+  /** Folder of the built dashboard; served at / when it exists. */
+  webRoot?: string;
+  /** Default server name for events posted without one. */
+  defaultServer: string;
+}
+
+/** Builds the HTTP API without listening (tests use inject(); the CLI calls listen()). */
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'http' }),
+    disableRequestLogging: true,
+    bodyLimit: 16 * 1024 * 1024,
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Callflow Engine API',
+        version: '0.1.0',
+        description: 'Call records built from Asterisk ARI events: history, live stream, statistics.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      security: deps.apiKeys.length > 0 ? [{ apiKey: [] }] : [],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  app.addHook('onRequest', apiKeyHook(deps.apiKeys));
+
+  await app.register(healthRoutes(deps));
+  await app.register(statsRoutes(deps));
+  await app.register(callRoutes(deps));
+  await app.register(eventRoutes(deps));
+  await app.register(liveRoutes(deps));
+  await app.register(metricsRoutes(deps));
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  if (deps.webRoot && existsSync(deps.webRoot)) {
+    await app.register(fastifyStatic, { root: deps.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// Prometheus metrics of the engine, on one registry passed to whoever records them.
+
+export interface EngineMetrics {
+  registry: Registry;
+  eventsTotal: Counter<'type'>;
+  eventsInvalid: Counter<string>;
+  batchSeconds: Histogram<string>;
+  batchEvents: Histogram<string>;
+  commitLagSeconds: Histogram<string>;
+  pendingEvents: Gauge<string>;
+  activeCalls: Gauge<string>;
+  ariConnected: Gauge<'server'>;
+  ariReconnects: Gauge<'server'>;
+  ingestPaused: Gauge<string>;
+  liveSubscribers: Gauge<string>;
+}
+
+export function createMetrics(): EngineMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'callflow_process_' });
+  const r = { registers: [registry] };
+  return {
+    registry,
+    eventsTotal: new Counter({ name: 'callflow_events_total', help: 'ARI events accepted, by type', labelNames: ['type'], ...r }),
+    eventsInvalid: new Counter({ name: 'callflow_events_invalid_total', help: 'Events rejected as malformed', ...r }),
+    batchSeconds: new Histogram({
+      name: 'callflow_batch_commit_seconds',
+      help: 'Time to commit one ingest batch',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ...r,
+    }),
+    batchEvents: new Histogram({
+      name: 'callflow_batch_events',
+      help: 'Events per committed batch',
+      buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 20000],
+      ...r,
+    }),
+    commitLagSeconds: new Histogram({
+      name: 'callflow_event_commit_lag_seconds',
+      help: 'From event arrival to its durable commit',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      ...r,
+    }),
+    pendingEvents: new Gauge({ name: 'callflow_ingest_pending_events', help: 'Events waiting for commit', ...r }),
+    activeCalls: new Gauge({ name: 'callflow_active_calls', help: 'Calls not finished', ...r }),
+    ariConnected: new Gauge({ name: 'callflow_ari_connected', help: '1 when the ARI events socket is connected', labelNames: ['server'], ...r }),
+    ariReconnects: new Gauge({ name: 'callflow_ari_reconnects', help: 'ARI reconnects since start', labelNames: ['server'], ...r }),
+    ingestPaused: new Gauge({ name: 'callflow_ingest_paused', help: '1 while event sources are paused by backpressure', ...r }),
+    liveSubscribers: new Gauge({ name: 'callflow_live_subscribers', help: 'Connected /api/live clients', ...r }),
+  };
+}

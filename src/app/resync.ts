@@ -1,0 +1,52 @@
+import type { AriBridge, AriChannel } from '../ari/types.ts';
+import { RESYNC_FOUND, RESYNC_GONE } from '../ari/normalize.ts';
+import { compareUniqueids } from '../domain/channel-name.ts';
+import type { CallRegistry } from '../domain/grouping.ts';
+
+// After every (re)connect Asterisk tells only what is alive now. Reconciling against it gives two
+// kinds of engine-made events, stored like ARI's own so that a rebuild from events still holds:
+// CallflowChannelGone for an open leg whose channel no longer exists, and CallflowChannelFound for a
+// live channel the engine does not know (with its bridge, which groups it with its partners).
+
+/** Channel ids of the legs that are open now: take this BEFORE listing what is alive. */
+export function openChannelIds(registry: CallRegistry): Set<string> {
+  const ids = new Set<string>();
+  for (const call of registry.calls()) {
+    for (const leg of call.state.legs) if (leg.endedAt === null) ids.add(leg.channelId);
+  }
+  return ids;
+}
+
+export interface LiveView {
+  channels: readonly AriChannel[];
+  bridges: readonly AriBridge[];
+}
+
+/**
+ * The events that make the registry agree with what Asterisk reports alive. `openBefore` guards
+ * channels created while the lists were being fetched: only legs open before it started can be gone.
+ */
+export function resyncEvents(registry: CallRegistry, openBefore: ReadonlySet<string>, view: LiveView, now: Date): Record<string, unknown>[] {
+  const timestamp = now.toISOString();
+  const alive = new Set(view.channels.map((c) => c.id));
+  const events: Record<string, unknown>[] = [];
+  for (const call of registry.calls()) {
+    for (const leg of call.state.legs) {
+      if (leg.endedAt !== null || alive.has(leg.channelId) || !openBefore.has(leg.channelId)) continue;
+      events.push({ type: RESYNC_GONE, timestamp, channel: { id: leg.channelId, name: leg.name, state: leg.state } });
+    }
+  }
+  const bridgeOf = new Map<string, AriBridge>();
+  for (const b of view.bridges) for (const id of b.channels) bridgeOf.set(id, b);
+  const unknown = view.channels.filter((c) => !registry.callOfChannel(c.id)).sort((a, b) => compareUniqueids(a.id, b.id));
+  for (const channel of unknown) {
+    const bridge = bridgeOf.get(channel.id);
+    events.push({
+      type: RESYNC_FOUND,
+      timestamp,
+      channel,
+      ...(bridge ? { bridge: { id: bridge.id, bridge_type: bridge.bridge_type } } : {}),
+    });
+  }
+  return events;
+}
