@@ -1,0 +1,57 @@
+import type { CallRecord, Leg } from '../domain/call.ts';
+import type { StoredEvent } from './types.ts';
+
+// Rows read back from the database, turned into the port's shapes.
+
+// jsonb stores object keys sorted by length; the record is served with its fields in the order the type
+// declares them (keys not listed here, e.g. fields added later, follow in stored order).
+const CALL_KEYS: readonly (keyof CallRecord)[] = [
+  'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'endedAt',
+  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'legs', 'eventCount', 'updatedAt',
+];
+const LEG_KEYS: readonly (keyof Leg)[] = [
+  'channelId', 'name', 'endpoint', 'state', 'callerNumber', 'callerName', 'connectedNumber', 'context', 'exten',
+  'createdAt', 'answeredAt', 'endedAt', 'cause', 'causeText', 'techCause',
+];
+
+function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[]): T {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (key in stored) out[key] = stored[key];
+  for (const key of Object.keys(stored)) if (!(key in out)) out[key] = stored[key];
+  return out as T;
+}
+
+export function toCallRecord(stored: unknown): CallRecord {
+  const record = inKeyOrder<CallRecord>(stored as Record<string, unknown>, CALL_KEYS);
+  if (Array.isArray(record.legs)) {
+    record.legs = record.legs.map((leg) => inKeyOrder<Leg>(leg as unknown as Record<string, unknown>, LEG_KEYS));
+  }
+  return record;
+}
+
+export interface EventDbRow {
+  seq: number;
+  call_id: string | null;
+  server: string;
+  type: string;
+  channel_id: string | null;
+  received_at: Date;
+  payload: unknown;
+}
+
+export function toStoredEvent(row: EventDbRow): StoredEvent {
+  return {
+    seq: Number(row.seq),
+    callId: row.call_id,
+    server: row.server,
+    type: row.type,
+    channelId: row.channel_id,
+    receivedAt: isoTime(row.received_at),
+    event: row.payload,
+  };
+}
+
+/** ISO-8601 UTC with milliseconds, from a timestamptz the driver returned. */
+export function isoTime(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}

@@ -1,0 +1,38 @@
+// The one thing the store (and the CRM outbox worker) needs from a database driver. Two adapters:
+// pg-client.ts (node-postgres pool) and pglite-client.ts (embedded PGlite). Both return the same
+// JavaScript types: int8 and counts as numbers, timestamptz as Date, json/jsonb parsed, numeric as string
+// (cast to float8 or int in SQL when a number is wanted).
+
+export type SqlDialect = 'postgres' | 'pglite';
+
+export interface SqlClient {
+  readonly dialect: SqlDialect;
+  /** One statement with `$1`-style parameters; returns its rows. */
+  query<T extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` inside BEGIN/COMMIT on one connection, ROLLBACK when it throws. Inside `fn`, use `tx` only:
+   * the outer client may wait for this very transaction (PGlite runs one thing at a time).
+   * Calling `transaction` on `tx` joins the open transaction.
+   */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * `COPY table (cols) FROM STDIN` with `data` in COPY text format (see copy-text.ts), each row ending in
+   * a newline. Absent when the driver cannot stream COPY; callers fall back to INSERT.
+   */
+  copyFrom?(copySql: string, data: string): Promise<void>;
+  /** Ends the pool or the embedded database. A transaction client's close() does nothing. */
+  close(): Promise<void>;
+}
+
+/** Runs async tasks one after another, in call order; a failed task does not block the next. */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task, task);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

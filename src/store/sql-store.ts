@@ -1,0 +1,140 @@
+import type { Logger } from '../app/logger.ts';
+import type { CallRecord } from '../domain/call.ts';
+import type { SqlClient } from './sql-client.ts';
+import type { CallFilter, CallPage, Store, StoreStats } from './types.ts';
+import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
+import { callStats } from './call-stats.ts';
+import { loadMigrations, runMigrations } from './migrate.ts';
+import { toCallRecord, toStoredEvent, type EventDbRow } from './row-mapping.ts';
+import { guarded } from './store-errors.ts';
+import { writeBatch } from './write-batch.ts';
+
+// The Store port over any SqlClient: the same SQL serves PostgreSQL and PGlite.
+
+/** A Store that also hands out its SqlClient, for components with their own tables (the CRM outbox worker). */
+export interface SqlStore extends Store {
+  readonly sql: SqlClient;
+}
+
+export interface SqlStoreOptions {
+  kind: Store['kind'];
+  logger?: Logger;
+  /** Runs after the client is closed (releases the data-folder lock). */
+  onClose?: () => Promise<void>;
+  /** Folder of migration files; the bundled ones by default. */
+  migrationsDir?: string;
+}
+
+export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlStore {
+  const { logger } = options;
+  let closed: Promise<void> | null = null;
+
+  async function listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage> {
+    checkPageSize(limit);
+    const params: unknown[] = [];
+    const conditions = callFilterSql(filter, params);
+    if (cursor !== null) {
+      const after = decodeCursor(cursor);
+      params.push(after.startedAt, after.id);
+      conditions.push(`(started_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit + 1);
+    const rows = await guarded('listCalls', () =>
+      sql.query<{ record: unknown }>(
+        `SELECT record FROM calls ${whereClause(conditions)} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+        params,
+      ),
+    );
+    const items = rows.slice(0, limit).map((row) => toCallRecord(row.record));
+    const last = items[items.length - 1];
+    const nextCursor = rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
+    return { items, nextCursor };
+  }
+
+  return {
+    kind: options.kind,
+    sql,
+
+    migrate: () =>
+      guarded('migrate', async () => {
+        const result = await runMigrations(sql, await loadMigrations(options.migrationsDir));
+        for (const name of result.applied) logger?.info({ migration: name }, 'applied database migration');
+        if (result.unknown.length > 0) {
+          logger?.warn({ migrations: result.unknown }, 'database has migrations this version does not know');
+        }
+      }),
+
+    writeBatch: (batch) => guarded('writeBatch', () => writeBatch(sql, batch)),
+
+    getCall: (id) =>
+      guarded('getCall', async () => {
+        const [row] = await sql.query<{ record: unknown }>('SELECT record FROM calls WHERE id = $1', [id]);
+        return row ? toCallRecord(row.record) : null;
+      }),
+
+    listCalls,
+
+    getEvents: (callId) =>
+      guarded('getEvents', async () => {
+        const rows = await sql.query<EventDbRow>(
+          `SELECT seq, call_id, server, type, channel_id, received_at, payload
+           FROM events WHERE call_id = $1 ORDER BY seq`,
+          [callId],
+        );
+        return rows.map(toStoredEvent);
+      }),
+
+    openCalls: (server) =>
+      guarded('openCalls', async () => {
+        const params = server === undefined ? [] : [server];
+        const rows = await sql.query<{ record: unknown }>(
+          `SELECT record FROM calls WHERE status <> 'finished' ${server === undefined ? '' : 'AND server = $1'}
+           ORDER BY started_at, id`,
+          params,
+        );
+        return rows.map((row) => toCallRecord(row.record));
+      }),
+
+    stats: () =>
+      guarded('stats', async (): Promise<StoreStats> => {
+        const [calls] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM calls');
+        const types = await sql.query<{ type: string; count: number }>(
+          'SELECT type, count FROM event_type_counts ORDER BY type',
+        );
+        const eventsByType: Record<string, number> = {};
+        let events = 0;
+        for (const row of types) {
+          eventsByType[row.type] = Number(row.count);
+          events += Number(row.count);
+        }
+        return { calls: calls?.n ?? 0, events, eventsByType };
+      }),
+
+    callStats: (filter) => guarded('callStats', () => callStats(sql, filter)),
+
+    async *iterateCalls(filter: CallFilter): AsyncIterable<CallRecord> {
+      let cursor: string | null = null;
+      do {
+        const page: CallPage = await listCalls(filter, cursor, MAX_PAGE_SIZE);
+        yield* page.items;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    },
+
+    ping: () =>
+      guarded('ping', async () => {
+        await sql.query('SELECT 1');
+      }),
+
+    close() {
+      closed ??= (async () => {
+        try {
+          await sql.close();
+        } finally {
+          await options.onClose?.();
+        }
+      })();
+      return closed;
+    },
+  };
+}

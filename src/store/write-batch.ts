@@ -1,0 +1,137 @@
+import type { EventRow, WriteBatch } from './types.ts';
+import type { SqlClient } from './sql-client.ts';
+import { prepareBatch, type PreparedBatch } from './prepare-batch.ts';
+import { cleanText, copyField, jsonbSafeReplacer, jsonbSafeText } from './copy-text.ts';
+
+// The ingest write path: one transaction per batch. Events go in with COPY (both drivers support it here),
+// calls, legs and outbox rows as one JSON array parameter per statement of CHUNK rows, which PostgreSQL
+// unpacks itself: one parameter instead of thousands, and the call's columns come from the very JSON
+// stored in `record`, so they cannot disagree.
+
+const CHUNK = 500;
+
+/** Events of this type carry text the engine could not read; it may not be JSON at all. */
+const INVALID_EVENT_TYPE = 'Invalid';
+
+// SQLSTATEs of jsonb input PostgreSQL refused: invalid_text_representation, untranslatable_character.
+const JSON_INPUT_ERRORS = new Set(['22P02', '22P05']);
+
+const EVENTS_COPY = 'COPY events (call_id, server, type, channel_id, received_at, payload) FROM STDIN';
+
+const INSERT_EVENTS = `
+INSERT INTO events (call_id, server, type, channel_id, received_at, payload)
+SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::timestamptz, e->5
+FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+ORDER BY n`;
+
+const UPSERT_CALLS = `
+INSERT INTO calls (id, server, status, disposition, direction, from_number, to_number, started_at, answered_at,
+  ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text, closed_by, event_count, updated_at, record)
+SELECT r->>'id', r->>'server', r->>'status', r->>'disposition', r->>'direction', r->>'from', r->>'to',
+  (r->>'startedAt')::timestamptz, (r->>'answeredAt')::timestamptz, (r->>'endedAt')::timestamptz,
+  round((r->>'durationMs')::numeric)::bigint, round((r->>'talkMs')::numeric)::bigint,
+  (r->>'hangupCause')::numeric::int, r->>'hangupCauseText', r->>'closedBy',
+  coalesce((r->>'eventCount')::numeric::int, 0), (r->>'updatedAt')::timestamptz, r
+FROM jsonb_array_elements($1::jsonb) AS r
+ON CONFLICT (id) DO UPDATE SET
+  server = EXCLUDED.server, status = EXCLUDED.status, disposition = EXCLUDED.disposition,
+  direction = EXCLUDED.direction, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
+  started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at, ended_at = EXCLUDED.ended_at,
+  duration_ms = EXCLUDED.duration_ms, talk_ms = EXCLUDED.talk_ms, hangup_cause = EXCLUDED.hangup_cause,
+  hangup_cause_text = EXCLUDED.hangup_cause_text, closed_by = EXCLUDED.closed_by,
+  event_count = EXCLUDED.event_count, updated_at = EXCLUDED.updated_at, record = EXCLUDED.record`;
+
+const UPSERT_LEGS = `
+INSERT INTO legs (channel_id, call_id, server, name, endpoint, created_at, answered_at, ended_at, cause, cause_text)
+SELECT l->>'channelId', l->>'callId', l->>'server', l->>'name', l->>'endpoint', (l->>'createdAt')::timestamptz,
+  (l->>'answeredAt')::timestamptz, (l->>'endedAt')::timestamptz, (l->>'cause')::numeric::int, l->>'causeText'
+FROM jsonb_array_elements($1::jsonb) AS l
+ON CONFLICT (channel_id) DO UPDATE SET
+  call_id = EXCLUDED.call_id, server = EXCLUDED.server, name = EXCLUDED.name, endpoint = EXCLUDED.endpoint,
+  created_at = EXCLUDED.created_at, answered_at = EXCLUDED.answered_at, ended_at = EXCLUDED.ended_at,
+  cause = EXCLUDED.cause, cause_text = EXCLUDED.cause_text`;
+
+const INSERT_OUTBOX = `
+INSERT INTO outbox (sink, call_id, event_type, idempotency_key, payload)
+SELECT o->>'sink', o->>'callId', o->>'eventType', o->>'idempotencyKey', coalesce(o->'payload', 'null'::jsonb)
+FROM jsonb_array_elements($1::jsonb) AS o
+ON CONFLICT (idempotency_key) DO NOTHING`;
+
+const BUMP_TYPE_COUNTS = `
+INSERT INTO event_type_counts (type, count)
+SELECT * FROM unnest($1::text[], $2::bigint[])
+ON CONFLICT (type) DO UPDATE SET count = event_type_counts.count + EXCLUDED.count`;
+
+const MERGE_SQL = [
+  `UPDATE events SET call_id = m.into_id FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
+   WHERE events.call_id = m.from_id`,
+  `UPDATE legs SET call_id = m.into_id FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
+   WHERE legs.call_id = m.from_id`,
+  `DELETE FROM outbox WHERE call_id = ANY($1::text[]) AND status = 'pending'`,
+  `DELETE FROM calls WHERE id = ANY($1::text[])`,
+];
+
+export async function writeBatch(client: SqlClient, batch: WriteBatch): Promise<void> {
+  const prepared = prepareBatch(batch);
+  if (isEmpty(prepared)) return;
+  try {
+    await client.transaction((tx) => writePrepared(tx, prepared, false));
+  } catch (err) {
+    // Events are passed through as received for speed; when PostgreSQL refuses one of them as JSON,
+    // the batch is written again with every text made jsonb-safe rather than lost.
+    if (!JSON_INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
+    await client.transaction((tx) => writePrepared(tx, prepared, true));
+  }
+}
+
+function isEmpty(p: PreparedBatch): boolean {
+  return p.events.length + p.calls.length + p.merges.length + p.outbox.length === 0;
+}
+
+async function writePrepared(tx: SqlClient, p: PreparedBatch, strict: boolean): Promise<void> {
+  if (p.merges.length > 0) {
+    const froms = p.merges.map((m) => m.from);
+    const intos = p.merges.map((m) => m.into);
+    for (const sql of MERGE_SQL) await tx.query(sql, sql.includes('$2') ? [froms, intos] : [froms]);
+  }
+  await insertEvents(tx, p.events, strict);
+  const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
+  for (const rows of chunks(p.calls)) await tx.query(UPSERT_CALLS, [stringify(rows)]);
+  for (const rows of chunks(p.legs)) await tx.query(UPSERT_LEGS, [stringify(rows)]);
+  for (const rows of chunks(p.outbox)) await tx.query(INSERT_OUTBOX, [stringify(rows)]);
+  // Last, so the hot counter rows stay locked for the shortest time.
+  if (p.typeCounts.types.length > 0) await tx.query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]);
+}
+
+function payloadText(event: EventRow, strict: boolean): string {
+  return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(event.raw) : event.raw;
+}
+
+async function insertEvents(tx: SqlClient, events: EventRow[], strict: boolean): Promise<void> {
+  if (events.length === 0) return;
+  if (tx.copyFrom) {
+    let data = '';
+    for (const e of events) {
+      data += `${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t${copyField(payloadText(e, strict))}\n`;
+    }
+    await tx.copyFrom(EVENTS_COPY, data);
+    return;
+  }
+  // Fallback for a driver without COPY: the raw JSON is spliced in unparsed.
+  for (const rows of chunks(events)) {
+    const items = rows.map(
+      (e) =>
+        `[${JSON.stringify(nullableClean(e.callId))},${JSON.stringify(cleanText(e.server))},${JSON.stringify(cleanText(e.type))},` +
+        `${JSON.stringify(nullableClean(e.channelId))},${JSON.stringify(e.receivedAt)},${payloadText(e, strict)}]`,
+    );
+    await tx.query(INSERT_EVENTS, [`[${items.join(',')}]`]);
+  }
+}
+
+function nullableClean(value: string | null): string | null {
+  return value === null ? null : cleanText(value);
+}
+
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += CHUNK) yield rows.slice(i, i + CHUNK);
+}

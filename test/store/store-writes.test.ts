@@ -1,0 +1,187 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
+import { batchOf, makeCall, makeEventRow, makeLeg, makeOutbox, uniqueId } from '../support/call-factory.ts';
+
+// The write path (writeBatch) against each store kind: one store per kind for the file, every test on
+// its own ids so tests stay independent.
+
+describe.each(storeKinds())('store writes (%s)', (kind) => {
+  const testStore = useTestStore(kind);
+  let t: TestStore;
+  beforeEach(() => {
+    t = testStore();
+  });
+
+  const legRows = (callId: string) =>
+    t.store.sql.query<{ channel_id: string; call_id: string; cause: number | null }>(
+      'SELECT channel_id, call_id, cause FROM legs WHERE call_id = $1 ORDER BY channel_id',
+      [callId],
+    );
+  const outboxRows = (callId: string) =>
+    t.store.sql.query<{ idempotency_key: string; status: string; payload: unknown }>(
+      'SELECT idempotency_key, status, payload FROM outbox WHERE call_id = $1 ORDER BY id',
+      [callId],
+    );
+
+  it('stores events in batch order and returns them parsed, in arrival order', async () => {
+    const callId = uniqueId('call');
+    const types = ['StasisStart', 'ChannelStateChange', 'ChannelVarset', 'Dial', 'ChannelDestroyed'];
+    const events = types.map((type, i) =>
+      makeEventRow({ callId, type, receivedAt: `2026-11-21T04:11:0${i}.67${i}Z`, fields: { n: i, text: 'tab\there\nline \\ "q"' } }),
+    );
+    await t.store.writeBatch(batchOf({ events: events.slice(0, 3) }));
+    await t.store.writeBatch(batchOf({ events: events.slice(3) }));
+
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.type)).toEqual(types);
+    for (let i = 1; i < stored.length; i++) expect(stored[i]!.seq).toBeGreaterThan(stored[i - 1]!.seq);
+    expect(typeof stored[0]!.seq).toBe('number');
+    stored.forEach((e, i) => {
+      expect(e.event).toEqual(JSON.parse(events[i]!.raw));
+      expect(e).toMatchObject({ callId, server: 'pbx1', channelId: events[i]!.channelId, receivedAt: events[i]!.receivedAt });
+    });
+  });
+
+  it('keeps events without a call and text that is not JSON', async () => {
+    const callId = uniqueId('call');
+    const orphan = makeEventRow({ callId: null, channelId: null, type: 'BridgeCreated' });
+    const invalid = makeEventRow({ callId, type: 'Invalid', raw: '{"type": broken\t\\' });
+    const nul = makeEventRow({ callId, type: 'ChannelVarset', raw: '{"type":"ChannelVarset","value":"a\\u0000b"}' });
+    await t.store.writeBatch(batchOf({ events: [orphan, invalid, nul] }));
+
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.event)).toEqual(['{"type": broken\t\\', { type: 'ChannelVarset', value: 'a\uFFFDb' }]);
+    const [row] = await t.store.sql.query<{ n: number }>(
+      "SELECT count(*) AS n FROM events WHERE call_id IS NULL AND channel_id IS NULL AND type = 'BridgeCreated'",
+    );
+    expect(row!.n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('upserts calls with the last snapshot of a batch winning, and replaces them in later batches', async () => {
+    const id = uniqueId('call');
+    const ringing = makeCall({ id, shape: 'ringing' });
+    const inProgress = makeCall({ id, shape: 'in_progress' });
+    const finished = makeCall({ id, shape: 'answered', eventCount: 42 });
+    await t.store.writeBatch(batchOf({ calls: [ringing, inProgress] }));
+    expect(await t.store.getCall(id)).toEqual(inProgress);
+
+    await t.store.writeBatch(batchOf({ calls: [finished] }));
+    const stored = await t.store.getCall(id);
+    expect(stored).toEqual(finished);
+    expect(Object.keys(stored!)).toEqual(Object.keys(finished));
+    expect(Object.keys(stored!.legs[0]!)).toEqual(Object.keys(finished.legs[0]!));
+    expect(await t.store.getCall(uniqueId('missing'))).toBeNull();
+  });
+
+  it('upserts legs from the calls, a channel listed twice going to the later call', async () => {
+    const first = uniqueId('call');
+    const second = uniqueId('call');
+    const shared = makeLeg({ channelId: uniqueId('chan'), cause: 16 });
+    await t.store.writeBatch(
+      batchOf({
+        calls: [
+          makeCall({ id: first, legs: [makeLeg({ channelId: `${first}-own` }), shared] }),
+          makeCall({ id: second, legs: [{ ...shared, cause: 17 }] }),
+        ],
+      }),
+    );
+    expect(await legRows(first)).toEqual([{ channel_id: `${first}-own`, call_id: first, cause: null }]);
+    expect(await legRows(second)).toEqual([{ channel_id: shared.channelId, call_id: second, cause: 17 }]);
+  });
+
+  it('merges: events and legs move, the call row goes, pending outbox rows of the absorbed call go', async () => {
+    const into = uniqueId('call');
+    const from = uniqueId('call');
+    const intoCall = makeCall({ id: into });
+    const fromCall = makeCall({ id: from });
+    await t.store.writeBatch(
+      batchOf({
+        calls: [intoCall, fromCall],
+        events: [makeEventRow({ callId: into, type: 'StasisStart' }), makeEventRow({ callId: from, type: 'Dial' })],
+        outbox: [makeOutbox(into, 'call.created'), makeOutbox(from, 'call.created'), makeOutbox(from, 'call.answered')],
+      }),
+    );
+    // A delivery already made cannot be taken back; only pending ones are dropped.
+    await t.store.sql.query("UPDATE outbox SET status = 'delivered' WHERE idempotency_key = $1", [
+      makeOutbox(from, 'call.answered').idempotencyKey,
+    ]);
+
+    const merged = makeCall({ id: into, legs: [...intoCall.legs, ...fromCall.legs], eventCount: 4 });
+    await t.store.writeBatch(
+      batchOf({
+        merges: [{ from, into }],
+        calls: [merged],
+        // An event still filed under the absorbed call, and an outbox row for it, in the merging batch.
+        events: [makeEventRow({ callId: from, type: 'ChannelHangupRequest' }), makeEventRow({ callId: into, type: 'ChannelDestroyed' })],
+        outbox: [makeOutbox(from, 'call.finished')],
+      }),
+    );
+
+    expect(await t.store.getCall(from)).toBeNull();
+    expect(await t.store.getCall(into)).toEqual(merged);
+    expect((await t.store.getEvents(into)).map((e) => e.type)).toEqual([
+      'StasisStart',
+      'Dial',
+      'ChannelHangupRequest',
+      'ChannelDestroyed',
+    ]);
+    expect(await t.store.getEvents(from)).toEqual([]);
+    expect((await legRows(into)).map((l) => l.channel_id).sort()).toEqual(merged.legs.map((l) => l.channelId).sort());
+    expect(await legRows(from)).toEqual([]);
+    expect((await outboxRows(from)).map((r) => [r.idempotency_key, r.status])).toEqual([
+      [makeOutbox(from, 'call.answered').idempotencyKey, 'delivered'],
+    ]);
+    expect((await outboxRows(into)).map((r) => r.status)).toEqual(['pending']);
+  });
+
+  it('resolves chained merges to the surviving call', async () => {
+    const [a, b, c] = [uniqueId('call'), uniqueId('call'), uniqueId('call')];
+    await t.store.writeBatch(
+      batchOf({
+        calls: [makeCall({ id: a }), makeCall({ id: b }), makeCall({ id: c })],
+        events: [a, b, c].map((callId) => makeEventRow({ callId })),
+      }),
+    );
+    await t.store.writeBatch(batchOf({ merges: [{ from: a, into: b }, { from: b, into: c }], calls: [makeCall({ id: c })] }));
+    expect(await t.store.getCall(a)).toBeNull();
+    expect(await t.store.getCall(b)).toBeNull();
+    expect((await t.store.getEvents(c)).length).toBe(3);
+  });
+
+  it('inserts an outbox row once per idempotency key, the first payload kept', async () => {
+    const callId = uniqueId('call');
+    const row = makeOutbox(callId, 'call.finished');
+    await t.store.writeBatch(batchOf({ outbox: [row, { ...row, payload: { second: true } }] }));
+    await t.store.writeBatch(batchOf({ outbox: [{ ...row, payload: { third: true } }] }));
+    const rows = await outboxRows(callId);
+    expect(rows).toEqual([{ idempotency_key: row.idempotencyKey, status: 'pending', payload: row.payload }]);
+  });
+
+  it('counts events per type without scanning events', async () => {
+    const before = await t.store.stats();
+    const callId = uniqueId('call');
+    await t.store.writeBatch(
+      batchOf({
+        calls: [makeCall({ id: callId })],
+        events: ['Dial', 'Dial', 'ChannelDtmfReceived'].map((type) => makeEventRow({ callId, type })),
+      }),
+    );
+    const after = await t.store.stats();
+    expect(after.calls).toBe(before.calls + 1);
+    expect(after.events).toBe(before.events + 3);
+    expect((after.eventsByType.Dial ?? 0) - (before.eventsByType.Dial ?? 0)).toBe(2);
+    expect((after.eventsByType.ChannelDtmfReceived ?? 0) - (before.eventsByType.ChannelDtmfReceived ?? 0)).toBe(1);
+  });
+
+  it('commits a batch whole or not at all', async () => {
+    const callId = uniqueId('call');
+    const bad = batchOf({
+      calls: [makeCall({ id: callId })],
+      events: [makeEventRow({ callId }), makeEventRow({ callId, receivedAt: 'not a time' })],
+    });
+    await expect(t.store.writeBatch(bad)).rejects.toMatchObject({ name: 'AppError' });
+    expect(await t.store.getCall(callId)).toBeNull();
+    expect(await t.store.getEvents(callId)).toEqual([]);
+    await t.store.ping();
+  });
+});
