@@ -1,0 +1,203 @@
+import type { Logger } from '../../app/logger.ts';
+import type { CallRecord } from '../../domain/call.ts';
+import { AppError, ERROR_CODES } from '../../errors.ts';
+import type { SqlClient } from '../../store/sql-client.ts';
+import { callParties, type CallParties } from '../call-parties.ts';
+import { BITRIX_SINK, type Bitrix24Config } from '../config.ts';
+import type { Target } from '../flow/target.ts';
+import { findCrmLink, saveCrmLink, type CrmLink } from '../links.ts';
+import { RINGING_EVENT, type DeliveryPayload } from '../plan.ts';
+import type { Delivery, Sink } from '../sink.ts';
+import { BitrixError, type BitrixClient } from './client.ts';
+import { durationSec, statusCodeFor } from './status-code.ts';
+import { userForExtension, userIdsOf, type BitrixUser } from './users.ts';
+
+// Bitrix24 telephony: one Bitrix24 call per real call, registered once (with our id as
+// EXTERNAL_CALL_ID, so overlapping calls never share a CALL_ID), finished once with the answered
+// result, cards shown and hidden per mode. Steps already done are recorded in crm_links, so a retried
+// or replayed delivery never repeats them.
+
+/** What crm_links.data holds for a Bitrix24 call. */
+export interface BitrixLinkData {
+  origin?: 'register' | 'click_to_call';
+  /** Who the call was registered under. */
+  user?: BitrixUser;
+  /** Extensions whose card was shown. */
+  shown?: string[];
+  crm?: { createdLead: boolean; entityType: string | null; entityId: number | null; createdEntities: unknown };
+  leadCreationError?: string;
+  /** A finish was sent at least once (its answer may have been lost). */
+  finishing?: boolean;
+  finished?: { statusCode: string; durationSec: number };
+  recordAttached?: boolean;
+  transcriptAttached?: boolean;
+}
+
+interface RegisterResult {
+  CALL_ID?: unknown;
+  CRM_CREATED_LEAD?: unknown;
+  CRM_CREATED_ENTITIES?: unknown;
+  CRM_ENTITY_TYPE?: unknown;
+  CRM_ENTITY_ID?: unknown;
+  LEAD_CREATION_ERROR?: unknown;
+}
+
+export interface BitrixSinkOptions {
+  config: Bitrix24Config;
+  client: BitrixClient;
+  target: Target;
+  sql: SqlClient;
+  isExtension: (s: string) => boolean;
+  logger: Logger;
+}
+
+function permanent(message: string): AppError {
+  return new AppError(ERROR_CODES.CRM_REQUEST_FAILED, message, { retryable: false, details: { target: BITRIX_SINK } });
+}
+
+const isCallNotFound = (err: unknown): boolean =>
+  err instanceof BitrixError && (/not.?found/i.test(err.remoteCode) || /not found/i.test(err.description));
+
+function callOf(delivery: Delivery): CallRecord {
+  const call = (delivery.payload as Partial<DeliveryPayload> | null)?.call;
+  if (!call || typeof call.id !== 'string' || !Array.isArray(call.legs)) throw permanent(`delivery ${delivery.id} carries no call record`);
+  return call;
+}
+
+function directionType(call: CallRecord, parties: CallParties): 1 | 2 {
+  if (call.direction === 'inbound') return 2;
+  if (call.direction === 'outbound' || call.direction === 'internal') return 1;
+  return parties.primaryExtension !== null && call.from === parties.primaryExtension ? 1 : 2;
+}
+
+export function createBitrixSink(options: BitrixSinkOptions): Sink {
+  const { config, client, sql, logger, isExtension } = options;
+  const save = (callId: string, externalCallId: string | null, data: BitrixLinkData) =>
+    saveCrmLink(sql, { callId, sink: BITRIX_SINK, externalCallId, data: data as Record<string, unknown> });
+
+  async function register(call: CallRecord, signal: AbortSignal): Promise<CrmLink> {
+    // Any link under the call's id or one of its channels' ids: a click-to-call Bitrix24 registered
+    // itself, or a call merged into this one. Either way this call already has its Bitrix24 call.
+    const found = await findCrmLink(sql, BITRIX_SINK, [call.id, ...call.legs.map((l) => l.channelId)]);
+    if (found?.externalCallId) return found.callId === call.id ? found : save(call.id, found.externalCallId, found.data);
+
+    const parties = callParties(call, isExtension);
+    const user = userForExtension(config, parties.primaryExtension);
+    if (!user) throw permanent(`call ${call.id}: no employee extension and no bitrix24.defaultUserId`);
+    const calling = parties.primaryExtension !== null && (parties.ringingExtensions.includes(parties.primaryExtension) || directionType(call, parties) === 1);
+    const show = config.showCard === 'ring' && calling;
+    const params: Record<string, unknown> = {
+      ...user,
+      PHONE_NUMBER: parties.clientNumber,
+      TYPE: directionType(call, parties),
+      CALL_START_DATE: call.startedAt,
+      CRM_CREATE: config.crmCreate ? 1 : 0,
+      SHOW: show ? 1 : 0,
+      EXTERNAL_CALL_ID: call.id,
+    };
+    if (parties.lineNumber !== null) params.LINE_NUMBER = parties.lineNumber;
+    const result = await client.call<RegisterResult>('telephony.externalCall.register', params, signal);
+    if (typeof result?.CALL_ID !== 'string' || result.CALL_ID === '') {
+      throw new AppError(ERROR_CODES.CRM_REQUEST_FAILED, 'bitrix24 register answered without CALL_ID', { retryable: true, details: { target: BITRIX_SINK } });
+    }
+    const data: BitrixLinkData = {
+      origin: 'register',
+      user,
+      shown: show && parties.primaryExtension ? [parties.primaryExtension] : [],
+      crm: {
+        createdLead: Number(result.CRM_CREATED_LEAD ?? 0) > 0,
+        entityType: typeof result.CRM_ENTITY_TYPE === 'string' ? result.CRM_ENTITY_TYPE : null,
+        entityId: Number(result.CRM_ENTITY_ID) > 0 ? Number(result.CRM_ENTITY_ID) : null,
+        createdEntities: result.CRM_CREATED_ENTITIES ?? [],
+      },
+    };
+    if (result.LEAD_CREATION_ERROR) {
+      data.leadCreationError = String(result.LEAD_CREATION_ERROR);
+      logger.warn({ callId: call.id, sink: BITRIX_SINK, leadCreationError: data.leadCreationError }, 'Bitrix24 registered the call but could not create its lead');
+    }
+    return save(call.id, result.CALL_ID, data);
+  }
+
+  async function setCards(link: CrmLink, method: 'show' | 'hide', extensions: string[], signal: AbortSignal): Promise<void> {
+    const ids = userIdsOf(config, extensions);
+    if (ids.length === 0) return;
+    await client.call(`telephony.externalCall.${method}`, { CALL_ID: link.externalCallId, USER_ID: ids }, signal);
+    const shown = new Set((link.data as BitrixLinkData).shown ?? []);
+    for (const ext of extensions) method === 'show' ? shown.add(ext) : shown.delete(ext);
+    await save(link.callId, null, { shown: [...shown] });
+  }
+
+  async function onRinging(call: CallRecord, signal: AbortSignal): Promise<void> {
+    const link = await register(call, signal);
+    const shown = new Set((link.data as BitrixLinkData).shown ?? []);
+    const parties = callParties(call, isExtension);
+    const ringing = call.direction === 'inbound' || call.direction === 'internal' ? parties.ringingExtensions : [parties.primaryExtension ?? ''];
+    await setCards(link, 'show', ringing.filter((e) => e !== '' && !shown.has(e)), signal);
+  }
+
+  async function onAnswered(call: CallRecord, signal: AbortSignal): Promise<void> {
+    const link = await register(call, signal);
+    const answering = callParties(call, isExtension).answeringExtension;
+    const shown = (link.data as BitrixLinkData).shown ?? [];
+    if (config.showCard === 'answer' && answering !== null && !shown.includes(answering)) await setCards(link, 'show', [answering], signal);
+    if (config.showCard === 'ring') await setCards(link, 'hide', shown.filter((e) => e !== answering), signal);
+  }
+
+  async function onFinished(call: CallRecord, payload: Partial<DeliveryPayload>, signal: AbortSignal): Promise<void> {
+    let link = await register(call, signal);
+    const data = link.data as BitrixLinkData;
+    const parties = callParties(call, isExtension);
+    if (!data.finished) {
+      const employee = parties.answeringExtension ?? parties.primaryExtension;
+      // A click-to-call belongs to the employee who clicked; otherwise to whoever answered or rang.
+      const user =
+        (data.origin === 'click_to_call' ? data.user : undefined) ??
+        (employee !== null ? userForExtension(config, employee) : null) ??
+        data.user ??
+        userForExtension(config, null);
+      if (!user) throw permanent(`call ${call.id}: no employee to finish the Bitrix24 call for`);
+      await setCards(link, 'hide', (data.shown ?? []).filter((e) => e !== employee), signal);
+      const statusCode = statusCodeFor(call, config.statusCodes);
+      const params: Record<string, unknown> = { CALL_ID: link.externalCallId, ...user, DURATION: durationSec(call), STATUS_CODE: statusCode };
+      if (statusCode !== '200' && call.hangupCauseText) params.FAILED_REASON = call.hangupCauseText;
+      if (!data.finishing) link = await save(call.id, null, { finishing: true });
+      try {
+        await client.call('telephony.externalCall.finish', params, signal);
+      } catch (err) {
+        // Our earlier finish went through but its answer was lost: Bitrix24 has closed the call.
+        if (!(data.finishing && isCallNotFound(err))) throw err;
+      }
+      link = await save(call.id, null, { finished: { statusCode, durationSec: durationSec(call) } });
+    }
+    if (payload.recordingUrl && !data.recordAttached) {
+      await client.call('telephony.externalCall.attachRecord', { CALL_ID: link.externalCallId, RECORD_URL: payload.recordingUrl }, signal);
+      link = await save(call.id, null, { recordAttached: true });
+    }
+    if (payload.transcript?.length && !data.transcriptAttached) {
+      const messages = payload.transcript.map((m) => ({ SIDE: m.side === 'user' ? 'User' : 'Client', START_TIME: m.startSec, STOP_TIME: m.stopSec, MESSAGE: m.text }));
+      await client.call('telephony.call.attachTranscription', { CALL_ID: link.externalCallId, MESSAGES: messages }, signal);
+      await save(call.id, null, { transcriptAttached: true });
+    }
+  }
+
+  return {
+    name: BITRIX_SINK,
+    readyInMs: () => options.target.readyInMs(),
+    async deliver(delivery, signal) {
+      const call = callOf(delivery);
+      switch (delivery.eventType) {
+        case 'call.created':
+          await register(call, signal);
+          return;
+        case RINGING_EVENT:
+          return onRinging(call, signal);
+        case 'call.answered':
+          return onAnswered(call, signal);
+        case 'call.finished':
+          return onFinished(call, delivery.payload as Partial<DeliveryPayload>, signal);
+        default:
+          throw permanent(`bitrix24 has nothing to do for ${delivery.eventType}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { AppError, ERROR_CODES } from '../errors.ts';
+import type { OutboxInsert } from '../store/types.ts';
+import type { SqlClient } from '../store/sql-client.ts';
+import { OUTBOX_COLUMNS, toIso, type DeliveryStatus, type OutboxRow } from './outbox-sql.ts';
+
+// Operators' view of the outbox: list and inspect deliveries, send a dead one again, replay a call.
+
+export interface DeliveryView {
+  id: number;
+  sink: string;
+  callId: string;
+  eventType: string;
+  idempotencyKey: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  lockedUntil: string | null;
+  payload?: unknown;
+}
+
+export function toView(row: OutboxRow, withPayload: boolean): DeliveryView {
+  const view: DeliveryView = {
+    id: Number(row.id),
+    sink: row.sink,
+    callId: row.call_id,
+    eventType: row.event_type,
+    idempotencyKey: row.idempotency_key,
+    status: row.status,
+    attempts: Number(row.attempts),
+    nextAttemptAt: toIso(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: toIso(row.created_at),
+    deliveredAt: row.delivered_at === null ? null : toIso(row.delivered_at),
+    lockedUntil: row.locked_until === null ? null : toIso(row.locked_until),
+  };
+  if (withPayload) view.payload = row.payload;
+  return view;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  callId?: string;
+  sink?: string;
+  /** Deliveries with a smaller id than this (the previous page's nextCursor). */
+  beforeId?: number;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listDeliveries(sql: SqlClient, f: DeliveryFilter): Promise<{ items: DeliveryView[]; nextCursor: number | null }> {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace('?', `$${params.length}`));
+  };
+  if (f.status) add('status = ?', f.status);
+  if (f.callId) add('call_id = ?', f.callId);
+  if (f.sink) add('sink = ?', f.sink);
+  if (f.beforeId !== undefined) add('id < ?', f.beforeId);
+  params.push(f.limit + 1);
+  const rows = await sql.query<OutboxRow>(
+    `SELECT ${OUTBOX_COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  const items = rows.slice(0, f.limit).map((r) => toView(r, false));
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > f.limit && last ? last.id : null };
+}
+
+export async function getDelivery(sql: SqlClient, id: number): Promise<DeliveryView> {
+  const rows = await sql.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1`, [id]);
+  if (!rows[0]) throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `delivery ${id} not found`, { details: { id } });
+  return toView(rows[0], true);
+}
+
+const REVIVE = `status = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL,
+  delivered_at = NULL, locked_until = NULL, revived_at = now()`;
+
+/**
+ * Sends a dead delivery again, together with the dead deliveries queued after it for the same sink
+ * and call (they were waiting behind it). Its age restarts, so it gets a full maxAgeMs of retries.
+ */
+export async function retryDelivery(sql: SqlClient, id: number): Promise<DeliveryView[]> {
+  return sql.transaction(async (tx) => {
+    const rows = await tx.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1 FOR UPDATE`, [id]);
+    const row = rows[0];
+    if (!row) throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `delivery ${id} not found`, { details: { id } });
+    if (row.status !== 'dead') {
+      throw new AppError(ERROR_CODES.REQUEST_INVALID, `delivery ${id} is ${row.status}; only a dead delivery can be retried`, {
+        details: { id, status: row.status },
+      });
+    }
+    const revived = await tx.query<OutboxRow>(
+      `UPDATE outbox SET ${REVIVE}
+       WHERE status = 'dead' AND sink = $1 AND call_id = $2 AND id >= $3
+       RETURNING ${OUTBOX_COLUMNS}`,
+      [row.sink, row.call_id, id],
+    );
+    return revived.map((r) => toView(r, false)).sort((a, b) => a.id - b.id);
+  });
+}
+
+/**
+ * Delivers every delivery of a call again (delivered and dead ones included; those in flight are left
+ * alone) with the same idempotency keys, so receivers can tell the repeats. `plan` supplies rows when
+ * the call has none yet (it ended before the sinks were configured).
+ */
+export async function replayCallDeliveries(
+  sql: SqlClient,
+  callId: string,
+  options: { sink?: string; plan?: () => Promise<OutboxInsert[]> } = {},
+): Promise<DeliveryView[]> {
+  const params: unknown[] = [callId];
+  if (options.sink) params.push(options.sink);
+  const sinkClause = options.sink ? 'AND sink = $2' : '';
+  let rows = await sql.query<OutboxRow>(
+    `UPDATE outbox SET ${REVIVE} WHERE call_id = $1 ${sinkClause} AND status <> 'delivering' RETURNING ${OUTBOX_COLUMNS}`,
+    params,
+  );
+  if (rows.length === 0 && options.plan) {
+    const planned = (await options.plan()).filter((o) => !options.sink || o.sink === options.sink);
+    if (planned.length > 0) {
+      rows = await sql.query<OutboxRow>(
+        `INSERT INTO outbox (sink, call_id, event_type, idempotency_key, payload)
+         SELECT o->>'sink', o->>'callId', o->>'eventType', o->>'idempotencyKey', coalesce(o->'payload', 'null'::jsonb)
+         FROM jsonb_array_elements($1::jsonb) AS o
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${OUTBOX_COLUMNS}`,
+        [JSON.stringify(planned)],
+      );
+    }
+  }
+  return rows.map((r) => toView(r, false)).sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { applyPause, reserve, type BucketState } from './rate-limiter.ts';
+import { retryDelayMs } from '../backoff.ts';
+
+const limit = { perSecond: 2, burst: 50 };
+
+/** Send times the bucket grants for n requests all asked for at t=0. */
+function schedule(n: number, state?: BucketState): number[] {
+  const times: number[] = [];
+  let s = state;
+  for (let i = 0; i < n; i++) {
+    const r = reserve(s, limit, 0);
+    s = r.state;
+    times.push(r.waitMs);
+  }
+  return times;
+}
+
+describe('token bucket', () => {
+  it('lets a burst go at once (one token kept spare) and then spaces requests at the sustained rate', () => {
+    const times = schedule(60);
+    expect(times.filter((t) => t === 0)).toHaveLength(49);
+    expect(times.slice(49, 52)).toEqual([500, 1000, 1500]);
+  });
+
+  it('never grants more than burst + rate × window in any window', () => {
+    const times = schedule(200);
+    for (const start of times) {
+      const inWindow = times.filter((t) => t >= start && t < start + 10_000).length;
+      expect(inWindow).toBeLessThanOrEqual(limit.burst + limit.perSecond * 10);
+    }
+  });
+
+  it('a pause holds every later request back and starts them again without a burst', () => {
+    const paused = applyPause(undefined, limit, 0, 3000);
+    const times = schedule(3, paused);
+    expect(times[0]).toBeGreaterThanOrEqual(3000);
+    expect(times[1]! - times[0]!).toBe(500);
+  });
+});
+
+describe('retry backoff', () => {
+  it('grows exponentially up to the cap with jitter in the upper half', () => {
+    const opts = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+    expect(retryDelayMs(1, opts, () => 0)).toBe(500);
+    expect(retryDelayMs(1, opts, () => 1)).toBe(1000);
+    expect(retryDelayMs(4, opts, () => 1)).toBe(8000);
+    expect(retryDelayMs(30, opts, () => 0.5)).toBe(45_000);
+  });
+});

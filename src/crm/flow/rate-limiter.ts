@@ -1,0 +1,80 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// A token bucket per target. Callers reserve a token even when none is left (the balance goes
+// negative) and sleep until their turn: waiters are served in arrival order and the target never
+// sees more than `burst` requests at once or more than `perSecond` sustained.
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+export interface RateLimiter {
+  /** Resolves when one more request may go to the target. */
+  acquire(target: string, limit: RateLimit, signal?: AbortSignal): Promise<void>;
+  /** The target answered "too many": send it nothing for pauseMs, then restart without a burst. */
+  pause(target: string, limit: RateLimit, pauseMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bucket we keep is one token smaller than the target's: requests cross the network with varying
+ * delays, so the target's own bucket can see two of ours closer together than we sent them.
+ */
+export function effectiveCapacity(limit: RateLimit): number {
+  return limit.burst > 2 ? limit.burst - 1 : limit.burst;
+}
+
+export interface BucketState {
+  tokens: number;
+  updatedAtMs: number;
+  pausedUntilMs: number;
+}
+
+/** Takes one token at nowMs; returns the new state and how long the caller must wait. */
+export function reserve(state: BucketState | undefined, limit: RateLimit, nowMs: number): { state: BucketState; waitMs: number } {
+  const capacity = effectiveCapacity(limit);
+  const ratePerMs = limit.perSecond / 1000;
+  const prev = state ?? { tokens: capacity, updatedAtMs: nowMs, pausedUntilMs: 0 };
+  const refilled = Math.min(capacity, prev.tokens + Math.max(0, nowMs - prev.updatedAtMs) * ratePerMs);
+  const tokens = refilled - 1;
+  const waitMs = Math.max(tokens < 0 ? Math.ceil(-tokens / ratePerMs) : 0, prev.pausedUntilMs - nowMs, 0);
+  return { state: { tokens, updatedAtMs: nowMs, pausedUntilMs: prev.pausedUntilMs }, waitMs };
+}
+
+/** A pause becomes a debt: nothing goes until it is repaid, and the burst refills only afterwards. */
+export function applyPause(state: BucketState | undefined, limit: RateLimit, nowMs: number, pauseMs: number): BucketState {
+  const capacity = effectiveCapacity(limit);
+  const ratePerMs = limit.perSecond / 1000;
+  const prev = state ?? { tokens: capacity, updatedAtMs: nowMs, pausedUntilMs: 0 };
+  const refilled = Math.min(capacity, prev.tokens + Math.max(0, nowMs - prev.updatedAtMs) * ratePerMs);
+  return {
+    tokens: Math.min(refilled, 0) - pauseMs * ratePerMs,
+    updatedAtMs: nowMs,
+    pausedUntilMs: Math.max(prev.pausedUntilMs, nowMs + pauseMs),
+  };
+}
+
+/** One process's buckets. Right for a single instance; several instances share Redis instead. */
+export function createMemoryRateLimiter(now: () => number = Date.now): RateLimiter {
+  const buckets = new Map<string, BucketState>();
+  return {
+    async acquire(target, limit, signal) {
+      const r = reserve(buckets.get(target), limit, now());
+      buckets.set(target, r.state);
+      if (r.waitMs > 0) await sleep(r.waitMs, undefined, { signal });
+      // A pause that began while this caller slept still applies to it.
+      for (;;) {
+        const pausedMs = (buckets.get(target)?.pausedUntilMs ?? 0) - now();
+        if (pausedMs <= 0) return;
+        await sleep(pausedMs, undefined, { signal });
+      }
+    },
+    async pause(target, limit, pauseMs) {
+      buckets.set(target, applyPause(buckets.get(target), limit, now(), pauseMs));
+    },
+    async close() {
+      buckets.clear();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { CallRecord } from '../domain/call.ts';
+import type { OutboxInsert } from '../store/types.ts';
+import { BITRIX_SINK, webhookSinkName, type CrmConfig, type CrmEventType } from './config.ts';
+
+// Which sinks get which deliveries for one call transition. Pure: the engine calls it for every call a
+// batch changed and writes the rows in the same transaction as the call state.
+
+/** Bitrix24 only (card mode `ring`): the call reached a second leg, so someone's phone is ringing. */
+export const RINGING_EVENT = 'call.ringing';
+export type DeliveryEventType = CrmEventType | typeof RINGING_EVENT;
+
+export interface TranscriptMessage {
+  side: 'user' | 'client';
+  startSec: number;
+  stopSec: number;
+  text: string;
+}
+
+/** What a delivery carries: the call as it was at that transition, plus optional media facts. */
+export interface DeliveryPayload {
+  call: CallRecord;
+  recordingUrl?: string;
+  transcript?: TranscriptMessage[];
+}
+
+export interface CallChange {
+  previous: CallRecord | null;
+  current: CallRecord;
+  /** Attached to the call.finished deliveries when known. */
+  recordingUrl?: string;
+  transcript?: TranscriptMessage[];
+}
+
+export function idempotencyKey(sink: string, callId: string, eventType: string): string {
+  return `${sink}:${callId}:${eventType}`;
+}
+
+/** Events the transition produced, in the order a CRM must see them. */
+export function transitionEvents(previous: CallRecord | null, current: CallRecord): DeliveryEventType[] {
+  const out: DeliveryEventType[] = [];
+  if (previous === null) out.push('call.created');
+  const legsBefore = previous?.legs.length ?? 0;
+  if (legsBefore < 2 && current.legs.length >= 2 && current.status !== 'finished') out.push(RINGING_EVENT);
+  if (current.answeredAt !== null && (previous?.answeredAt ?? null) === null) out.push('call.answered');
+  if (current.status === 'finished' && previous?.status !== 'finished') out.push('call.finished');
+  return out;
+}
+
+function bitrixWants(config: NonNullable<CrmConfig['bitrix24']>, call: CallRecord, type: DeliveryEventType): boolean {
+  if (call.direction === 'internal' && !config.sendInternal) return false;
+  switch (type) {
+    case 'call.created':
+    case 'call.finished':
+      return true;
+    case RINGING_EVENT:
+      return config.showCard === 'ring';
+    case 'call.answered':
+      return config.showCard !== 'never';
+  }
+}
+
+export function planDeliveries(config: CrmConfig, change: CallChange): OutboxInsert[] {
+  const { current } = change;
+  const events = transitionEvents(change.previous, current);
+  if (events.length === 0) return [];
+  const rows: OutboxInsert[] = [];
+  const payloadFor = (type: DeliveryEventType): DeliveryPayload => {
+    const payload: DeliveryPayload = { call: current };
+    if (type === 'call.finished') {
+      if (change.recordingUrl) payload.recordingUrl = change.recordingUrl;
+      if (change.transcript?.length) payload.transcript = change.transcript;
+    }
+    return payload;
+  };
+  const add = (sink: string, type: DeliveryEventType) =>
+    rows.push({ sink, callId: current.id, eventType: type, idempotencyKey: idempotencyKey(sink, current.id, type), payload: payloadFor(type) });
+
+  for (const type of events) {
+    if (config.bitrix24 && bitrixWants(config.bitrix24, current, type)) add(BITRIX_SINK, type);
+    if (type === RINGING_EVENT) continue;
+    for (const hook of config.webhooks) if (hook.events.includes(type)) add(webhookSinkName(hook.name), type);
+  }
+  // Rows of one sink keep their event order (the outbox delivers per sink and call in id order).
+  return rows.sort((a, b) => (a.sink === b.sink ? 0 : a.sink < b.sink ? -1 : 1));
+}
