@@ -57,8 +57,8 @@ for (const kind of storeKinds()) {
         {
           onEvent: (text, at) => engine.acceptRaw(text, at, 'pbx1'),
           onConnected: async () => {
-            connects++;
             await engine.resync('pbx1', async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }));
+            connects++; // counted once the resync is durable
           },
         },
         { logger: silentLogger(), backoff: { minDelayMs: 20, maxDelayMs: 100 } },
