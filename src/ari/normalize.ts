@@ -30,10 +30,12 @@ function intOrNull(value: unknown): number | null {
 }
 
 const ASTERISK_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:([+-]\d\d):?(\d\d)|Z)$/;
+/** The common case, already UTC: checked field by field so no Date needs building. */
+const UTC_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}\+0000$/;
 
 /** `2026-11-21T04:11:05.677+0000` (server's local zone, offset without colon) → ISO-8601 UTC. */
 export function toUtcIso(value: string): string | null {
-  if (value.length === 28 && value.endsWith('+0000') && value[10] === 'T') return `${value.slice(0, 23)}Z`;
+  if (value.length === 28 && UTC_TIME.test(value)) return `${value.slice(0, 23)}Z`;
   const m = ASTERISK_TIME.exec(value);
   if (!m) return null;
   const date = new Date(m[2] === undefined ? `${m[1]}Z` : `${m[1]}${m[2]}:${m[3]}`);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeAriEvent, parseAriEvent, toUtcIso } from './normalize.ts';
+
+const channel = { id: '1.1', name: 'PJSIP/a-00000001', state: 'Ring', caller: { name: 'A', number: '100' }, dialplan: { context: 'c', exten: '200' } };
+
+describe('toUtcIso', () => {
+  it.each([
+    ['2026-11-21T04:11:05.677+0000', '2026-11-21T04:11:05.677Z'],
+    ['2026-11-21T07:11:05.677+0300', '2026-11-21T04:11:05.677Z'],
+    ['2026-11-20T23:11:05.677-0500', '2026-11-21T04:11:05.677Z'],
+    ['2026-11-21T04:11:05.677+03:00', '2026-11-21T01:11:05.677Z'],
+    ['2026-11-21T04:11:05Z', '2026-11-21T04:11:05.000Z'],
+  ])('%s → %s', (input, output) => {
+    expect(toUtcIso(input)).toBe(output);
+  });
+  it.each(['yesterday', '2026-13-45T99:00:00.000+0000', '', '2026-11-21 04:11:05'])('rejects %j', (input) => {
+    expect(toUtcIso(input)).toBeNull();
+  });
+});
+
+describe('normalizeAriEvent', () => {
+  const at = '2026-11-21T00:00:00.000Z';
+  it('reads the linkedid from channelvars', () => {
+    const e = normalizeAriEvent({ type: 'ChannelCreated', channel: { ...channel, channelvars: { 'CHANNEL(linkedid)': '1.0' } } }, at);
+    expect(e.kind).toBe('channel_created');
+    if (e.kind === 'channel_created') expect(e.channel.linkedId).toBe('1.0');
+  });
+  it('files unknown types with a channel as channel updates, and without one as other', () => {
+    expect(normalizeAriEvent({ type: 'ChannelTalkingStarted', channel }, at).kind).toBe('channel_update');
+    expect(normalizeAriEvent({ type: 'TextMessageReceived' }, at).kind).toBe('other');
+    const playback = normalizeAriEvent({ type: 'PlaybackStarted', playback: { id: 'p', target_uri: 'channel:1.1' } }, at);
+    expect(playback.kind === 'other' && playback.channelIds).toEqual(['1.1']);
+  });
+  it('treats a global variable (no channel) as other', () => {
+    expect(normalizeAriEvent({ type: 'ChannelVarset', variable: 'X', value: '1' }, at).kind).toBe('other');
+  });
+  it('uses the arrival time when the event has no timestamp', () => {
+    expect(normalizeAriEvent({ type: 'StasisEnd', channel }, at).at).toBe(at);
+  });
+  it.each([
+    [{}, 'event.type'],
+    [{ type: '' }, 'event.type'],
+    [{ type: 'ChannelCreated' }, 'channel must be an object'],
+    [{ type: 'ChannelCreated', channel: { name: 'x' } }, 'channel.id'],
+    [{ type: 'Dial', peer: 'nope' }, 'peer must be an object'],
+    [{ type: 'ChannelEnteredBridge', channel, bridge: {} }, 'bridge.id'],
+    [{ type: 'StasisStart', channel, timestamp: 42 }, 'timestamp'],
+  ])('rejects %j with a message naming the field', (raw, message) => {
+    expect(() => normalizeAriEvent(raw as Record<string, unknown>, at)).toThrow(message);
+  });
+  it('parseAriEvent rejects non-JSON and non-objects with EVENT_INVALID', () => {
+    for (const text of ['{', '[]', '"x"', 'null']) {
+      try {
+        parseAriEvent(text);
+        expect.unreachable();
+      } catch (error) {
+        expect((error as { code: string }).code).toBe('CF_EVENT_INVALID');
+      }
+    }
+  });
+});
