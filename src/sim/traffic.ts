@@ -36,6 +36,8 @@ export class TrafficEvent {
   constructor(
     readonly atMs: number,
     readonly callId: string,
+    /** Template name, so a consumer can check the outcome the call should have. */
+    readonly scenario: string,
     readonly text: string,
   ) {}
 
@@ -83,7 +85,7 @@ export function* generateTraffic(options: TrafficOptions): Generator<TrafficEven
     const taken = merger.take();
     if (!taken) return;
     if (taken.finished && started < calls) startCall(taken.atMs + rng.int(0, MAX_GAP_BETWEEN_CALLS_MS));
-    yield new TrafficEvent(taken.atMs, taken.call.callId, taken.text);
+    yield new TrafficEvent(taken.atMs, taken.call.callId, taken.call.template.name, taken.text);
   }
 }
 

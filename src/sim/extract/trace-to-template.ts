@@ -115,6 +115,7 @@ export function traceToTemplate(events: RawEvent[], scenario: TraceScenario): Ex
     .filter(([literal]) => literal !== '')
     .sort((a, b) => b[0].length - a[0].length)
     .map(([literal, slot]): [RegExp, string] => [new RegExp(`(?<![\\w.])${escapeRe(literal)}(?![\\w])`, 'g'), slot]);
+  const appRule: [RegExp, string] = [new RegExp(`(?<![\\w])${escapeRe(facts.application)}(?![\\w])`, 'g'), '{{application}}'];
   const names = [facts.callerName, ...(scenario.callerNameAliases ?? [])].filter((n) => n !== '');
   const nameRules = names.map((n): [RegExp, string] => [new RegExp(`(?<![\\w])${escapeRe(n)}(?![\\w])`, 'g'), '{{callerName}}']);
 
@@ -123,6 +124,7 @@ export function traceToTemplate(events: RawEvent[], scenario: TraceScenario): Ex
       if (s !== linkedId) throw new RangeError(`${scenario.name}: linkedid ${s} is not the first channel ${linkedId}`);
       return '{{linkedid}}';
     }
+    if (key === 'asterisk_id' && parentKey === '') return '{{asteriskId}}';
     const ch = channelIds.indexOf(s);
     if (ch >= 0) return `{{ch:${ch}}}`;
     const ms = parseAsteriskTimestamp(s);
@@ -136,7 +138,7 @@ export function traceToTemplate(events: RawEvent[], scenario: TraceScenario): Ex
       .replace(LOCAL_RE, (_m, head: string, hex: string, half: string) => `${head}-{{lp:${facts.localSuffixes.indexOf(hex)}}}${half}`)
       .replace(PJSIP_RE, (_m, _ep: string, suffix?: string) =>
         suffix ? `PJSIP/{{endpoint}}-{{sip:${facts.sipSuffixes.indexOf(suffix.slice(1))}}}` : 'PJSIP/{{endpoint}}');
-    out = outsidePlaceholders(out, (plain) => numberRules.reduce((acc, [re, slot]) => acc.replace(re, slot), plain));
+    out = outsidePlaceholders(out, (plain) => [...numberRules, appRule].reduce((acc, [re, slot]) => acc.replace(re, slot), plain));
     return outsidePlaceholders(out, (plain) => nameRules.reduce((acc, [re, slot]) => acc.replace(re, slot), plain));
   };
 
