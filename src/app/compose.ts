@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AriConnection } from '../ari/client.ts';
+import type { AriChannel } from '../ari/types.ts';
 import { buildServer } from '../api/server.ts';
 import type { HealthReport } from '../api/routes/health.ts';
 import type { Config } from '../config/schema.ts';
 import { directionPolicy } from '../domain/direction.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { openStore } from '../store/open-store.ts';
-import type { Store } from '../store/types.ts';
+import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
 
@@ -17,7 +18,7 @@ import { createMetrics, type EngineMetrics } from './metrics.ts';
 
 export interface App {
   config: Config;
-  store: Store;
+  store: SqlStore;
   engine: Engine;
   metrics: EngineMetrics;
   server: FastifyInstance;
@@ -109,7 +110,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
     return {
       status: ok ? 'ok' : 'degraded',
-      checks: { database, ari, simulator: simulator ? { running: simulator.running } : null, ingest, crm: null },
+      checks: { database, ari, simulator: simulator ? { running: simulator.isRunning } : null, ingest, crm: null },
     };
   };
 
@@ -133,6 +134,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     simulator,
     async start() {
       await engine.start();
+      if (simulator) {
+        // Simulated calls left open by an earlier run can never finish: the new simulator does not have them.
+        const sim = simulator;
+        await engine.resync('simulator', async () => ({ channels: sim.listChannels() as unknown as AriChannel[], bridges: [] }));
+      }
       return server.listen({ host: config.http.host, port: config.http.port });
     },
     async stop() {
