@@ -62,7 +62,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const connection: AriConnection = new AriConnection(
       server,
       {
-        onEvent: (text, receivedAt) => engine.acceptRaw(text, receivedAt, server.name),
+        onEvent: (text, receivedAt) => {
+          const result = engine.acceptRaw(text, receivedAt, server.name);
+          // Without subscribeAll, Asterisk stops telling about a channel at StasisEnd; subscribing to it
+          // explicitly keeps its ChannelDestroyed (and hangup cause) coming.
+          if (!server.subscribeAll && result.ok && result.type === 'StasisStart' && result.channelId) {
+            connection.rest.subscribe(server.app, `channel:${result.channelId}`).catch((error: unknown) => {
+              log.warn({ err: (error as Error).message }, 'could not subscribe to a channel');
+            });
+          }
+        },
         onConnected: async () => {
           if (!server.subscribeAll) log.warn('subscribeAll is off: calls that never enter Stasis are invisible and hangup causes after StasisEnd are lost');
           await engine.resync(server.name, async () => ({

@@ -8,7 +8,7 @@ import type { Store } from '../store/types.ts';
 import { Ingestor } from './ingestor.ts';
 import { LiveHub } from './live-hub.ts';
 import type { EngineMetrics } from './metrics.ts';
-import { Pipeline, type CallChange } from './pipeline.ts';
+import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
 import { rebuildFromEvents } from './rebuild.ts';
 import { openChannelIds, resyncEvents } from './resync.ts';
@@ -110,10 +110,16 @@ export class Engine {
   }
 
   /** One raw event from a source: counted, ingested, never thrown. */
-  acceptRaw(text: string, receivedAt: Date, server: string): void {
+  acceptRaw(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
     const result = this.ingestor.acceptText(text, receivedAt, server);
     this.count(result.ok ? result.type : null);
     if (!result.ok) this.log.warn({ server, code: result.error.code, reason: result.error.message }, 'ARI event rejected');
+    return result;
+  }
+
+  /** The engine created `channelId` over ARI on behalf of `originatorId`: the two are one call. */
+  noteOriginator(server: string, channelId: string, originatorId: string): void {
+    this.pipeline.registry(server).noteOriginator(channelId, originatorId);
   }
 
   private count(type: string | null): void {

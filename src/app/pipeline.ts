@@ -31,6 +31,8 @@ export interface IngestOk {
   ok: true;
   type: string;
   callId: string | null;
+  /** The channel the event was filed under, if any. */
+  channelId: string | null;
 }
 export interface IngestFailed {
   ok: false;
@@ -156,15 +158,9 @@ export class Pipeline {
     if (call) this.touched.add(call);
     this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
     const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
-    this.pending.push({
-      handle: call,
-      server,
-      type: event.type,
-      channelId: call ? (first ?? channelIdOf(raw)) : (first ?? null),
-      receivedAt: receivedIso,
-      raw: text,
-    });
-    return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null };
+    const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
+    this.pending.push({ handle: call, server, type: event.type, channelId, receivedAt: receivedIso, raw: text });
+    return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, channelId };
   }
 
   private metaOf(handle: CallHandle): Meta {

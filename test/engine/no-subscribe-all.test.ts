@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app/compose.ts';
+import { silentLogger } from '../../src/app/logger.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { FakeAsterisk } from '../support/fake-asterisk.ts';
+import { traceEvents } from '../support/fixtures.ts';
+
+// Without subscribeAll the engine subscribes to each channel that enters Stasis, so its end is seen.
+
+describe('a server without subscribeAll', () => {
+  const pbx = new FakeAsterisk({ username: 'u', password: 'secret-pw' });
+  let app: App;
+  beforeAll(async () => {
+    const { url } = await pbx.start();
+    const config = loadConfig({
+      env: { ARI_URL: url, ARI_USERNAME: 'u', ARI_PASSWORD: 'secret-pw', ARI_SUBSCRIBE_ALL: 'false', CALLFLOW_DATA_DIR: 'memory://' },
+      flags: { http: { host: '127.0.0.1', port: 0 } },
+    });
+    app = await createApp(config, silentLogger());
+    await app.start();
+    await pbx.waitForConnection(1);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await pbx.stop();
+  });
+
+  it('connects without subscribeAll, subscribes to channels entering Stasis, and still finishes the call', async () => {
+    expect(pbx.connections[0]?.subscribeAll).toBe(false);
+    pbx.send(traceEvents('a_answer_wait_hangup_nosubscribeall'));
+    const deadline = Date.now() + 5000;
+    const subscribed = () => pbx.requests.find((r) => r.method === 'POST' && r.path === '/ari/applications/callflow/subscription');
+    while ((!subscribed() || (await app.store.getCall('1795234461.256'))?.status !== 'finished') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(subscribed()?.query.eventSource).toBe('channel:1795234461.256');
+    const call = await app.store.getCall('1795234461.256');
+    expect(call?.status).toBe('finished');
+    expect(call?.disposition).toBe('answered');
+  });
+});
