@@ -105,6 +105,10 @@ export class FakeBitrix {
     for (let i = 0; i < n; i++) this.#injections.push(injection);
   }
 
+  clearInjections(): void {
+    this.#injections = [];
+  }
+
   /** While down, every connection is dropped without an answer. */
   setDown(down: boolean): void {
     this.#server.setDown(down);

@@ -23,6 +23,8 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   #server: LoopbackServer;
   #failures: number[] = [];
+  /** Answers wait this long (a slow subscriber; lets a test catch deliveries in flight). */
+  delayMs = 0;
 
   constructor(readonly secret: string) {
     this.#server = new LoopbackServer((req, res) => this.#handle(req, res));
@@ -84,6 +86,7 @@ export class WebhookReceiver {
       status,
       atMs: Date.now(),
     });
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     reply(res, status);
   }
 }

@@ -73,7 +73,7 @@ export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCal
     deps.logger.error({ bitrixCallId: start.bitrixCallId, err: (cause as Error).message }, 'click-to-call could not be placed');
     // Bitrix24 shows the call as in progress until it is finished: finish it as failed, durably.
     await queueFailedFinish(deps, channelId, extension, start);
-    throw new AppError(ERROR_CODES.ARI_REQUEST_FAILED, 'the PBX did not place the call', { retryable: true, cause });
+    throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, 'the PBX did not place the call', { retryable: true, cause });
   }
 }
 

@@ -8,9 +8,10 @@ import { parseBitrixEvent, parseBracketForm } from '../bitrix24/event-parse.ts';
 import type { Bitrix24Config } from '../config.ts';
 
 // The handler URL Bitrix24 posts events to (set it as the ONEXTERNALCALLSTART handler). Requests are
-// authenticated by the application_token Bitrix24 sends, not by API keys.
+// authenticated by the application_token Bitrix24 sends, not by API keys (the server leaves
+// /integrations/ public for that reason).
 
-export const BITRIX_EVENTS_PATH = '/api/crm/bitrix24/events';
+export const BITRIX_EVENTS_PATH = '/integrations/bitrix24/events';
 
 export interface BitrixRoutesDeps {
   sql: SqlClient;

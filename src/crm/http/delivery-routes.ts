@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorSchema } from '../../api/schemas.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
 import type { OutboxInsert } from '../../store/types.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
@@ -7,6 +9,7 @@ import { getDelivery, listDeliveries, replayCallDeliveries, retryDelivery } from
 import { DELIVERY_STATUSES } from '../outbox-sql.ts';
 
 // REST over the outbox: list and inspect deliveries, retry a dead one, replay a call's deliveries.
+// Schemas need the server's zod validator and serializer compilers (src/api/server.ts sets them).
 
 export interface DeliveryRoutesDeps {
   sql: SqlClient;
@@ -16,61 +19,111 @@ export interface DeliveryRoutesDeps {
   wake?: () => void;
 }
 
-export const listQuerySchema = z.object({
+const iso = z.string().describe('ISO-8601 UTC time');
+
+export const deliverySchema = z
+  .object({
+    id: z.number().int(),
+    sink: z.string().describe('`bitrix24` or `webhook:<name>`'),
+    callId: z.string(),
+    eventType: z.string(),
+    idempotencyKey: z.string().describe('Sent to the target; the same on every retry and replay'),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    nextAttemptAt: iso,
+    lastError: z.string().nullable(),
+    createdAt: iso,
+    deliveredAt: iso.nullable(),
+    lockedUntil: iso.nullable(),
+    payload: z.unknown().optional(),
+  })
+  .meta({ id: 'Delivery' });
+
+const listQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
   callId: z.string().min(1).max(200).optional(),
   sink: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.coerce.number().int().positive().optional(),
+  cursor: z.coerce.number().int().positive().optional().describe("The previous page's nextCursor"),
 });
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const callParams = z.object({ id: z.string().min(1).max(200) });
 const replayQuery = z.object({ sink: z.string().min(1).max(200).optional() });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${where}${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
-  throw new AppError(ERROR_CODES.REQUEST_INVALID, `invalid request: ${problems.join('; ')}`, { details: problems });
-}
+const itemsSchema = z.object({ items: z.array(deliverySchema) });
 
 export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
   return async (app) => {
-    app.get('/api/deliveries', async (req) => {
-      const q = parse(listQuerySchema, req.query, 'query');
-      return listDeliveries(deps.sql, { status: q.status, callId: q.callId, sink: q.sink, limit: q.limit, beforeId: q.cursor });
-    });
+    const r = app.withTypeProvider<ZodTypeProvider>();
 
-    app.get('/api/deliveries/:id', async (req) => {
-      const { id } = parse(idParams, req.params, 'params');
-      return getDelivery(deps.sql, id);
-    });
+    r.get(
+      '/api/deliveries',
+      {
+        schema: {
+          tags: ['deliveries'],
+          summary: 'CRM and webhook deliveries, newest first',
+          querystring: listQuery,
+          response: { 200: z.object({ items: z.array(deliverySchema), nextCursor: z.number().int().nullable() }), 400: errorSchema },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        return listDeliveries(deps.sql, { status: q.status, callId: q.callId, sink: q.sink, limit: q.limit, beforeId: q.cursor });
+      },
+    );
 
-    app.post('/api/deliveries/:id/retry', async (req) => {
-      const { id } = parse(idParams, req.params, 'params');
-      const items = await retryDelivery(deps.sql, id);
-      deps.wake?.();
-      return { items };
-    });
+    r.get(
+      '/api/deliveries/:id',
+      { schema: { tags: ['deliveries'], summary: 'One delivery with its payload', params: idParams, response: { 200: deliverySchema, 404: errorSchema } } },
+      async (req) => getDelivery(deps.sql, req.params.id),
+    );
 
-    app.post('/api/calls/:id/deliveries/replay', async (req) => {
-      const { id } = parse(callParams, req.params, 'params');
-      const { sink } = parse(replayQuery, req.query, 'query');
-      let known = true;
-      const plan = deps.planCall
-        ? async () => {
-            const rows = await deps.planCall!(id);
-            known = rows !== null;
-            return rows ?? [];
-          }
-        : undefined;
-      const items = await replayCallDeliveries(deps.sql, id, { sink, plan });
-      if (!known) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`, { details: { callId: id } });
-      if (items.length === 0) {
-        throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `call ${id} has no deliveries to replay`, { details: { callId: id } });
-      }
-      deps.wake?.();
-      return { items };
-    });
+    r.post(
+      '/api/deliveries/:id/retry',
+      {
+        schema: {
+          tags: ['deliveries'],
+          summary: 'Send a dead delivery again (with the dead ones of the same call queued behind it)',
+          params: idParams,
+          response: { 200: itemsSchema, 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        const items = await retryDelivery(deps.sql, req.params.id);
+        deps.wake?.();
+        return { items };
+      },
+    );
+
+    r.post(
+      '/api/calls/:id/deliveries/replay',
+      {
+        schema: {
+          tags: ['deliveries'],
+          summary: "Deliver a call's changes again, with the same idempotency keys",
+          params: callParams,
+          querystring: replayQuery,
+          response: { 200: itemsSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        const { id } = req.params;
+        let known = true;
+        const planCall = deps.planCall;
+        const plan = planCall
+          ? async () => {
+              const rows = await planCall(id);
+              known = rows !== null;
+              return rows ?? [];
+            }
+          : undefined;
+        const items = await replayCallDeliveries(deps.sql, id, { sink: req.query.sink, plan });
+        if (!known) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`, { details: { callId: id } });
+        if (items.length === 0) {
+          throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `call ${id} has no deliveries to replay`, { details: { callId: id } });
+        }
+        deps.wake?.();
+        return { items };
+      },
+    );
   };
 }
