@@ -1,31 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import { findResponsibleEmployee } from '../../src/crm/bitrix24/search.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { FakeBitrix, type FakeBitrixOptions } from '../support/fake-bitrix.ts';
 import { storeKinds } from '../support/test-store.ts';
 import { callSnapshots, type CallScript } from './helpers/calls.ts';
-import { drained, openHarness, outboxCounts, sharedStore, testCrmConfig, waitFor, type Harness } from './helpers/harness.ts';
+import { closeAfterEach, drained, openHarness, outboxCounts, sharedStore, testCrmConfig, waitFor, type Harness } from './helpers/harness.ts';
 
 const USER_MAP = { '101': 11, '102': 12 };
 
 describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
   const store = sharedStore(kind);
-  let h: Harness | null = null;
-  let fake: FakeBitrix | null = null;
-  afterEach(async () => {
-    await h?.close();
-    await fake?.close();
-    h = fake = null;
-  });
+  const track = closeAfterEach();
 
   async function setup(bitrix: Record<string, unknown> = {}, fakeOptions: FakeBitrixOptions = {}, outbox: Record<string, unknown> = {}) {
-    fake = await new FakeBitrix({ perSecond: 100, burst: 100, ...fakeOptions }).start();
+    const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100, ...fakeOptions }).start());
     const config = testCrmConfig({
       bitrix24: { webhookUrl: fake.webhookUrl, userMap: USER_MAP, defaultUserId: 1, showCard: 'never', rate: { perSecond: 100, burst: 100 }, ...bitrix },
       outbox,
     });
-    h = openHarness(await store(), config);
+    const h = track(openHarness(await store(), config));
     h.crm.worker.start();
     return { h, fake };
   }
@@ -154,7 +148,7 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
   });
 
   it('refreshes an expired OAuth token and retries the request', async () => {
-    fake = await new FakeBitrix({ perSecond: 100, burst: 100 }).start();
+    const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100 }).start());
     const config = testCrmConfig({
       bitrix24: {
         oauth: { portal: fake.origin, clientId: fake.clientId, clientSecret: fake.clientSecret, accessToken: fake.accessToken, refreshToken: fake.refreshToken, tokenUrl: fake.tokenUrl },
@@ -163,7 +157,7 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
         showCard: 'never',
       },
     });
-    h = openHarness(await store(), config);
+    const h = track(openHarness(await store(), config));
     h.crm.worker.start();
     const [first] = await run(h, {});
     fake.expireAccessToken();

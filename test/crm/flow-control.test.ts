@@ -1,27 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeBitrix, type FakeBitrixOptions } from '../support/fake-bitrix.ts';
 import { callSnapshots } from './helpers/calls.ts';
-import { drained, openHarness, outboxCounts, sharedStore, testCrmConfig, waitFor, type Harness } from './helpers/harness.ts';
+import { closeAfterEach, drained, openHarness, outboxCounts, sharedStore, testCrmConfig, waitFor } from './helpers/harness.ts';
 
 // Flow control does not depend on the database: these run on the embedded store only.
 
 describe('flow control towards Bitrix24', () => {
   const store = sharedStore('embedded');
-  let h: Harness | null = null;
-  let fake: FakeBitrix | null = null;
-  afterEach(async () => {
-    await h?.close();
-    await fake?.close();
-    h = fake = null;
-  });
+  const track = closeAfterEach();
 
   async function setup(rate: { perSecond: number; burst: number }, fakeOptions: FakeBitrixOptions, outbox: Record<string, unknown> = {}) {
-    fake = await new FakeBitrix(fakeOptions).start();
+    const fake = track(await new FakeBitrix(fakeOptions).start());
     const config = testCrmConfig({
       bitrix24: { webhookUrl: fake.webhookUrl, defaultUserId: 1, showCard: 'never', rate },
       outbox: { concurrency: 8, ...outbox },
     });
-    h = openHarness(await store(), config);
+    const h = track(openHarness(await store(), config));
     h.crm.worker.start();
     return { h, fake };
   }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/app/logger.ts';
 import { retryDelivery, replayCallDeliveries } from '../../src/crm/deliveries.ts';
 import { createOutboxWorker } from '../../src/crm/outbox-worker.ts';
@@ -6,24 +6,18 @@ import { claimDue } from '../../src/crm/outbox-sql.ts';
 import { storeKinds } from '../support/test-store.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { callSnapshots } from './helpers/calls.ts';
-import { drained, openHarness, outboxCounts, sharedStore, TEST_SECRET, testCrmConfig, waitFor, type Harness } from './helpers/harness.ts';
+import { closeAfterEach, drained, openHarness, outboxCounts, sharedStore, TEST_SECRET, testCrmConfig, waitFor } from './helpers/harness.ts';
 
 const EVENTS = ['call.created', 'call.answered', 'call.finished'];
 
 describe.each(storeKinds())('outbox worker on %s', (kind) => {
   const store = sharedStore(kind);
-  let h: Harness | null = null;
-  let rx: WebhookReceiver | null = null;
-  afterEach(async () => {
-    await h?.close();
-    await rx?.close();
-    h = rx = null;
-  });
+  const track = closeAfterEach();
 
   async function setup(outbox: Record<string, unknown> = {}) {
-    rx = await new WebhookReceiver(TEST_SECRET).start();
+    const rx = track(await new WebhookReceiver(TEST_SECRET).start());
     const config = testCrmConfig({ webhooks: [{ name: 'erp', url: rx.url, secret: TEST_SECRET }], outbox });
-    h = openHarness(await store(), config);
+    const h = track(openHarness(await store(), config));
     return { h, rx };
   }
 

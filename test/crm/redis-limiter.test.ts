@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/app/logger.ts';
 import { createCrm } from '../../src/crm/crm-service.ts';
 import { createRedisRateLimiter } from '../../src/crm/flow/redis-rate-limiter.ts';
 import { FakeBitrix } from '../support/fake-bitrix.ts';
 import { callSnapshots } from './helpers/calls.ts';
-import { drained, openHarness, sharedStore, testCrmConfig, type Harness } from './helpers/harness.ts';
+import { closeAfterEach, drained, openHarness, sharedStore, testCrmConfig } from './helpers/harness.ts';
 
 // Rate limits shared by several engine instances through Redis (runs when REDIS_URL is set).
 
@@ -56,27 +56,21 @@ describe.skipIf(!redisUrl)('Redis rate limiter', () => {
 
   describe('two engine instances against one portal', () => {
     const store = sharedStore('embedded');
-    let fake: FakeBitrix | null = null;
-    let h: Harness | null = null;
-    afterEach(async () => {
-      await h?.close();
-      await fake?.close();
-    });
+    const track = closeAfterEach();
 
     it('never exceed the portal limit together', async () => {
-      fake = await new FakeBitrix({ perSecond: 10, burst: 5 }).start();
+      const fake = track(await new FakeBitrix({ perSecond: 10, burst: 5 }).start());
       const config = testCrmConfig({ bitrix24: { webhookUrl: fake.webhookUrl, defaultUserId: 1, showCard: 'never', rate: { perSecond: 10, burst: 5 } } });
       const ts = await store();
-      h = openHarness(ts, config, { redis: client(), redisKeyPrefix: prefix });
-      const second = createCrm({ config, sql: ts.store.sql, logger: silentLogger(), redis: client(), redisKeyPrefix: prefix });
+      const h = track(openHarness(ts, config, { redis: client(), redisKeyPrefix: prefix }));
+      const second = track(createCrm({ config, sql: ts.store.sql, logger: silentLogger(), redis: client(), redisKeyPrefix: prefix }));
       h.crm.worker.start();
       second.worker.start();
       const list = Array.from({ length: 12 }, () => callSnapshots({ disposition: 'no_answer' }));
       await h.feed(...list);
       second.worker.wake();
       await drained(h.store);
-      await second.close();
-      expect(list.every((c) => fake!.callsByExternalId(c[0]!.id)[0]?.finish)).toBe(true);
+      expect(list.every((c) => fake.callsByExternalId(c[0]!.id)[0]?.finish)).toBe(true);
       expect(fake.rejectedByLimit).toBe(0);
       expect(fake.maxLevel).toBeLessThanOrEqual(5);
     });

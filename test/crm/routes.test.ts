@@ -9,47 +9,38 @@ import { FakeBitrix } from '../support/fake-bitrix.ts';
 import { storeKinds } from '../support/test-store.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { callSnapshots } from './helpers/calls.ts';
-import { drained, openHarness, outboxCounts, sharedStore, TEST_SECRET, testCrmConfig, waitFor, type Harness } from './helpers/harness.ts';
+import { closeAfterEach, drained, openHarness, outboxCounts, sharedStore, TEST_SECRET, testCrmConfig, waitFor } from './helpers/harness.ts';
 
 const APP_TOKEN = 'bitrix-app-token-123';
 
 describe.each(storeKinds())('CRM routes on %s', (kind) => {
   const store = sharedStore(kind);
-  let h: Harness | null = null;
-  let app: FastifyInstance | null = null;
-  let fake: FakeBitrix | null = null;
-  let rx: WebhookReceiver | null = null;
+  const track = closeAfterEach();
   let originated: OriginateParams[] = [];
   let failOriginate = false;
-
-  afterEach(async () => {
-    await app?.close();
-    await h?.close();
-    await fake?.close();
-    await rx?.close();
-    app = h = fake = rx = null;
+  afterEach(() => {
     originated = [];
     failOriginate = false;
   });
 
   async function setup() {
-    fake = await new FakeBitrix({ perSecond: 100, burst: 100 }).start();
-    rx = await new WebhookReceiver(TEST_SECRET).start();
+    const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100 }).start());
+    const rx = track(await new WebhookReceiver(TEST_SECRET).start());
     const config = testCrmConfig({
       webhooks: [{ name: 'erp', url: rx.url, secret: TEST_SECRET }],
       bitrix24: { webhookUrl: fake.webhookUrl, applicationToken: APP_TOKEN, userMap: { '101': 11 }, defaultUserId: 1, showCard: 'never', rate: { perSecond: 100, burst: 100 } },
       outbox: { maxAgeMs: 400 },
     });
     const ts = await store();
-    h = openHarness(ts, config, {
+    const h = track(openHarness(ts, config, {
       getCall: (id) => ts.store.getCall(id),
       originate: async (params) => {
         if (failOriginate) throw new Error('ARI refused');
         originated.push(params);
         return { channelId: params.channelId };
       },
-    });
-    app = Fastify();
+    }));
+    const app = track(Fastify());
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.setErrorHandler(errorHandler);

@@ -57,6 +57,8 @@ export class FakeBitrix {
   /** Shifts the fake's clock (the 30-minute trap). */
   clockOffsetMs = 0;
   leadCreationError: string | undefined;
+  /** Served answers wait this long (a slow portal; lets a test catch requests in flight). */
+  delayMs = 0;
 
   readonly userId: number;
   readonly webhookCode: string;
@@ -171,6 +173,7 @@ export class FakeBitrix {
       if (token !== this.accessToken) return answer(401, { error: 'invalid_token', error_description: 'The access token provided is invalid.' }, 'invalid_token');
     }
     const result = this.#method(method, params);
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if ('error' in result) return answer(400, result, result.error);
     answer(200, { result: result.result, time: { start: Date.now() / 1000 } });
   }

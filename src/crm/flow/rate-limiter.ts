@@ -18,11 +18,14 @@ export interface RateLimiter {
 }
 
 /**
- * The bucket we keep is one token smaller than the target's: requests cross the network with varying
- * delays, so the target's own bucket can see two of ours closer together than we sent them.
+ * The bucket we keep is a little smaller than the target's: requests cross the network (and our own
+ * event loop) with varying delays, so the target's bucket can see two of ours closer together than we
+ * sent them. The spare part absorbs a quarter second of such bunching (one token at 2/s).
  */
 export function effectiveCapacity(limit: RateLimit): number {
-  return limit.burst > 2 ? limit.burst - 1 : limit.burst;
+  if (limit.burst <= 2) return limit.burst;
+  const spare = Math.min(Math.floor(limit.burst / 2), Math.max(1, Math.ceil(limit.perSecond * 0.25)));
+  return limit.burst - spare;
 }
 
 export interface BucketState {

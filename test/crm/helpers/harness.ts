@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { silentLogger } from '../../../src/app/logger.ts';
 import type { CallRecord } from '../../../src/domain/call.ts';
 import { parseCrmConfig, type CrmConfig } from '../../../src/crm/config.ts';
@@ -77,6 +77,18 @@ export function openHarness(ts: TestStore, config: CrmConfig, deps: Partial<CrmD
     async close() {
       await crm.close(100);
     },
+  };
+}
+
+/** Registers things to close after each test (last opened, first closed). */
+export function closeAfterEach(): <T extends { close(graceMs?: number): Promise<unknown> }>(thing: T) => T {
+  const open: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    for (const thing of open.splice(0).reverse()) await thing.close();
+  });
+  return (thing) => {
+    open.push(thing);
+    return thing;
   };
 }
 
