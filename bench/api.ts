@@ -1,0 +1,85 @@
+import type { Benchmark } from './support/benchmark.ts';
+import { openBenchStore } from './support/database.ts';
+import { startEngine } from './support/engine-harness.ts';
+import { figure } from './support/figures.ts';
+import { seedHistory, SERVERS } from './support/api-seed.ts';
+import { endChild, forkTsx, nextMessage } from './support/spawn-tsx.ts';
+import type { LoadRequest, LoadResult } from './http-load-worker.ts';
+
+// GET /api/calls with filters at 50 concurrent clients, over a stored history of 200,000 calls and
+// 6,000,000 events, through the real HTTP server; autocannon runs in its own process. Baseline: the
+// same load on GET /health (one trivial database round trip through the same server and pool).
+
+const WORKER = new URL('./http-load-worker.ts', import.meta.url);
+const CONNECTIONS = 50;
+
+function filterPaths(numberPrefix: string, nowMs: number): string[] {
+  const day = 24 * 3600 * 1000;
+  const iso = (ms: number): string => encodeURIComponent(new Date(ms).toISOString());
+  return [
+    '/api/calls',
+    '/api/calls?status=finished&direction=inbound',
+    `/api/calls?disposition=answered&since=${iso(nowMs - 7 * day)}`,
+    `/api/calls?server=${SERVERS[1]}&status=finished`,
+    `/api/calls?number=${encodeURIComponent(numberPrefix)}`,
+    `/api/calls?disposition=busy,no_answer&until=${iso(nowMs - 15 * day)}`,
+    `/api/calls?direction=outbound&server=${SERVERS[2]}&since=${iso(nowMs - 20 * day)}&until=${iso(nowMs - 10 * day)}`,
+    '/api/calls?limit=20&status=finished&disposition=cancelled',
+  ];
+}
+
+async function load(request: LoadRequest): Promise<LoadResult> {
+  const child = forkTsx(WORKER, [JSON.stringify(request)]);
+  try {
+    return await nextMessage(child, (m) => ((m as LoadResult).kind === 'load' ? (m as LoadResult) : undefined), request.durationSec * 1000 + 30_000, 'autocannon');
+  } finally {
+    await endChild(child);
+  }
+}
+
+export const apiBenchmark: Benchmark = {
+  name: 'api',
+  title: `GET /api/calls with filters, ${CONNECTIONS} concurrent clients, large history`,
+  needsPostgres: true,
+  timeoutMs: (quick) => (quick ? 90_000 : 300_000),
+  async run(ctx) {
+    const calls = ctx.options.quick ? 20_000 : 200_000;
+    const durationSec = ctx.options.quick ? 5 : 10;
+    const { store, db, close } = await openBenchStore(ctx.options.postgresUrl);
+    try {
+      const seedStarted = performance.now();
+      const seeded = await seedHistory(db.url, calls, ctx.log);
+      ctx.log(`seeded ${seeded.calls} calls and ${seeded.events} events in ${Math.round((performance.now() - seedStarted) / 1000)} s`);
+      const harness = await startEngine({ store, http: true });
+      try {
+        const baseUrl = harness.baseUrl!;
+        const paths = filterPaths(seeded.numberPrefix, Date.now());
+        // A short pass first, so both runs meet warm caches and compiled code.
+        await load({ baseUrl, paths, connections: CONNECTIONS, durationSec: 2 });
+        const health = await load({ baseUrl, paths: ['/health'], connections: CONNECTIONS, durationSec });
+        const list = await load({ baseUrl, paths, connections: CONNECTIONS, durationSec });
+        ctx.log(`GET /api/calls: ${Math.round(list.rps)} req/s, p99 ${list.p99} ms; /health p99 ${health.p99} ms`);
+        const failures = list.errors + list.non2xx;
+        return [
+          figure({
+            benchmark: 'api',
+            metric: `GET /api/calls with filters p99, ${CONNECTIONS} clients, ${seeded.calls} calls / ${seeded.events} events stored`,
+            value: list.p99,
+            unit: 'ms',
+            baseline: { label: 'p99 of GET /health (one trivial query) under the same load', value: health.p99 },
+            targets: [{ of: 'value', op: '<=', value: 20 }],
+            notes: [
+              `${Math.round(list.rps)} req/s, p50 ${list.p50} ms, max ${list.max} ms over ${list.requests} requests (${paths.length} filter combinations, 50 calls per page by default)` +
+                (failures > 0 ? `; ${failures} FAILED` : ''),
+              `/health: ${Math.round(health.rps)} req/s, p50 ${health.p50} ms`,
+            ],
+          }),
+        ];
+      } finally {
+        await harness.stop();
+      }
+    } finally {
+      await close();
+    }
+  },
+};

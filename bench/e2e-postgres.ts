@@ -1,0 +1,53 @@
+import type { Benchmark } from './support/benchmark.ts';
+import { openBenchStore, queryOnce } from './support/database.ts';
+import { figure } from './support/figures.ts';
+import { rawCopyRate } from './support/raw-copy.ts';
+import { measureThroughput } from './support/throughput.ts';
+
+// End to end and durable on PostgreSQL: a separate fake-Asterisk process → real WebSocket → the real
+// AriConnection → Engine → PostgreSQL (calls, legs and raw events, synchronous_commit on), in a fresh
+// database. Baseline: a raw COPY of the same event rows into an equivalent table of that database.
+
+export const e2ePostgresBenchmark: Benchmark = {
+  name: 'e2e',
+  title: 'End to end, durable on PostgreSQL (fake Asterisk process → WebSocket → engine → PostgreSQL)',
+  needsPostgres: true,
+  timeoutMs: (quick) => (quick ? 90_000 : 240_000),
+  async run(ctx) {
+    const quick = ctx.options.quick;
+    const warmupMs = quick ? 3_000 : 5_000;
+    const windowMs = quick ? 10_000 : 60_000;
+    const { store, db, close } = await openBenchStore(ctx.options.postgresUrl);
+    try {
+      await queryOnce(db.url, 'CHECKPOINT');
+      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log });
+      const [{ n: stored } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM events');
+      const [{ n: calls } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM calls');
+      ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored, ${calls} calls`);
+      const copyRows = Math.min(stored, quick ? 100_000 : 300_000);
+      const raw = await rawCopyRate(db.url, 'events', copyRows);
+      ctx.log(`raw COPY: ${Math.round(raw.rowsPerSec)} rows/s`);
+      const lost = result.feed.sent - stored;
+      return [
+        figure({
+          benchmark: 'e2e',
+          metric: `durable events/s sustained over ${windowMs / 1000} s`,
+          value: result.eventsPerSec,
+          unit: 'events/s',
+          baseline: { label: `raw COPY of ${raw.rows} of the same event rows`, value: raw.rowsPerSec, unit: 'rows/s' },
+          targets: [
+            { of: 'value', op: '>=', value: 40_000 },
+            { of: 'ratio', op: '>=', value: 0.66 },
+          ],
+          notes: [
+            `slowest second ${Math.round(result.minSecondRate)}/s, 10th percentile second ${Math.round(result.p10SecondRate)}/s`,
+            `${result.feed.sent} events sent, ${stored} stored (${lost === 0 ? 'none lost' : `${lost} MISSING`}), ${calls} calls; drained ${Math.round(result.drainMs)} ms after the feed stopped`,
+            `the fake Asterisk sender stood blocked by backpressure ${Math.round(result.feed.blockedMs / 100) / 10} s of ${Math.round(result.feed.elapsedMs / 1000)} s`,
+          ],
+        }),
+      ];
+    } finally {
+      await close();
+    }
+  },
+};

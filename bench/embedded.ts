@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/store/open-store.ts';
+import type { SqlClient } from '../src/store/sql-client.ts';
+import type { Benchmark } from './support/benchmark.ts';
+import { figure } from './support/figures.ts';
+import { measureThroughput } from './support/throughput.ts';
+
+// The embedded database (PGlite in the engine's process, data folder on disk): the same end-to-end run
+// as the PostgreSQL one. Baseline: the same event rows inserted into an equivalent PGlite table by
+// themselves, the fastest way PGlite takes rows (one INSERT of a JSON array per 500 rows, see
+// src/store/pglite-client.ts), one transaction per 10,000 rows.
+
+const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_TRANSACTION = 10_000;
+
+const INSERT_RAW = `
+INSERT INTO bench_raw_events (call_id, server, type, channel_id, received_at, payload)
+SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::timestamptz, e->5
+FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
+ORDER BY n`;
+
+interface RawRow {
+  call_id: string | null;
+  server: string;
+  type: string;
+  channel_id: string | null;
+  received_at: string;
+  payload: string;
+}
+
+async function rawInsertRate(sql: SqlClient, rows: number): Promise<{ rowsPerSec: number; rows: number }> {
+  await sql.exec('CREATE TABLE bench_raw_events (LIKE events INCLUDING ALL)');
+  const source = await sql.query<RawRow>(
+    `SELECT call_id, server, type, channel_id, received_at::text, payload::text FROM events ORDER BY seq LIMIT ${rows}`,
+  );
+  const statements: string[] = [];
+  for (let i = 0; i < source.length; i += ROWS_PER_STATEMENT) {
+    const items = source
+      .slice(i, i + ROWS_PER_STATEMENT)
+      .map((r) => `[${JSON.stringify(r.call_id)},${JSON.stringify(r.server)},${JSON.stringify(r.type)},${JSON.stringify(r.channel_id)},${JSON.stringify(r.received_at)},${r.payload}]`);
+    statements.push(`[${items.join(',')}]`);
+  }
+  const perTransaction = ROWS_PER_TRANSACTION / ROWS_PER_STATEMENT;
+  const started = performance.now();
+  for (let i = 0; i < statements.length; i += perTransaction) {
+    await sql.transaction(async (tx) => {
+      for (const param of statements.slice(i, i + perTransaction)) await tx.query(INSERT_RAW, [param]);
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await sql.exec('DROP TABLE bench_raw_events');
+  return { rowsPerSec: source.length / seconds, rows: source.length };
+}
+
+export const embeddedBenchmark: Benchmark = {
+  name: 'embedded',
+  title: 'End to end, durable on the embedded database (PGlite, data folder on disk)',
+  needsPostgres: false,
+  timeoutMs: (quick) => (quick ? 90_000 : 180_000),
+  async run(ctx) {
+    const quick = ctx.options.quick;
+    const warmupMs = quick ? 3_000 : 5_000;
+    const windowMs = quick ? 8_000 : 20_000;
+    const dir = await mkdtemp(join(tmpdir(), 'callflow-bench-pglite-'));
+    try {
+      const store = await openStore({ dataDir: join(dir, 'data') });
+      try {
+        await store.migrate();
+        const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log });
+        const [{ n: stored } = { n: 0 }] = await store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+        ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored`);
+        const raw = await rawInsertRate(store.sql, Math.min(stored, quick ? 50_000 : 150_000));
+        ctx.log(`raw insert: ${Math.round(raw.rowsPerSec)} rows/s`);
+        const lost = result.feed.sent - stored;
+        return [
+          figure({
+            benchmark: 'embedded',
+            metric: `durable events/s sustained over ${windowMs / 1000} s (PGlite)`,
+            value: result.eventsPerSec,
+            unit: 'events/s',
+            baseline: { label: `raw insert of ${raw.rows} of the same event rows into PGlite`, value: raw.rowsPerSec, unit: 'rows/s' },
+            targets: [{ of: 'value', op: '>=', value: 15_000 }],
+            notes: [
+              `slowest second ${Math.round(result.minSecondRate)}/s; ${result.feed.sent} events sent, ${stored} stored (${lost === 0 ? 'none lost' : `${lost} MISSING`})`,
+            ],
+          }),
+        ];
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+};

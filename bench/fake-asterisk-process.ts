@@ -1,0 +1,102 @@
+import { FakeAsterisk } from '../test/support/fake-asterisk.ts';
+import { eventTextStream } from './support/traffic.ts';
+import type { FeedCommand, FeedMessage } from './support/feed-protocol.ts';
+
+// A separate process standing in for Asterisk: the loopback FakeAsterisk on 127.0.0.1, streaming the
+// generated traffic over its real events WebSocket. It honours the socket's backpressure (the engine
+// pausing its reader stops this sender), so a slow engine slows the feed instead of growing buffers.
+// Driven by its parent over IPC (see feed-protocol.ts); exits when the parent goes away.
+
+const fake = new FakeAsterisk();
+let stopRequested = false;
+
+function send(message: FeedMessage): void {
+  process.send?.(message);
+}
+
+/** Counts what the stream pulled and how long the sender stood still (blocked by backpressure). */
+class SendMeter {
+  sent = 0;
+  bytes = 0;
+  blockedMs = 0;
+  longestStallMs = 0;
+  private lastCount = 0;
+  private stallStart: number | null = null;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly tickMs = 20) {
+    this.timer = setInterval(() => this.tick(), tickMs);
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    if (this.sent === this.lastCount) {
+      this.stallStart ??= now - this.tickMs;
+      this.blockedMs += this.tickMs;
+      this.longestStallMs = Math.max(this.longestStallMs, now - this.stallStart);
+    } else {
+      this.stallStart = null;
+    }
+    this.lastCount = this.sent;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function* paced(
+  texts: Iterable<string>,
+  meter: SendMeter,
+  command: Extract<FeedCommand, { cmd: 'stream' }>,
+): AsyncGenerator<string, void, undefined> {
+  const started = performance.now();
+  const deadline = command.durationMs === null ? Infinity : started + command.durationMs;
+  let n = 0;
+  for (const text of texts) {
+    if (stopRequested) return;
+    if ((n & 255) === 0) {
+      if (performance.now() >= deadline) return;
+      // Let IPC (a stop request) and timers in even when the socket never pushes back.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (command.ratePerSec !== null) {
+      // Paced: never ahead of the offered rate; a late sender catches up in a burst, as Asterisk would.
+      for (;;) {
+        const dueMs = started + (n * 1000) / command.ratePerSec;
+        const waitMs = dueMs - performance.now();
+        if (waitMs <= 0) break;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(waitMs))));
+        if (stopRequested || performance.now() >= deadline) return;
+      }
+    }
+    n++;
+    meter.sent = n;
+    meter.bytes += text.length;
+    yield text;
+  }
+}
+
+async function stream(command: Extract<FeedCommand, { cmd: 'stream' }>): Promise<void> {
+  stopRequested = false;
+  await fake.waitForConnection(1, 30_000);
+  const meter = new SendMeter();
+  const started = performance.now();
+  const sent = await fake.stream(paced(eventTextStream(command.maxEvents, command.traffic), meter, command));
+  meter.stop();
+  send({ type: 'done', sent, bytes: meter.bytes, elapsedMs: performance.now() - started, blockedMs: meter.blockedMs, longestStallMs: meter.longestStallMs });
+}
+
+process.on('message', (message: FeedCommand) => {
+  if (message.cmd === 'stream') {
+    stream(message).catch((error: unknown) => send({ type: 'error', message: (error as Error).message }));
+  } else if (message.cmd === 'stop') {
+    stopRequested = true;
+  }
+});
+process.on('disconnect', () => {
+  void fake.stop().finally(() => process.exit(0));
+});
+
+const { url } = await fake.start();
+send({ type: 'ready', url });

@@ -1,0 +1,110 @@
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/api/server.ts';
+import type { HealthReport } from '../../src/api/routes/health.ts';
+import { Engine } from '../../src/app/engine.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { createMetrics } from '../../src/app/metrics.ts';
+import { AriConnection } from '../../src/ari/client.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { directionPolicy } from '../../src/domain/direction.ts';
+import type { Store } from '../../src/store/types.ts';
+import type { Logger } from '../../src/app/logger.ts';
+import { defaultConfig } from './benchmark.ts';
+
+// The engine wired as the composition root (src/app/compose.ts) wires it for one ARI server: the real
+// AriConnection → Engine → Store, and optionally the real HTTP API listening on 127.0.0.1. Built here
+// rather than through createApp() so a benchmark can hand in a measuring or throttled store.
+
+export interface EngineHarnessOptions {
+  store: Store;
+  /** Base URL of the (fake) Asterisk; without it the engine has no event source (API-only runs). */
+  ariUrl?: string;
+  serverName?: string;
+  ingest?: Partial<Config['ingest']>;
+  /** Listen with the HTTP API on 127.0.0.1 (random port). */
+  http?: boolean;
+  /** Sees every frame as it arrives, before the engine does (latency probes). Must be cheap. */
+  tap?: (text: string, receivedAt: Date) => void;
+}
+
+export interface EngineHarness {
+  engine: Engine;
+  connection: AriConnection | null;
+  /** `http://127.0.0.1:PORT` when `http` was asked for. */
+  baseUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export async function startEngine(options: EngineHarnessOptions): Promise<EngineHarness> {
+  const config = defaultConfig();
+  const logger = createLogger('error', process.stderr);
+  const metrics = createMetrics();
+  const serverName = options.serverName ?? 'pbx1';
+  const engine = new Engine({
+    store: options.store,
+    logger,
+    metrics,
+    policy: directionPolicy(config.direction),
+    ingest: { ...config.ingest, ...options.ingest },
+  });
+  const connection = options.ariUrl === undefined ? null : connect(engine, options.ariUrl, serverName, options.tap, logger);
+
+  let server: FastifyInstance | null = null;
+  let baseUrl: string | null = null;
+  if (options.http) {
+    const health = async (): Promise<HealthReport> => {
+      const started = performance.now();
+      await options.store.ping();
+      return {
+        status: 'ok',
+        checks: {
+          database: { ok: true, kind: options.store.kind, latencyMs: performance.now() - started },
+          ari: [],
+          simulator: null,
+          ingest: { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError },
+          crm: null,
+        },
+      };
+    };
+    server = await buildServer({ engine, store: options.store, metrics, logger, apiKeys: [], health, defaultServer: serverName });
+    baseUrl = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
+  }
+  await engine.start();
+  return {
+    engine,
+    connection,
+    baseUrl,
+    async stop() {
+      await server?.close();
+      await engine.stop();
+    },
+  };
+}
+
+function connect(engine: Engine, ariUrl: string, serverName: string, tap: EngineHarnessOptions['tap'], logger: Logger): AriConnection {
+  const connection: AriConnection = new AriConnection(
+    { name: serverName, url: ariUrl, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
+    {
+      onEvent: tap
+        ? (text, receivedAt) => {
+            tap(text, receivedAt);
+            engine.acceptRaw(text, receivedAt, serverName);
+          }
+        : (text, receivedAt) => engine.acceptRaw(text, receivedAt, serverName),
+      onConnected: () =>
+        engine
+          .resync(serverName, async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }))
+          .then(() => undefined),
+    },
+    { logger },
+  );
+  engine.addConnection(connection, {
+    name: serverName,
+    kind: 'ari',
+    start: () => connection.start(),
+    stop: () => connection.stop(),
+    pause: () => connection.pause(),
+    resume: () => connection.resume(),
+  });
+  return connection;
+}
