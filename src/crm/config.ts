@@ -76,7 +76,7 @@ const bitrix24 = z
     /** Calls between two extensions are sent only when true. */
     sendInternal: z.boolean().default(false),
     rate: rate(2, 50),
-    /** Overrides of the STATUS_CODE table (docs/crm.md). */
+    /** Overrides of the STATUS_CODE table (src/crm/README.md). */
     statusCodes: z.partialRecord(z.enum(statusCodeKeys), z.enum(BITRIX_STATUS_CODES)).optional(),
   })
   .refine((b) => (b.webhookUrl === undefined) !== (b.oauth === undefined), {
@@ -207,7 +207,7 @@ function bitrixFromEnv(env: Env): unknown {
 }
 
 /**
- * The `crm` part of the configuration from environment variables (docs/crm.md lists them).
+ * The `crm` part of the configuration from environment variables (src/crm/README.md lists them).
  * Leaves are undefined when unset, so lower-precedence sources (the config file) show through.
  */
 export function crmFromEnv(env: Env): CrmConfigInput {

@@ -16,7 +16,7 @@ import { createMemoryRateLimiter, type RateLimit, type RateLimiter } from './flo
 import { createRedisRateLimiter } from './flow/redis-rate-limiter.ts';
 import { createTarget, type Target } from './flow/target.ts';
 import { crmRoutes } from './http/crm-routes.ts';
-import { createOutboxMetrics } from './outbox-metrics.ts';
+import { createOutboxMetrics, readBacklog } from './outbox-metrics.ts';
 import { createOutboxWorker, type OutboxWorker } from './outbox-worker.ts';
 import { planDeliveries, type CallChange } from './plan.ts';
 import type { Sink } from './sink.ts';
@@ -51,8 +51,14 @@ export interface Crm {
   readonly sinks: Sink[];
   /** For searchCrmEntities / findResponsibleEmployee; null without Bitrix24. */
   readonly bitrix: BitrixClient | null;
+  /** For the health endpoint: each sink's backlog and whether its circuit breaker is open. */
+  health(): Promise<CrmHealth>;
   /** Stops the worker (deliveries in flight get graceMs). */
   close(graceMs?: number): Promise<void>;
+}
+
+export interface CrmHealth {
+  sinks: { name: string; breakerOpen: boolean; pending: number; failing: number; dead: number; oldestPendingSec: number | null }[];
 }
 
 export function createCrm(deps: CrmDeps): Crm {
@@ -100,6 +106,15 @@ export function createCrm(deps: CrmDeps): Crm {
     routes,
     sinks,
     bitrix,
+    async health() {
+      const backlog = new Map((await readBacklog(sql)).map((r) => [r.sink, r]));
+      return {
+        sinks: sinks.map((s) => {
+          const b = backlog.get(s.name);
+          return { name: s.name, breakerOpen: s.readyInMs() > 0, pending: b?.pending ?? 0, failing: b?.failing ?? 0, dead: b?.dead ?? 0, oldestPendingSec: b?.oldest_sec ?? null };
+        }),
+      };
+    },
     async close(graceMs) {
       await worker.stop(graceMs);
       await limiter.close();

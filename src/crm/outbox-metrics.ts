@@ -12,7 +12,7 @@ export interface OutboxMetrics {
   delivered(sink: string, latencySec: number): void;
 }
 
-interface BacklogRow {
+export interface BacklogRow {
   sink: string;
   pending: number;
   failing: number;
@@ -28,6 +28,12 @@ SELECT sink,
   extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'delivering')))::float8 AS oldest_sec
 FROM outbox WHERE status <> 'delivered' GROUP BY sink`;
 
+/** Per sink: undelivered, failing and dead counts and the oldest undelivered age. */
+export async function readBacklog(sql: SqlClient): Promise<BacklogRow[]> {
+  const rows = await sql.query<BacklogRow>(BACKLOG);
+  return rows.map((r) => ({ sink: r.sink, pending: Number(r.pending), failing: Number(r.failing), dead: Number(r.dead), oldest_sec: r.oldest_sec === null ? null : Number(r.oldest_sec) }));
+}
+
 const SCRAPE_REUSE_MS = 1000;
 
 export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: string[]): OutboxMetrics {
@@ -35,7 +41,7 @@ export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: s
   const backlog = (): Promise<BacklogRow[]> => {
     const now = Date.now();
     if (!last || now - last.at > SCRAPE_REUSE_MS) {
-      last = { at: now, rows: sql.query<BacklogRow>(BACKLOG).catch(() => []) };
+      last = { at: now, rows: readBacklog(sql).catch(() => []) };
     }
     return last.rows;
   };
@@ -53,10 +59,10 @@ export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: s
       },
     });
 
-  gauge('callflow_outbox_pending', 'Deliveries waiting or in flight', (r) => Number(r.pending));
-  gauge('callflow_outbox_failing', 'Pending deliveries whose last attempt failed', (r) => Number(r.failing));
-  gauge('callflow_outbox_dead', 'Deliveries given up (dead letters)', (r) => Number(r.dead));
-  gauge('callflow_outbox_oldest_pending_age_seconds', 'Age of the oldest undelivered delivery', (r) => Number(r.oldest_sec ?? 0));
+  gauge('callflow_outbox_pending', 'Deliveries waiting or in flight', (r) => r.pending);
+  gauge('callflow_outbox_failing', 'Pending deliveries whose last attempt failed', (r) => r.failing);
+  gauge('callflow_outbox_dead', 'Deliveries given up (dead letters)', (r) => r.dead);
+  gauge('callflow_outbox_oldest_pending_age_seconds', 'Age of the oldest undelivered delivery', (r) => r.oldest_sec ?? 0);
 
   const attempts = new Counter({
     name: 'callflow_outbox_attempts_total',

@@ -30,6 +30,12 @@ describe('transitionEvents', () => {
     expect(transitionEvents(null, snaps[snaps.length - 1]!)).toEqual(['call.created', 'call.answered', 'call.finished']);
   });
 
+  it('a call that took another id (a merge) starts over under the new id', () => {
+    const snaps = callSnapshots({ disposition: 'answered' });
+    const renamed = { ...snaps[2]!, id: 'other-id' };
+    expect(transitionEvents(snaps[2]!, renamed)).toEqual(['call.created', 'call.ringing', 'call.answered']);
+  });
+
   it('an unchanged snapshot produces nothing', () => {
     const [first] = callSnapshots();
     expect(transitionEvents(first!, first!)).toEqual([]);

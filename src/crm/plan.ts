@@ -36,7 +36,9 @@ export function idempotencyKey(sink: string, callId: string, eventType: string):
 }
 
 /** Events the transition produced, in the order a CRM must see them. */
-export function transitionEvents(previous: CallRecord | null, current: CallRecord): DeliveryEventType[] {
+export function transitionEvents(before: CallRecord | null, current: CallRecord): DeliveryEventType[] {
+  // A call whose id changed (merged under another call's id) is new to every sink under that id.
+  const previous = before !== null && before.id === current.id ? before : null;
   const out: DeliveryEventType[] = [];
   if (previous === null) out.push('call.created');
   const legsBefore = previous?.legs.length ?? 0;
