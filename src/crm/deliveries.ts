@@ -106,8 +106,8 @@ export async function retryDelivery(sql: SqlClient, id: number): Promise<Deliver
 }
 
 /**
- * Delivers every delivery of a call again (delivered and dead ones included; those in flight are left
- * alone) with the same idempotency keys, so receivers can tell the repeats. `plan` supplies rows when
+ * Delivers every delivery of a call again (delivered and dead ones included) with the same
+ * idempotency keys, so receivers can tell the repeats. Refused while one of them is in flight. `plan` supplies rows when
  * the call has none yet (it ended before the sinks were configured).
  */
 export async function replayCallDeliveries(
@@ -118,6 +118,13 @@ export async function replayCallDeliveries(
   const params: unknown[] = [callId];
   if (options.sink) params.push(options.sink);
   const sinkClause = options.sink ? 'AND sink = $2' : '';
+  // Re-queueing earlier rows while a later one is in flight would let them arrive after it.
+  const busy = await sql.query<{ id: number }>(`SELECT id FROM outbox WHERE call_id = $1 ${sinkClause} AND status = 'delivering' LIMIT 1`, params);
+  if (busy.length > 0) {
+    throw new AppError(ERROR_CODES.REQUEST_INVALID, `a delivery of call ${callId} is in flight; replay it once that is done`, {
+      details: { callId, deliveryId: Number(busy[0]!.id) },
+    });
+  }
   let rows = await sql.query<OutboxRow>(
     `UPDATE outbox SET ${REVIVE} WHERE call_id = $1 ${sinkClause} AND status <> 'delivering' RETURNING ${OUTBOX_COLUMNS}`,
     params,

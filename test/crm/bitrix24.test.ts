@@ -51,6 +51,13 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
     expect(links).toMatchObject([{ sink: 'bitrix24', externalCallId: a[0]!.callId, data: { finished: { statusCode: '200' }, crm: { entityType: 'LEAD' } } }]);
   });
 
+  it("files a call nobody rang under the webhook's owner when no default user is set", async () => {
+    const { h, fake } = await setup({ defaultUserId: undefined }, { userId: 7 });
+    const [snaps] = await run(h, { disposition: 'no_answer', client: '' });
+    const call = fake.callsByExternalId(snaps![0]!.id)[0]!;
+    expect(call.register).toMatchObject({ USER_ID: 7, PHONE_NUMBER: 'anonymous' });
+  });
+
   it('keeps overlapping calls from the same number apart (the 30-minute CALL_ID trap)', async () => {
     const { h, fake } = await setup();
     const script = { extension: '101', client: '+4930123', did: '+4930999' };

@@ -114,6 +114,8 @@ describe.each(storeKinds())('outbox worker on %s', (kind) => {
     await new Promise((r) => setTimeout(r, 60)); // settle
     const stolen = await claimDue(h.store.sql, { sinks: ['webhook:erp'], limit: 10, settleMs: 0, leaseMs: 400 });
     expect(stolen.map((d) => d.eventType)).toEqual(['call.created']);
+    // A replay would let earlier rows overtake the one in flight: refused until it is done.
+    await expect(replayCallDeliveries(h.store.sql, stolen[0]!.callId)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
     // Nothing can go while the claim holds: not the claimed row, nor the finish behind it.
     expect(await h.crm.worker.runOnce()).toBe(0);
     await waitFor(async () => (await h.crm.worker.runOnce()) > 0, 'the lease to expire');

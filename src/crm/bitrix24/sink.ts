@@ -88,7 +88,8 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
     const show = config.showCard === 'ring' && calling;
     const params: Record<string, unknown> = {
       ...user,
-      PHONE_NUMBER: parties.clientNumber,
+      // Bitrix24 requires a number; a withheld caller ID still has to be recorded as a call.
+      PHONE_NUMBER: parties.clientNumber || 'anonymous',
       TYPE: directionType(call, parties),
       CALL_START_DATE: call.startedAt,
       CRM_CREATE: config.crmCreate ? 1 : 0,

@@ -10,7 +10,14 @@ export function userForExtension(config: Bitrix24Config, extension: string | nul
     const id = config.userMap[extension];
     return id !== undefined ? { USER_ID: id } : { USER_PHONE_INNER: extension };
   }
-  return config.defaultUserId !== undefined ? { USER_ID: config.defaultUserId } : null;
+  const fallback = config.defaultUserId ?? webhookOwner(config.webhookUrl);
+  return fallback !== null ? { USER_ID: fallback } : null;
+}
+
+/** The user an incoming webhook belongs to (`/rest/<user>/<code>/`): a real user of the portal. */
+export function webhookOwner(webhookUrl: string | undefined): number | null {
+  const match = webhookUrl ? /\/rest\/(\d+)\/[^/]+/.exec(new URL(webhookUrl).pathname) : null;
+  return match ? Number(match[1]) : null;
 }
 
 /** User ids of the mapped extensions (show / hide need ids). */
