@@ -108,6 +108,7 @@ function legSnapshots(event: CallEvent): ChannelSnapshot[] {
 export function applyEvent(state: CallState, event: CallEvent, order: number): CallState {
   const snaps = legSnapshots(event);
   let legs: LegState[] | null = null;
+  let added = false;
   for (let i = 0; i < snaps.length; i++) {
     const snap = snaps[i]!;
     const current = legs ?? state.legs;
@@ -119,8 +120,12 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
     }
     if (index >= 0 && leg === current[index]) continue;
     legs ??= [...state.legs];
-    if (index >= 0) legs[index] = leg;
-    else legs.push(leg);
+    if (index >= 0) {
+      legs[index] = leg;
+    } else {
+      legs.push(leg);
+      added = true;
+    }
   }
   let dials = state.dials;
   if (event.kind === 'dial' && isFinalDialStatus(event.status)) {
@@ -134,13 +139,16 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
     dials = [...dials, fact];
   }
   const linkedId = state.linkedId ?? snaps.find((s) => s.linkedId !== null)?.linkedId ?? null;
+  // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
   const next: CallState = {
-    ...state,
+    server: state.server,
+    legs: legs ?? state.legs,
     dials,
     linkedId,
     eventCount: state.eventCount + 1,
     firstEventAt: state.eventCount === 0 || event.at < state.firstEventAt ? event.at : state.firstEventAt,
     lastEventAt: event.at > state.lastEventAt ? event.at : state.lastEventAt,
   };
-  return legs ? withLegs(next, legs) : next;
+  // Legs are kept in uniqueid order; a leg replaced in place keeps its id, so only an added leg re-sorts.
+  return added ? withLegs(next, legs!) : next;
 }
