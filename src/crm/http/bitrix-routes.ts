@@ -40,7 +40,8 @@ export function bitrixRoutes(deps: BitrixRoutesDeps): FastifyPluginAsync {
       });
     }
 
-    app.post(BITRIX_EVENTS_PATH, async (req, reply) => {
+    const schema = { tags: ['integrations'], summary: 'Bitrix24 event handler: ONEXTERNALCALLSTART places a click-to-call' };
+    app.post(BITRIX_EVENTS_PATH, { schema }, async (req, reply) => {
       const event = parseBitrixEvent(req.body);
       if (!sameSecret(event.applicationToken, expectedToken)) {
         throw new AppError(ERROR_CODES.UNAUTHORIZED, 'unknown application_token');
