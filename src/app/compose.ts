@@ -7,7 +7,11 @@ import type { AriChannel } from '../ari/types.ts';
 import { buildServer } from '../api/server.ts';
 import type { HealthReport } from '../api/routes/health.ts';
 import type { Config } from '../config/schema.ts';
+import { createCrm, type Crm } from '../crm/crm-service.ts';
+import type { Originate } from '../crm/bitrix24/click-to-call.ts';
 import { directionPolicy } from '../domain/direction.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
+import { Redis } from 'ioredis';
 import { Simulator } from '../sim/simulator.ts';
 import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
@@ -23,6 +27,7 @@ export interface App {
   metrics: EngineMetrics;
   server: FastifyInstance;
   simulator: Simulator | null;
+  crm: Crm;
   /** Starts ingesting and listening; resolves with the bound address. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -55,7 +60,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   }
   const metrics = createMetrics();
   const policy = directionPolicy(config.direction);
-  const engine = new Engine({ store, logger, metrics, policy, ingest: config.ingest });
+  const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
+  const connections = new Map<string, AriConnection>();
+  const crm = createCrm({
+    config: config.crm,
+    sql: store.sql,
+    logger: logger.child({ component: 'crm' }),
+    registry: metrics.registry,
+    ...(redis ? { redis } : {}),
+    extensionPattern: config.direction.extensionPattern,
+    getCall: (id) => store.getCall(id),
+    originate: clickToCall(config, connections),
+  });
+  const engine = new Engine({ store, logger, metrics, policy, ingest: config.ingest, planOutbox: (change) => crm.plan(change) });
 
   for (const server of config.ari.servers) {
     const log = logger.child({ component: 'ari', server: server.name });
@@ -82,6 +99,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       },
       { logger: log },
     );
+    connections.set(server.name, connection);
     engine.addConnection(connection, ariSource(engine, connection));
   }
 
@@ -117,9 +135,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     }));
     const ingest = { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError };
     const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
+    const crmHealth = config.crm.bitrix24 || config.crm.webhooks.length > 0 ? await crmSummary(crm) : null;
     return {
       status: ok ? 'ok' : 'degraded',
-      checks: { database, ari, simulator: simulator ? { running: simulator.isRunning } : null, ingest, crm: null },
+      checks: { database, ari, simulator: simulator ? { running: simulator.isRunning } : null, ingest, crm: crmHealth },
     };
   };
 
@@ -130,6 +149,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger,
     apiKeys: config.http.apiKeys,
     health,
+    plugins: [crm.routes],
     webRoot: WEB_ROOT,
     defaultServer: config.ari.servers[0]?.name ?? (simulator ? 'simulator' : 'default'),
   });
@@ -141,6 +161,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     server,
     simulator,
+    crm,
     async start() {
       await engine.start();
       if (simulator) {
@@ -148,12 +169,52 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         const sim = simulator;
         await engine.resync('simulator', async () => ({ channels: sim.listChannels() as unknown as AriChannel[], bridges: [] }));
       }
+      if (redis) await redis.connect().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis unreachable; CRM rate limits fall back per instance'));
+      crm.worker.start();
       return server.listen({ host: config.http.host, port: config.http.port });
     },
     async stop() {
       await server.close().catch(() => undefined);
       await engine.stop();
+      await crm.close();
+      redis?.disconnect();
       await store.close();
     },
+  };
+}
+
+/** The CRM backlog for /health: totals over the sinks, and each sink. */
+async function crmSummary(crm: Crm): Promise<HealthReport['checks']['crm']> {
+  try {
+    const { sinks } = await crm.health();
+    const ages = sinks.map((s) => s.oldestPendingSec).filter((a): a is number => a !== null);
+    return {
+      pending: sinks.reduce((n, s) => n + s.pending, 0),
+      dead: sinks.reduce((n, s) => n + s.dead, 0),
+      oldestPendingAgeMs: ages.length > 0 ? Math.max(...ages) * 1000 : null,
+      sinks,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Click-to-call from Bitrix24: ring the employee's extension first, then dial the client from it. */
+function clickToCall(config: Config, connections: ReadonlyMap<string, AriConnection>): Originate | undefined {
+  const b = config.crm.bitrix24;
+  if (!b || config.ari.servers.length === 0) return undefined;
+  return async (p) => {
+    const name = b.originateServer ?? config.ari.servers[0]!.name;
+    const connection = connections.get(name);
+    if (!connection) throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, `no ARI server named ${name} for click-to-call`);
+    const channel = await connection.rest.originate({
+      endpoint: `Local/${p.employeeExtension}@${b.originateContext}`,
+      context: b.originateContext,
+      extension: p.clientNumber,
+      priority: 1,
+      channelId: p.channelId,
+      callerId: p.lineNumber || undefined,
+    });
+    return { channelId: channel.id };
   };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { crmFromEnv } from '../crm/config.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
@@ -78,6 +79,7 @@ export function fromEnv(env: Env): ConfigInput {
       callsPerSecond: num(env.SIMULATOR_CALLS_PER_SECOND),
       seed: num(env.SIMULATOR_SEED),
     },
+    crm: crmFromEnv(env),
     log: { level: env.LOG_LEVEL },
   }) as ConfigInput;
 }

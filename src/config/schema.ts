@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { crmConfigSchema } from '../crm/config.ts';
 
 // The whole configuration, parsed once at start-up (see load.ts) and passed down frozen.
 
@@ -66,6 +67,7 @@ export const configSchema = z.object({
       flushIntervalMs: z.number().int().min(1).max(10_000).default(20),
     })
     .prefault({}),
+  crm: crmConfigSchema.prefault({}),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -76,6 +76,10 @@ const bitrix24 = z
     /** Calls between two extensions are sent only when true. */
     sendInternal: z.boolean().default(false),
     rate: rate(2, 50),
+    /** Click-to-call: the employee's extension is rung as `Local/<ext>@<context>`, then the client is dialled in it. */
+    originateContext: z.string().min(1).default('from-internal'),
+    /** Which configured Asterisk server places click-to-call calls (default: the first). */
+    originateServer: z.string().min(1).optional(),
     /** Overrides of the STATUS_CODE table (src/crm/README.md). */
     statusCodes: z.partialRecord(z.enum(statusCodeKeys), z.enum(BITRIX_STATUS_CODES)).optional(),
   })
@@ -202,6 +206,8 @@ function bitrixFromEnv(env: Env): unknown {
     crmCreate: bool(env.BITRIX_CRM_CREATE),
     sendInternal: bool(env.BITRIX_SEND_INTERNAL),
     rate: { perSecond: num(env.BITRIX_RATE_PER_SECOND), burst: num(env.BITRIX_RATE_BURST) },
+    originateContext: present(env.BITRIX_ORIGINATE_CONTEXT),
+    originateServer: present(env.BITRIX_ORIGINATE_SERVER),
     statusCodes: json('BITRIX_STATUS_CODES', env.BITRIX_STATUS_CODES),
   };
 }

@@ -20,7 +20,23 @@ export const healthSchema = z
       ),
       simulator: z.object({ running: z.boolean() }).nullable(),
       ingest: z.object({ pending: z.number(), paused: z.boolean(), lastError: z.string().nullable() }),
-      crm: z.object({ pending: z.number(), dead: z.number(), oldestPendingAgeMs: z.number().nullable() }).nullable(),
+      crm: z
+        .object({
+          pending: z.number(),
+          dead: z.number(),
+          oldestPendingAgeMs: z.number().nullable(),
+          sinks: z.array(
+            z.object({
+              name: z.string(),
+              breakerOpen: z.boolean(),
+              pending: z.number(),
+              failing: z.number(),
+              dead: z.number(),
+              oldestPendingSec: z.number().nullable(),
+            }),
+          ),
+        })
+        .nullable(),
     }),
   })
   .meta({ id: 'Health' });
