@@ -80,7 +80,7 @@ const bitrix24 = z
     originateContext: z.string().min(1).default('from-internal'),
     /** Which configured Asterisk server places click-to-call calls (default: the first). */
     originateServer: z.string().min(1).optional(),
-    /** Overrides of the STATUS_CODE table (src/crm/README.md). */
+    /** Overrides of the STATUS_CODE table (docs/crm.md). */
     statusCodes: z.partialRecord(z.enum(statusCodeKeys), z.enum(BITRIX_STATUS_CODES)).optional(),
   })
   .refine((b) => (b.webhookUrl === undefined) !== (b.oauth === undefined), {
@@ -213,7 +213,7 @@ function bitrixFromEnv(env: Env): unknown {
 }
 
 /**
- * The `crm` part of the configuration from environment variables (src/crm/README.md lists them).
+ * The `crm` part of the configuration from environment variables (docs/crm.md lists them).
  * Leaves are undefined when unset, so lower-precedence sources (the config file) show through.
  */
 export function crmFromEnv(env: Env): CrmConfigInput {

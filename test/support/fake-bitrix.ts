@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBracketForm } from '../../src/crm/bitrix24/event-parse.ts';
 import { LoopbackServer, readBody } from '../crm/helpers/loopback-server.ts';
 
-// A loopback Bitrix24 portal speaking the telephony REST contract (see src/crm/README.md and the notes):
+// A loopback Bitrix24 portal speaking the telephony REST contract (see docs/crm.md and the notes):
 // incoming-webhook and OAuth auth, JSON or form bodies, a leaky bucket per portal answering
 // 503 QUERY_LIMIT_EXCEEDED, injected 429 OPERATION_TIME_LIMIT / outages, expiring OAuth tokens,
 // the 30-minute CALL_ID reuse when EXTERNAL_CALL_ID is missing, and "Call is not found".

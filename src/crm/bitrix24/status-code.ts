@@ -2,7 +2,7 @@ import type { CallRecord } from '../../domain/call.ts';
 import type { Bitrix24Config, BitrixStatusCode, StatusCodeKey } from '../config.ts';
 
 // STATUS_CODE for telephony.externalCall.finish, from the call's disposition and Q.850 cause.
-// The table is documented in src/crm/README.md; every row can be overridden by `bitrix24.statusCodes`.
+// The table is documented in docs/crm.md; every row can be overridden by `bitrix24.statusCodes`.
 
 export const DEFAULT_STATUS_CODES: Record<Exclude<StatusCodeKey, 'failed'>, BitrixStatusCode> = {
   answered: '200',
