@@ -5,6 +5,13 @@ import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.
 // Drives the pipeline in time: commits what was ingested in batches (one transaction each, in order),
 // retries a failed batch until the database takes it, and pushes back on the event sources when the
 // buffer is full instead of growing memory or dropping events.
+//
+// Group commit: an event arriving while no batch is being written starts one on the next turn of the
+// event loop (so a burst read in one go shares a transaction); events arriving during a write form the
+// next batch, written as soon as that write ends. Under load batches grow by themselves, when idle an
+// event waits for one transaction only. Sources are resumed as soon as a batch has been taken for
+// writing, so the next batch is ingested while the database writes this one: at most the batch being
+// written plus `maxBufferedEvents` waiting ones are held in memory.
 
 export interface IngestorOptions {
   pipeline: Pipeline;
@@ -25,6 +32,7 @@ export interface IngestorOptions {
 export class Ingestor {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private flushScheduled = false;
   private paused = false;
   private stopped = false;
   private failures = 0;
@@ -61,7 +69,10 @@ export class Ingestor {
 
   private after<T extends IngestOk | IngestFailed>(result: T): T {
     const pending = this.o.pipeline.pendingCount;
-    if (pending >= this.o.batchSize && !this.flushing) void this.flush();
+    if (!this.flushing) {
+      if (pending >= this.o.batchSize) void this.flush();
+      else this.scheduleFlush();
+    }
     if (!this.paused && pending >= this.o.maxBufferedEvents) {
       this.paused = true;
       this.o.logger.warn({ pending }, 'ingest buffer full: pausing event sources until the database catches up');
@@ -70,22 +81,35 @@ export class Ingestor {
     return result;
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
   /** Commits everything ingested so far; resolves when it is durable. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.o.pipeline.pendingCount === 0 && !this.hasTouched()) return;
-    this.flushing = this.flushOnce().finally(() => {
+    if (!this.o.pipeline.hasChanges) return;
+    this.flushing = this.flushWhileChanged().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  private hasTouched(): boolean {
-    return this.o.pipeline.hasChanges;
+  /** Writes batch after batch while events keep arriving during the writes. */
+  private async flushWhileChanged(): Promise<void> {
+    do await this.flushOnce();
+    while (this.o.pipeline.hasChanges);
   }
 
   private async flushOnce(): Promise<void> {
     const drained = this.o.pipeline.drain(this.now());
+    // What was taken is no longer waiting: let the sources fill the next batch during this write.
+    this.resumeIfDrained();
     for (;;) {
       const started = performance.now();
       try {
@@ -107,13 +131,15 @@ export class Ingestor {
       }
     }
     this.o.pipeline.evictFinished(this.now(), this.o.finishedGraceMs ?? 10_000);
+    this.resumeIfDrained();
+  }
+
+  private resumeIfDrained(): void {
     if (this.paused && this.o.pipeline.pendingCount < this.o.maxBufferedEvents / 2) {
       this.paused = false;
       this.o.logger.info('ingest buffer drained: resuming event sources');
       this.o.onBackpressure?.(false);
     }
-    // Keep going while a full batch is waiting.
-    if (this.o.pipeline.pendingCount >= this.o.batchSize) await this.flushOnce();
   }
 
   async stop(): Promise<void> {
