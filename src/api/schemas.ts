@@ -58,7 +58,18 @@ export const timelineEntrySchema = z
   })
   .meta({ id: 'TimelineEntry' });
 
-export const callDetailSchema = callSchema.extend({ timeline: z.array(timelineEntrySchema) }).meta({ id: 'CallDetail' });
+export const crmLinkSchema = z
+  .object({
+    sink: z.string(),
+    externalCallId: z.string().nullable().describe("The CRM's id of this call (Bitrix24 CALL_ID)"),
+    data: z.record(z.string(), z.unknown()).describe('CRM entities, lead creation errors, steps done'),
+    updatedAt: iso,
+  })
+  .meta({ id: 'CrmLink' });
+
+export const callDetailSchema = callSchema
+  .extend({ timeline: z.array(timelineEntrySchema), crm: z.array(crmLinkSchema) })
+  .meta({ id: 'CallDetail' });
 
 export const errorSchema = z
   .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })

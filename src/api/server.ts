@@ -17,7 +17,7 @@ import type { EngineMetrics } from '../app/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { apiKeyHook } from './auth.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
-import { callRoutes } from './routes/calls.ts';
+import { callRoutes, type CrmLinkView } from './routes/calls.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -35,6 +35,8 @@ export interface ApiDeps {
   plugins?: FastifyPluginAsync[];
   /** Folder of the built dashboard; served at / when it exists. */
   webRoot?: string;
+  /** The CRM's ids of a call (Bitrix24 CALL_ID, CRM entities), shown in the call detail. */
+  crmLinks?: (callId: string) => Promise<CrmLinkView[]>;
   /** Default server name for events posted without one. */
   defaultServer: string;
 }

@@ -8,6 +8,7 @@ import { buildServer } from '../api/server.ts';
 import type { HealthReport } from '../api/routes/health.ts';
 import type { Config } from '../config/schema.ts';
 import { createCrm, type Crm } from '../crm/crm-service.ts';
+import { getCrmLinks } from '../crm/links.ts';
 import type { Originate } from '../crm/bitrix24/click-to-call.ts';
 import { directionPolicy } from '../domain/direction.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
@@ -150,6 +151,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     apiKeys: config.http.apiKeys,
     health,
     plugins: [crm.routes],
+    crmLinks: (callId) => getCrmLinks(store.sql, callId),
     webRoot: WEB_ROOT,
     defaultServer: config.ari.servers[0]?.name ?? (simulator ? 'simulator' : 'default'),
   });

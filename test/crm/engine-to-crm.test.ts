@@ -75,6 +75,9 @@ describe('recorded calls → engine → Bitrix24 and signed webhooks', () => {
       else expect(['480', '304', '603-S']).toContain(String(call.finish!.STATUS_CODE));
     }
     const answered = bitrix.callsByExternalId('1795234265.6')[0]!;
+    // Bitrix's CALL_ID is kept on the call
+    const detail = (await app.server.inject({ method: 'GET', url: '/api/calls/1795234265.6' })).json();
+    expect(detail.crm.find((l: { sink: string }) => l.sink === 'bitrix24')?.externalCallId).toBe(answered.callId);
     expect(Number(answered.finish!.DURATION)).toBe(3); // 2,503 ms of talk, rounded
     expect(String(answered.register.PHONE_NUMBER)).toBe('5554000');
     // no finish ever went before its register

@@ -22,7 +22,14 @@ const storedEventSchema = z.object({
   event: z.unknown(),
 });
 
-export function callRoutes(deps: { store: Store; engine: Engine }): FastifyPluginAsync {
+export interface CrmLinkView {
+  sink: string;
+  externalCallId: string | null;
+  data: Record<string, unknown>;
+  updatedAt: string;
+}
+
+export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (callId: string) => Promise<CrmLinkView[]> }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -69,7 +76,8 @@ export function callRoutes(deps: { store: Store; engine: Engine }): FastifyPlugi
             // Stored before a stricter normalizer: shown in the raw events, not on the timeline.
           }
         }
-        return { ...call, timeline: buildTimeline(normalized) };
+        const crm = deps.crmLinks ? await deps.crmLinks(call.id) : [];
+        return { ...call, timeline: buildTimeline(normalized), crm: crm.map(({ sink, externalCallId, data, updatedAt }) => ({ sink, externalCallId, data, updatedAt })) };
       },
     );
 
