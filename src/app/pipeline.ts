@@ -1,5 +1,6 @@
 import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
-import type { CallRecord } from '../domain/call.ts';
+import type { CallRecord, CallStatus } from '../domain/call.ts';
+import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
 import { callIdOf, toRecord } from '../domain/record.ts';
@@ -39,9 +40,13 @@ export interface IngestFailed {
   error: AppError;
 }
 
+// What the store holds of a call. Its last persisted record is kept as the facts it was derived from
+// (immutable, and usually the very state the call is in now, so it costs nothing) plus its status;
+// the record itself is rebuilt only when a change's `previous` is read.
 interface Meta {
   persistedId: string | null;
-  lastRecord: CallRecord | null;
+  persistedState: CallState | null;
+  persistedStatus: CallStatus | null;
   finishedAtMs: number | null;
 }
 
@@ -119,7 +124,8 @@ export class Pipeline {
       const m = this.metaOf(current);
       const record = toRecord(current.state, this.options.policy);
       m.persistedId = record.id;
-      m.lastRecord = record;
+      m.persistedState = current.state;
+      m.persistedStatus = record.status;
     }
     this.pending = saved.pending;
     this.touched = saved.touched;
@@ -179,7 +185,7 @@ export class Pipeline {
   private metaOf(handle: CallHandle): Meta {
     let m = this.meta.get(handle);
     if (!m) {
-      m = { persistedId: null, lastRecord: null, finishedAtMs: null };
+      m = { persistedId: null, persistedState: null, persistedStatus: null, finishedAtMs: null };
       this.meta.set(handle, m);
     }
     return m;
@@ -234,7 +240,7 @@ export class Pipeline {
     }));
     const calls: CallRecord[] = [];
     const changes: CallChange[] = [];
-    const updates: [CallHandle, CallRecord][] = [];
+    const updates: [CallHandle, CallState, CallRecord][] = [];
     for (const h of touched) {
       if (h.mergedInto) continue;
       const record = toRecord(h.state, this.options.policy);
@@ -244,12 +250,12 @@ export class Pipeline {
         live.push({ type: 'call.merged', from: m.persistedId, into: record.id });
       }
       calls.push(record);
-      const previous = m.persistedId === null ? null : m.lastRecord;
-      changes.push({ previous, current: record });
-      updates.push([h, record]);
-      if (previous === null) live.push({ type: 'call.created', call: record });
-      if (record.status === 'finished' && previous?.status !== 'finished') live.push({ type: 'call.finished', call: record });
-      else if (previous !== null) live.push({ type: 'call.updated', call: record });
+      const persisted = m.persistedId !== null;
+      changes.push(changeOf(persisted ? m.persistedState : null, record, this.options.policy));
+      updates.push([h, h.state, record]);
+      if (!persisted) live.push({ type: 'call.created', call: record });
+      if (record.status === 'finished' && m.persistedStatus !== 'finished') live.push({ type: 'call.finished', call: record });
+      else if (persisted) live.push({ type: 'call.updated', call: record });
     }
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
     return {
@@ -257,10 +263,11 @@ export class Pipeline {
       changes,
       live,
       commit: () => {
-        for (const [h, record] of updates) {
+        for (const [h, state, record] of updates) {
           const m = this.metaOf(h);
           m.persistedId = record.id;
-          m.lastRecord = record;
+          m.persistedState = state;
+          m.persistedStatus = record.status;
           if (record.status === 'finished' && m.finishedAtMs === null) {
             m.finishedAtMs = nowMs;
             this.finishedQueue.push(h);
@@ -291,6 +298,18 @@ export class Pipeline {
     }
     return evicted;
   }
+}
+
+/** A change whose `previous` record is rebuilt from the persisted facts on first read. */
+function changeOf(before: CallState | null, current: CallRecord, policy: DirectionPolicy): CallChange {
+  let previous: CallRecord | null | undefined;
+  return {
+    get previous(): CallRecord | null {
+      if (previous === undefined) previous = before === null ? null : toRecord(before, policy);
+      return previous;
+    },
+    current,
+  };
 }
 
 function channelIdOf(raw: Record<string, unknown>): string | null {
