@@ -1,0 +1,87 @@
+// Shapes the dashboard reads from the engine's HTTP API and live stream. Call shapes come from the
+// domain and store modules themselves (type-only imports, erased at build) so the two never drift.
+import type { CallDetail, CallRecord } from '../../../src/domain/call.ts';
+import type { CallPage, CallStats, StoredEvent } from '../../../src/store/types.ts';
+
+export type {
+  CallDetail,
+  CallRecord,
+  CallStatus,
+  Direction,
+  Disposition,
+  Leg,
+  TimelineEntry,
+  TimelineKind,
+} from '../../../src/domain/call.ts';
+export type { CallPage, CallStats };
+
+/** A CRM's ids of a call (Bitrix24 CALL_ID, CRM entities), as the detail endpoint adds them. */
+export interface CrmLink {
+  sink: string;
+  externalCallId: string | null;
+  data: Record<string, unknown>;
+  updatedAt: string;
+}
+
+/** `GET /api/calls/:id`: the domain's detail plus what the API joins in. */
+export interface CallDetailResponse extends CallDetail {
+  crm?: CrmLink[];
+}
+
+export interface AriConnectionHealth {
+  name: string;
+  state: string;
+  connectedSince: string | null;
+  reconnects: number;
+  lastError: string | null;
+}
+
+export interface CrmSinkHealth {
+  name: string;
+  breakerOpen: boolean;
+  pending: number;
+  failing: number;
+  dead: number;
+  oldestPendingSec: number | null;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  checks: {
+    database: { ok: boolean; latencyMs: number | null; kind: string; error?: string };
+    ari: AriConnectionHealth[];
+    simulator: { running: boolean } | null;
+    ingest?: { pending: number; paused: boolean; lastError: string | null };
+    crm: {
+      pending: number;
+      dead: number;
+      oldestPendingAgeMs: number | null;
+      sinks?: CrmSinkHealth[];
+    } | null;
+  };
+}
+
+export interface EngineStats {
+  calls: number;
+  events: number;
+  activeCalls: number;
+  eventsPerSecond: number;
+  eventsByType: Record<string, number>;
+  ari: AriConnectionHealth[];
+}
+
+export type RawEvent = Pick<StoredEvent, 'seq' | 'type' | 'channelId' | 'receivedAt' | 'event'>;
+
+export interface RawEventsPage {
+  items: RawEvent[];
+}
+
+export type LiveMessage =
+  | { type: 'snapshot'; calls: CallRecord[] }
+  | { type: 'call.created' | 'call.updated' | 'call.finished'; call: CallRecord }
+  | { type: 'call.merged'; from: string; into: string };
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,50 @@
+// Hash routing (`#/history?direction=inbound`, `#/calls/<id>`): the engine serves one index.html at `/`,
+// so every view must be addressable without server-side routes.
+
+export type Route =
+  | { view: 'live' }
+  | { view: 'history'; params: URLSearchParams }
+  | { view: 'call'; id: string }
+  | { view: 'stats'; params: URLSearchParams }
+  | { view: 'health' };
+
+export function parseRoute(hash: string): Route {
+  const body = hash.replace(/^#/, '');
+  const queryAt = body.indexOf('?');
+  const path = queryAt === -1 ? body : body.slice(0, queryAt);
+  const params = new URLSearchParams(queryAt === -1 ? '' : body.slice(queryAt + 1));
+  const parts = path.split('/').filter((part) => part !== '');
+  switch (parts[0]) {
+    case 'history':
+      return { view: 'history', params };
+    case 'calls':
+      if (parts[1]) return { view: 'call', id: decodeURIComponent(parts.slice(1).join('/')) };
+      return { view: 'history', params };
+    case 'stats':
+      return { view: 'stats', params };
+    case 'health':
+      return { view: 'health' };
+    default:
+      return { view: 'live' };
+  }
+}
+
+export function routeHref(route: Route): string {
+  switch (route.view) {
+    case 'live':
+      return '#/';
+    case 'history':
+    case 'stats': {
+      const query = route.params.toString();
+      return `#/${route.view}${query ? `?${query}` : ''}`;
+    }
+    case 'call':
+      return `#/calls/${encodeURIComponent(route.id)}`;
+    case 'health':
+      return '#/health';
+  }
+}
+
+export function callHref(id: string): string {
+  return routeHref({ view: 'call', id });
+}
