@@ -12,8 +12,12 @@ export interface CallHandle {
   state: CallState;
   /** Set when this call turned out to be part of another one. */
   mergedInto: CallHandle | null;
-  /** Channel ids mapped to this call (legs plus channels seen only as references). */
-  readonly channels: Set<string>;
+  /**
+   * Channel ids mapped to this call (legs plus channels seen only as references), each once. A call has
+   * a handful, so an exactly sized array replaced on change (concat; a spread or push leaves room for a
+   * dozen more) is far smaller than a Set.
+   */
+  channels: readonly string[];
 }
 
 export interface GroupResult {
@@ -111,8 +115,9 @@ export class CallRegistry {
       (snap.linkedId ? this.byLinkedId.get(snap.linkedId) : undefined) ??
       (twin ? this.byChannel.get(twin) : undefined) ??
       (originator ? this.byChannel.get(originator) : undefined);
-    if (!call) call = { state: emptyCall(this.server, at), mergedInto: null, channels: new Set() };
-    call.channels.add(snap.id);
+    // Only a channel the registry did not know gets here, so it is not in the call yet.
+    if (!call) call = { state: emptyCall(this.server, at), mergedInto: null, channels: [snap.id] };
+    else call.channels = call.channels.concat(snap.id);
     this.byChannel.set(snap.id, call);
     if (pair && !twin) this.byLocalPair.set(pair, snap.id);
     if (snap.linkedId && !this.byLinkedId.has(snap.linkedId)) this.byLinkedId.set(snap.linkedId, call);
@@ -154,16 +159,15 @@ export class CallRegistry {
     const la = a.state.linkedId;
     const lb = b.state.linkedId;
     if (la && lb && la !== lb) return a;
-    const [keep, gone] = a.channels.size >= b.channels.size ? [a, b] : [b, a];
+    const [keep, gone] = a.channels.length >= b.channels.length ? [a, b] : [b, a];
     keep.state = mergeCalls(keep.state, gone.state);
-    for (const id of gone.channels) {
-      keep.channels.add(id);
-      this.byChannel.set(id, keep);
-    }
+    // A channel belongs to one call at a time, so the two lists are disjoint.
+    for (const id of gone.channels) this.byChannel.set(id, keep);
+    keep.channels = keep.channels.concat(gone.channels);
     if (lb && this.byLinkedId.get(lb) === gone) this.byLinkedId.set(lb, keep);
     if (la && this.byLinkedId.get(la) === gone) this.byLinkedId.set(la, keep);
     gone.mergedInto = keep;
-    gone.channels.clear();
+    gone.channels = [];
     absorbed.push(gone);
     return keep;
   }

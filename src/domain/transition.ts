@@ -34,6 +34,33 @@ function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean): LegSta
   };
 }
 
+/**
+ * A copy of `leg` with `changes` applied. Built from a literal naming every field: a spread with
+ * overrides gives legs an out-of-object property store, about 130 bytes more per leg held.
+ */
+function legWith(leg: LegState, changes: Partial<LegState>): LegState {
+  const copy: LegState = {
+    channelId: leg.channelId,
+    name: leg.name,
+    state: leg.state,
+    callerNumber: leg.callerNumber,
+    callerName: leg.callerName,
+    connectedNumber: leg.connectedNumber,
+    context: leg.context,
+    exten: leg.exten,
+    createdAt: leg.createdAt,
+    answeredAt: leg.answeredAt,
+    endedAt: leg.endedAt,
+    cause: leg.cause,
+    causeText: leg.causeText,
+    techCause: leg.techCause,
+    endedBy: leg.endedBy,
+    seenCreated: leg.seenCreated,
+    hangupRequestOrder: leg.hangupRequestOrder,
+  };
+  return Object.assign(copy, changes);
+}
+
 /** A leg refreshed from a newer snapshot of its channel. */
 function refreshed(leg: LegState, snap: ChannelSnapshot, at: string): LegState {
   const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.endedAt === null ? at : null);
@@ -48,17 +75,24 @@ function refreshed(leg: LegState, snap: ChannelSnapshot, at: string): LegState {
   ) {
     return leg;
   }
-  return {
-    ...leg,
-    name: snap.name || leg.name,
-    state: snap.state || leg.state,
-    callerNumber: snap.callerNumber,
-    callerName: snap.callerName,
-    connectedNumber: snap.connectedNumber,
+  return legWith(leg, {
+    name: kept(leg.name, snap.name || leg.name),
+    state: kept(leg.state, snap.state || leg.state),
+    callerNumber: kept(leg.callerNumber, snap.callerNumber),
+    callerName: kept(leg.callerName, snap.callerName),
+    connectedNumber: kept(leg.connectedNumber, snap.connectedNumber),
     context: leg.context || snap.context,
     exten: leg.exten || snap.exten,
     answeredAt,
-  };
+  });
+}
+
+/**
+ * The text a leg already holds when the new value is equal: every event brings fresh copies of the same
+ * strings, and an open call would otherwise keep one of each per change.
+ */
+function kept(current: string, next: string): string {
+  return current === next ? current : next;
 }
 
 type LegChange = (leg: LegState) => LegState;
@@ -66,24 +100,24 @@ type LegChange = (leg: LegState) => LegState;
 function legSpecific(event: CallEvent, order: number): LegChange | null {
   switch (event.kind) {
     case 'hangup_request':
-      return (leg) => (leg.hangupRequestOrder === null ? { ...leg, hangupRequestOrder: order } : leg);
+      return (leg) => (leg.hangupRequestOrder === null ? legWith(leg, { hangupRequestOrder: order }) : leg);
     case 'channel_destroyed':
-      return (leg) => ({
-        ...leg,
-        endedAt: event.at,
-        cause: event.cause,
-        causeText: event.causeText || null,
-        techCause: event.techCause,
-        endedBy: 'hangup',
-      });
+      return (leg) =>
+        legWith(leg, {
+          endedAt: event.at,
+          cause: event.cause,
+          causeText: event.causeText || null,
+          techCause: event.techCause,
+          endedBy: 'hangup',
+        });
     case 'channel_gone':
-      return (leg) => (leg.endedAt === null ? { ...leg, endedAt: event.at, endedBy: 'resync' } : leg);
+      return (leg) => (leg.endedAt === null ? legWith(leg, { endedAt: event.at, endedBy: 'resync' }) : leg);
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
       // that is being hung up ends here (its cause stays unknown).
       return (leg) =>
         !leg.seenCreated && leg.hangupRequestOrder !== null && leg.endedAt === null
-          ? { ...leg, endedAt: event.at, endedBy: 'hangup' }
+          ? legWith(leg, { endedAt: event.at, endedBy: 'hangup' })
           : leg;
     default:
       return null;
@@ -111,7 +145,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
   let added = false;
   for (let i = 0; i < snaps.length; i++) {
     const snap = snaps[i]!;
-    const current = legs ?? state.legs;
+    const current: readonly LegState[] = legs ?? state.legs;
     const index = current.findIndex((l) => l.channelId === snap.id);
     let leg = index >= 0 ? refreshed(current[index]!, snap, event.at) : newLeg(snap, event.at, event.kind === 'channel_created');
     if (i === 0) {
@@ -119,11 +153,12 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
       if (change) leg = change(leg);
     }
     if (index >= 0 && leg === current[index]) continue;
-    legs ??= [...state.legs];
     if (index >= 0) {
+      legs ??= [...state.legs];
       legs[index] = leg;
     } else {
-      legs.push(leg);
+      // concat sizes the array exactly; push would reserve room for a dozen more legs in every call.
+      legs = current.concat(leg);
       added = true;
     }
   }
@@ -136,7 +171,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
       at: event.at,
       order,
     };
-    dials = [...dials, fact];
+    dials = dials.concat(fact);
   }
   const linkedId = state.linkedId ?? snaps.find((s) => s.linkedId !== null)?.linkedId ?? null;
   // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
