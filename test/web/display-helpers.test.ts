@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gridValues, labelEvery, niceCeiling } from '../../web/src/lib/chart-scale.ts';
+import { fillHours, gridValues, labelEvery, niceCeiling } from '../../web/src/lib/chart-scale.ts';
 import { callTone, formatDuration, formatPercent, formatSpan, liveElapsedMs } from '../../web/src/lib/format.ts';
 import { callHref, parseRoute, routeHref } from '../../web/src/lib/hash-route.ts';
 
@@ -37,6 +37,29 @@ describe('chart scale', () => {
     expect(gridValues(1)).toEqual([0, 1]);
     expect(labelEvery(24, 8)).toBe(3);
     expect(labelEvery(6, 8)).toBe(1);
+  });
+});
+
+describe('fillHours', () => {
+  it('lists every hour of the window with zeros for quiet ones, keeping the server buckets', () => {
+    const since = Date.parse('2026-11-21T04:30:00.000Z');
+    const until = Date.parse('2026-11-21T07:10:00.000Z');
+    const busy = { hour: '2026-11-21T06:00:00.000Z', total: 7, answered: 5 };
+    expect(fillHours([busy], since, until)).toEqual([
+      { hour: '2026-11-21T04:00:00.000Z', total: 0, answered: 0 },
+      { hour: '2026-11-21T05:00:00.000Z', total: 0, answered: 0 },
+      busy,
+      { hour: '2026-11-21T07:00:00.000Z', total: 0, answered: 0 },
+    ]);
+  });
+
+  it('keeps buckets outside the window rather than dropping data', () => {
+    const since = Date.parse('2026-11-21T06:00:00.000Z');
+    const early = { hour: '2026-11-21T05:00:00.000Z', total: 1, answered: 0 };
+    expect(fillHours([early], since, since + 3_600_000).map((b) => b.hour)).toEqual([
+      '2026-11-21T05:00:00.000Z',
+      '2026-11-21T06:00:00.000Z',
+    ]);
   });
 });
 

@@ -2,7 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import './styles/base.css';
-import './styles/views.css';
+import './styles/controls.css';
+import './styles/rows.css';
+import './styles/call-detail.css';
+import './styles/charts-health.css';
 
 const root = document.getElementById('root');
 if (root) {

@@ -47,8 +47,12 @@ export function HourlyBars({ perHour }: { perHour: CallStats['perHour'] }) {
             <title>
               {`${hourLabel(bucket.hour, true)}: ${bucket.total} calls, ${bucket.answered} answered`}
             </title>
-            <rect className="bar answered" x={x} width={barWidth} y={y(bucket.answered)} height={y(0) - y(bucket.answered)} rx="2" />
-            <rect className="bar unanswered" x={x} width={barWidth} y={y(bucket.total)} height={y(bucket.answered) - y(bucket.total)} rx="2" />
+            {bucket.answered > 0 && (
+              <rect className="bar answered" x={x} width={barWidth} y={y(bucket.answered)} height={y(0) - y(bucket.answered)} rx="2" />
+            )}
+            {unanswered > 0 && (
+              <rect className="bar unanswered" x={x} width={barWidth} y={y(bucket.total)} height={y(bucket.answered) - y(bucket.total)} rx="2" />
+            )}
             {index % every === 0 && (
               <text className="axis" x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle">
                 {hourLabel(bucket.hour, spansDays && index === 0)}

@@ -21,3 +21,30 @@ export function labelEvery(barCount: number, maxLabels: number): number {
   if (barCount <= maxLabels) return 1;
   return Math.ceil(barCount / Math.max(1, maxLabels));
 }
+
+const HOUR_MS = 3_600_000;
+
+export interface HourBucket {
+  hour: string;
+  total: number;
+  answered: number;
+}
+
+/**
+ * Every hour of the window, oldest first, with zeros where the server reported none: the API lists
+ * only hours that had calls, and a chart of those alone would hide the quiet ones.
+ */
+export function fillHours(buckets: readonly HourBucket[], sinceMs: number, untilMs: number): HourBucket[] {
+  const byHour = new Map<number, HourBucket>();
+  for (const bucket of buckets) {
+    const ms = Date.parse(bucket.hour);
+    if (!Number.isNaN(ms)) byHour.set(Math.floor(ms / HOUR_MS) * HOUR_MS, bucket);
+  }
+  const first = Math.min(Math.floor(sinceMs / HOUR_MS) * HOUR_MS, ...byHour.keys());
+  const last = Math.max(Math.floor((untilMs - 1) / HOUR_MS) * HOUR_MS, ...byHour.keys());
+  const filled: HourBucket[] = [];
+  for (let hour = first; hour <= last; hour += HOUR_MS) {
+    filled.push(byHour.get(hour) ?? { hour: new Date(hour).toISOString(), total: 0, answered: 0 });
+  }
+  return filled;
+}

@@ -22,6 +22,8 @@ export interface LiveSnapshot {
 
 // Background tabs get no animation frames; this bounds how stale the book may get there.
 const HIDDEN_FLUSH_MS = 1000;
+// Under a stream of updates, a few renders a second read as live; sixty would only burn the CPU.
+const MIN_FLUSH_INTERVAL_MS = 200;
 
 type Listener = () => void;
 
@@ -32,6 +34,8 @@ class LiveStore {
   private synced = false;
   private frame: number | null = null;
   private fallback: ReturnType<typeof setTimeout> | null = null;
+  private delay: ReturnType<typeof setTimeout> | null = null;
+  private lastFlushMs = -Infinity;
   private snapshot: LiveSnapshot = this.compute();
   private keyVersion = getAuthState().keyVersion;
   private readonly socket = new LiveSocket({
@@ -91,7 +95,15 @@ class LiveStore {
   }
 
   private schedule(): void {
-    if (this.frame !== null || this.fallback !== null) return;
+    if (this.frame !== null || this.fallback !== null || this.delay !== null) return;
+    const waitMs = this.lastFlushMs + MIN_FLUSH_INTERVAL_MS - performance.now();
+    if (waitMs > 0) {
+      this.delay = setTimeout(() => {
+        this.delay = null;
+        this.schedule();
+      }, waitMs);
+      return;
+    }
     this.frame = requestAnimationFrame(() => this.flush());
     this.fallback = setTimeout(() => this.flush(), HIDDEN_FLUSH_MS);
   }
@@ -101,6 +113,7 @@ class LiveStore {
     if (this.fallback !== null) clearTimeout(this.fallback);
     this.frame = null;
     this.fallback = null;
+    this.lastFlushMs = performance.now();
     this.snapshot = this.compute();
     for (const listener of this.listeners) listener();
   }

@@ -2,7 +2,15 @@
 import { useEffect, useState } from 'react';
 import { DIRECTIONS, DISPOSITIONS } from '../../../src/domain/call.ts';
 import { directionLabel, dispositionLabel } from '../lib/format.ts';
-import { RANGE_LABELS, TIME_RANGES, toggleValue, type HistoryFilters, type TimeRange } from '../lib/history-filters.ts';
+import {
+  DEFAULT_FILTERS,
+  RANGE_LABELS,
+  TIME_RANGES,
+  filtersToParams,
+  toggleValue,
+  type HistoryFilters,
+  type TimeRange,
+} from '../lib/history-filters.ts';
 
 const NUMBER_DEBOUNCE_MS = 350;
 
@@ -102,6 +110,11 @@ export function HistoryFiltersForm({
         tone
         onChange={(dispositions) => onChange({ ...filters, dispositions })}
       />
+      {filtersToParams(filters).toString() !== '' && (
+        <button type="button" className="button small clear-filters" onClick={() => onChange(DEFAULT_FILTERS)}>
+          Clear filters
+        </button>
+      )}
     </form>
   );
 }

@@ -12,6 +12,8 @@ import { useLiveCalls, type LiveConnection } from '../state/live-store.ts';
 
 /** Rows drawn at once; past this the search box narrows the list (nobody reads a thousand rows). */
 export const RENDER_LIMIT = 200;
+/** Past this many rows the list drops its animations (new-row flash, ringing pulse). */
+const CALM_ABOVE_ROWS = 40;
 
 const CONNECTION_TEXT: Record<LiveConnection, string> = {
   connecting: 'Connecting…',
@@ -104,7 +106,7 @@ export function LiveView() {
             onChange={(event) => setSearch(event.target.value)}
           />
         </div>
-        <div className="rows live-rows" data-testid="live-calls">
+        <div className={`rows live-rows${shown.length <= CALM_ABOVE_ROWS ? ' few' : ''}`} data-testid="live-calls">
           <div className="row row-head" aria-hidden="true">
             <span className="cell cell-state">State</span>
             <span className="cell cell-from">Caller</span>

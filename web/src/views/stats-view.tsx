@@ -3,6 +3,7 @@ import type { CallStats, Direction, EngineStats } from '../api/types.ts';
 import { DIRECTIONS, DISPOSITIONS } from '../../../src/domain/call.ts';
 import { BarList, HourlyBars, RateRing } from '../components/charts.tsx';
 import { Empty, ErrorNote, Loading } from '../components/page-state.tsx';
+import { fillHours } from '../lib/chart-scale.ts';
 import { routeHref } from '../lib/hash-route.ts';
 import { directionLabel, dispositionLabel, formatCount, formatSpan } from '../lib/format.ts';
 import { useNow } from '../state/ticker.ts';
@@ -24,7 +25,7 @@ function Kpi({ label, value, hint }: { label: string; value: string; hint?: stri
   );
 }
 
-function CallStatsPanels({ stats }: { stats: CallStats }) {
+function CallStatsPanels({ stats, sinceMs, untilMs }: { stats: CallStats; sinceMs: number; untilMs: number }) {
   if (stats.total === 0) return <Empty>No calls in this window yet.</Empty>;
   const dispositions = DISPOSITIONS.map((key) => ({ key, label: dispositionLabel(key), value: stats.byDisposition[key] ?? 0, tone: key }))
     .filter((item) => item.value > 0);
@@ -51,12 +52,12 @@ function CallStatsPanels({ stats }: { stats: CallStats }) {
             <li><span className="legend-swatch swatch-unanswered" aria-hidden="true" /> Not answered</li>
           </ul>
         </div>
-        <HourlyBars perHour={stats.perHour} />
+        <HourlyBars perHour={fillHours(stats.perHour, sinceMs, untilMs)} />
       </div>
       <div className="grid-3">
         <div className="panel">
           <div className="panel-head"><h2>Outcomes</h2></div>
-          <BarList items={dispositions} total={stats.total} />
+          <BarList items={dispositions} />
         </div>
         <div className="panel">
           <div className="panel-head"><h2>Directions</h2></div>
@@ -103,7 +104,9 @@ export function StatsView({ params }: { params: URLSearchParams }) {
   const direction = DIRECTIONS.find((value) => value === params.get('direction')) ?? null;
   // The window's start moves once a minute, which is also how often the figures refresh.
   const minuteMs = Math.floor(useNow() / MINUTE_MS) * MINUTE_MS;
-  const query = new URLSearchParams({ since: new Date(minuteMs + MINUTE_MS - WINDOWS[span]).toISOString() });
+  const untilMs = minuteMs + MINUTE_MS;
+  const sinceMs = untilMs - WINDOWS[span];
+  const query = new URLSearchParams({ since: new Date(sinceMs).toISOString() });
   if (direction) query.set('direction', direction);
   const stats = useApi<CallStats>(`/api/stats/calls?${query.toString()}`, { keepPrevious: true });
 
@@ -135,7 +138,7 @@ export function StatsView({ params }: { params: URLSearchParams }) {
         {stats.error && !stats.data ? (
           <ErrorNote error={stats.error} onRetry={stats.reload} />
         ) : stats.data ? (
-          <CallStatsPanels stats={stats.data} />
+          <CallStatsPanels stats={stats.data} sinceMs={sinceMs} untilMs={untilMs} />
         ) : (
           <Loading what="statistics" />
         )}

@@ -1,0 +1,266 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceEvents } from '../support/fixtures.ts';
+import {
+  HAS_CHROMIUM,
+  buildDashboard,
+  horizontalOverflowPx,
+  launchChromium,
+  openPage,
+  screenshot,
+  startEngine,
+  type EngineUnderTest,
+} from './support/dashboard-harness.ts';
+
+const SKIP_REASON = HAS_CHROMIUM ? '' : ' (skipped: /usr/bin/chromium is not installed; apt-get install -y chromium)';
+const PHONE = { width: 390, height: 844 };
+
+describe.skipIf(!HAS_CHROMIUM)(`dashboard in Chromium against the real engine${SKIP_REASON}`, () => {
+  let engine: EngineUnderTest;
+  let browser: Browser;
+  let finishedCallId = '';
+
+  beforeAll(async () => {
+    buildDashboard();
+    engine = await startEngine();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+  });
+
+  it('shows simulated calls live over the WebSocket and moves one to "Recently finished" when it ends', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/`);
+    await page.waitForSelector('[data-connection="open"]');
+    await page.waitForSelector('.live-row', { timeout: 20_000 });
+    const row = page.locator('.live-row').first();
+    await expect.poll(() => row.locator('.cell-from').textContent()).not.toBe('');
+    expect(await row.locator('.pill').textContent()).toMatch(/Ringing|Talking/);
+    await screenshot(page, 'live');
+
+    // Any call seen in progress here must later show up as finished, with no reload in between.
+    const seenLive = new Set(await page.locator('.live-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call-id'))));
+    await expect
+      .poll(
+        async () => {
+          const finished = await page.locator('.finished-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call-id')));
+          return finished.find((id) => id !== null && seenLive.has(id)) ?? null;
+        },
+        { timeout: 90_000, interval: 500 },
+      )
+      .not.toBeNull();
+    const finished = await page.locator('.finished-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call-id')));
+    finishedCallId = finished.find((id) => id !== null && seenLive.has(id)) ?? '';
+    expect(await page.locator(`.live-row[data-call-id="${finishedCallId}"]`).count()).toBe(0);
+    expect(await page.locator(`.finished-row[data-call-id="${finishedCallId}"] .pill`).textContent()).not.toBe('');
+    await screenshot(page, 'live-with-finished');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('opens a finished call with its legs drawn as lanes and its raw events one click away', async () => {
+    expect(finishedCallId).not.toBe('');
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/calls/${encodeURIComponent(finishedCallId)}`);
+    await page.waitForSelector('.lane[data-channel]');
+    const detail = (await (await fetch(`${engine.baseUrl}/api/calls/${encodeURIComponent(finishedCallId)}`)).json()) as {
+      legs: unknown[];
+      hangupCauseText: string | null;
+    };
+    expect(await page.locator('.lane[data-channel]').count()).toBe(detail.legs.length);
+    expect(await page.locator('.lane .seg').count()).toBeGreaterThan(0);
+    if (detail.hangupCauseText) expect(await page.locator('.facts').textContent()).toContain(detail.hangupCauseText);
+    expect(await page.locator('[data-testid="timeline-list"] li').count()).toBeGreaterThan(0);
+    await page.click('[data-testid="toggle-raw"]');
+    await page.waitForSelector('[data-testid="raw-events"] li');
+    expect(await page.locator('[data-testid="raw-events"] li').count()).toBeGreaterThan(1);
+    await screenshot(page, 'call-detail');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('filters the history, pages it and exports the filtered set as CSV', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/history`);
+    await page.waitForSelector('.history-row');
+    await screenshot(page, 'history');
+
+    await page.click('.chip[data-filter="answered"]');
+    await expect.poll(() => new URL(page.url()).hash).toContain('disposition=answered');
+    await expect
+      .poll(async () => {
+        const outcomes = await page.locator('.history-row .pill').allTextContents();
+        return outcomes.length > 0 && outcomes.every((text) => text === 'Answered');
+      })
+      .toBe(true);
+
+    const firstFrom = (await page.locator('.history-row .cell-from').first().textContent()) ?? '';
+    const prefix = firstFrom.slice(0, 6);
+    await page.fill('input[name="number"]', prefix);
+    await expect.poll(() => new URL(page.url()).hash).toContain(`number=${encodeURIComponent(prefix)}`);
+    await expect
+      .poll(async () => {
+        const rows = await page.locator('.history-row').evaluateAll((els) =>
+          els.map((el) => [el.querySelector('.cell-from')?.textContent ?? '', el.querySelector('.cell-to')?.textContent ?? '']),
+        );
+        return rows.length > 0 && rows.every(([from, to]) => from!.startsWith(prefix) || to!.startsWith(prefix));
+      })
+      .toBe(true);
+    const shown = await page.locator('.history-row').count();
+    await screenshot(page, 'history-filtered');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const [header, ...rows] = csv.trim().split(/\r?\n/);
+    expect(header!.split(',').slice(0, 4)).toEqual(['id', 'server', 'status', 'disposition']);
+    expect(rows.length).toBeGreaterThanOrEqual(shown);
+    for (const row of rows) {
+      const cells = row.split(',');
+      expect(cells[3]).toBe('answered');
+      expect(cells[5]!.startsWith(prefix) || cells[6]!.startsWith(prefix)).toBe(true);
+    }
+
+    // Paging: with the filters cleared there are more than one page of calls by now.
+    await page.goto(`${engine.baseUrl}/#/history?range=all`);
+    await page.waitForSelector('.history-row');
+    const firstPageIds = await page.locator('.history-row').evaluateAll((els) => els.map((el) => el.getAttribute('data-call-id')));
+    if (firstPageIds.length === 50) {
+      await page.click('text=Older →');
+      await expect
+        .poll(async () => page.locator('.history-row').first().getAttribute('data-call-id'))
+        .not.toBe(firstPageIds[0]);
+      const second = await page.locator('.history-row').evaluateAll((els) => els.map((el) => el.getAttribute('data-call-id')));
+      expect(second.some((id) => firstPageIds.includes(id))).toBe(false);
+      expect(await page.locator('.pager').textContent()).toContain('Page 2');
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('renders statistics as charts and the health of every part', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/stats`);
+    await page.waitForSelector('[data-testid="call-stats"] .chart .bar');
+    const barHeights = await page.locator('.chart .bar').evaluateAll((bars) => bars.map((bar) => Number(bar.getAttribute('height'))));
+    expect(barHeights.some((height) => height > 0)).toBe(true);
+    expect(await page.locator('[data-testid="call-stats"] .kpi').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('.rate-ring').count()).toBe(1);
+    expect(await page.locator('.bar-list li').count()).toBeGreaterThan(0);
+    await page.waitForSelector('[data-testid="engine-stats"]');
+    await screenshot(page, 'stats');
+
+    await page.goto(`${engine.baseUrl}/#/health`);
+    await page.waitForSelector('[data-testid="overall-health"]');
+    const cards = await page.locator('.health-card h2').allTextContents();
+    expect(cards).toEqual(expect.arrayContaining(['Database', 'Live stream', 'Simulator']));
+    expect(await page.locator('.health-card', { hasText: 'Database' }).textContent()).toContain('Reachable');
+    await screenshot(page, 'health');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('fits every view on a phone-sized screen without horizontal scrolling', async () => {
+    const { page, errors } = await openPage(browser, PHONE);
+    const views: [string, string][] = [
+      ['live', '/#/'],
+      ['history', '/#/history'],
+      ['stats', '/#/stats'],
+      ['health', '/#/health'],
+      ['call-detail', `/#/calls/${encodeURIComponent(finishedCallId)}`],
+    ];
+    for (const [name, path] of views) {
+      await page.goto(`${engine.baseUrl}${path}`);
+      await page.waitForSelector('.view-head h1');
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+      await page.waitForTimeout(300);
+      expect({ view: name, overflowPx: await horizontalOverflowPx(page) }).toEqual({ view: name, overflowPx: 0 });
+      await screenshot(page, `phone-${name}`);
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('shows a recorded trace posted to /api/events as a call with its legs, answer and hangup causes', async () => {
+    const response = await fetch(`${engine.baseUrl}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Filed under a server of its own: the recording comes from another Asterisk, whose channel names
+      // (Local/...-00000003;1) may coincide with ones the simulator is using on the default server.
+      body: JSON.stringify({ server: 'recorded-trace', events: traceEvents('c_dial_answered') }),
+    });
+    expect(response.status).toBeLessThan(300);
+    const { callIds } = (await response.json()) as { callIds: string[] };
+    // The trace's second Local channel pair is merged into the first call; find the one that remains.
+    let callId = '';
+    await expect
+      .poll(async () => {
+        for (const id of callIds) {
+          if ((await fetch(`${engine.baseUrl}/api/calls/${encodeURIComponent(id)}`)).ok) callId = id;
+        }
+        return callId;
+      })
+      .not.toBe('');
+
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/calls/${encodeURIComponent(callId)}`);
+    await page.waitForSelector('.lane[data-channel]');
+    expect(await page.locator('#call-title').textContent()).toMatch(/5554000\s*→\s*200/);
+    expect(await page.locator('.call-head .pill').textContent()).toBe('Answered');
+    expect(await page.locator('.lane[data-channel]').count()).toBe(4);
+    expect(await page.locator('.lane .seg-talking').count()).toBe(4);
+    expect(await page.locator('.lane .seg-bridged').count()).toBeGreaterThan(0);
+    expect(await page.locator('.lane .mark-hangup').count()).toBe(4);
+    expect(await page.locator('.facts').textContent()).toContain('Normal Clearing (Q.850 16)');
+    expect(await page.locator('.legs-table tbody tr').count()).toBe(4);
+    await page.click('[data-testid="toggle-raw"]');
+    await page.waitForSelector('[data-testid="raw-events"] li');
+    expect(await page.locator('[data-testid="raw-events"] li').first().textContent()).toContain('ChannelCreated');
+    await screenshot(page, 'trace-c-dial-answered');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
+
+describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${SKIP_REASON}`, () => {
+  const KEY = 'dashboard-test-key-1';
+  let engine: EngineUnderTest;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    engine = await startEngine({ API_KEYS: KEY });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+  });
+
+  it('asks for the key on 401, rejects a wrong one, then keeps the right one and streams live calls', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/history`);
+    await page.waitForSelector('[role="dialog"]');
+    await screenshot(page, 'api-key-prompt');
+
+    await page.fill('input[name="apiKey"]', 'not-the-right-key');
+    await page.click('[role="dialog"] button[type="submit"]');
+    await expect.poll(() => page.locator('[role="dialog"]').textContent()).toContain('not accepted');
+
+    await page.fill('input[name="apiKey"]', KEY);
+    await page.click('[role="dialog"] button[type="submit"]');
+    await page.waitForSelector('.history-row', { timeout: 20_000 });
+    expect(await page.locator('[role="dialog"]').count()).toBe(0);
+    expect(await page.evaluate("localStorage.getItem('callflow.apiKey')")).toBe(KEY);
+
+    await page.goto(`${engine.baseUrl}/#/`);
+    await page.waitForSelector('[data-connection="open"]');
+    await page.waitForSelector('.live-row', { timeout: 20_000 });
+    // The only errors allowed are the browser's own reports of the refused requests before the key was given.
+    expect(errors.filter((text) => !/401|WebSocket/.test(text))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});
