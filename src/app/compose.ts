@@ -153,7 +153,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     plugins: [crm.routes],
     crmLinks: (callId) => getCrmLinks(store.sql, callId),
     webRoot: WEB_ROOT,
-    defaultServer: config.ari.servers[0]?.name ?? (simulator ? 'simulator' : 'default'),
+    // Posted events get their own channel namespace unless they name a server: a recorded trace must
+    // never be grouped with the live calls of a connected Asterisk or of the simulator.
+    defaultServer: 'api',
   });
 
   return {

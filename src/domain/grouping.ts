@@ -110,7 +110,7 @@ export class CallRegistry {
     }
     const pair = localPairKey(snap.name);
     const originator = this.originators.get(snap.id);
-    const twin = pair ? this.byLocalPair.get(pair) : undefined;
+    const twin = pair ? this.openTwin(pair) : undefined;
     let call =
       (snap.linkedId ? this.byLinkedId.get(snap.linkedId) : undefined) ??
       (twin ? this.byChannel.get(twin) : undefined) ??
@@ -122,6 +122,19 @@ export class CallRegistry {
     if (pair && !twin) this.byLocalPair.set(pair, snap.id);
     if (snap.linkedId && !this.byLinkedId.has(snap.linkedId)) this.byLinkedId.set(snap.linkedId, call);
     return call;
+  }
+
+  /**
+   * The other half of a Local channel pair, if that half is still open. Both halves are created together,
+   * so a same-named channel whose twin has ended is a new pair (Asterisk restarted, or another source).
+   */
+  private openTwin(pair: string): string | undefined {
+    const twin = this.byLocalPair.get(pair);
+    if (twin === undefined) return undefined;
+    const leg = this.byChannel.get(twin)?.state.legs.find((l) => l.channelId === twin);
+    if (leg && leg.endedAt === null) return twin;
+    this.byLocalPair.delete(pair);
+    return undefined;
   }
 
   private enterBridge(call: CallHandle, bridgeId: string, bridgeType: string, channelId: string, absorbed: CallHandle[]): CallHandle {

@@ -276,6 +276,25 @@ describe('grouping', () => {
     expect(registry.process(enter(b), 4).absorbed).toEqual([]);
   });
 
+  it('pairs Local halves only while the first half is open (a same-named pair later is a new call)', () => {
+    const registry = new CallRegistry('s');
+    const half1 = ch('1700000000.1', 'Local/200@from-test-00000003;1', 'Down');
+    const half2 = ch('1700000000.2', 'Local/200@from-test-00000003;2', 'Ring');
+    registry.process(created(half1)(t()), 1);
+    const first = registry.process(created(half2)(t()), 2).call;
+    expect(registry.callOfChannel('1700000000.1')).toBe(first);
+    registry.process(destroyed(half2, 16)(t()), 3);
+    registry.process(destroyed(half1, 16)(t()), 4);
+    // After an Asterisk restart the Local counter starts again: the same names, another call.
+    const again1 = ch('1700000500.1', 'Local/200@from-test-00000003;1', 'Down');
+    const again2 = ch('1700000500.2', 'Local/200@from-test-00000003;2', 'Ring');
+    const second = registry.process(created(again1)(t()), 5).call;
+    expect(registry.process(created(again2)(t()), 6).call).toBe(second);
+    expect(second).not.toBe(first);
+    expect(toRecord(second!.state, policy).legs.map((l) => l.channelId)).toEqual(['1700000500.1', '1700000500.2']);
+    expect(toRecord(first!.state, policy).status).toBe('finished');
+  });
+
   it('merging keeps the oldest channel as the call id', () => {
     const newer = ch('1700000000.9', 'PJSIP/b-00000009', 'Down');
     const older = ch('1700000000.3', 'PJSIP/a-00000003', 'Ring');
