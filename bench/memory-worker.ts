@@ -25,11 +25,12 @@ export interface MemoryResult {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** Memory after full collections and a pause, in which V8 also hands unused pages back. */
 async function settle(): Promise<{ rss: number; heap: number }> {
   if (!gc) throw new Error('run with node --expose-gc');
   for (let i = 0; i < 4; i++) {
     gc();
-    await sleep(50);
+    await sleep(500);
   }
   const usage = process.memoryUsage();
   return { rss: usage.rss, heap: usage.heapUsed };
