@@ -88,17 +88,28 @@ function isEmpty(p: PreparedBatch): boolean {
   return p.events.length + p.calls.length + p.merges.length + p.outbox.length === 0;
 }
 
+/**
+ * The embedded database executes each statement on this very thread, so a transaction would otherwise
+ * run start to end without the event sources being read. Yielding between statements lets the next
+ * batch gather while this one is written, as it does with a server: batches grow with the load and
+ * each call is upserted once per batch rather than once per handful of events (~15% more events/s).
+ */
+async function statement(tx: SqlClient, sql: string, params: unknown[]): Promise<void> {
+  await tx.query(sql, params);
+  if (tx.dialect === 'pglite') await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function writePrepared(tx: SqlClient, p: PreparedBatch, strict: boolean): Promise<void> {
   if (p.merges.length > 0) {
     const froms = p.merges.map((m) => m.from);
     const intos = p.merges.map((m) => m.into);
-    for (const sql of MERGE_SQL) await tx.query(sql, sql.includes('$2') ? [froms, intos] : [froms]);
+    for (const sql of MERGE_SQL) await statement(tx, sql, sql.includes('$2') ? [froms, intos] : [froms]);
   }
   await insertEvents(tx, p.events, strict);
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
-  for (const rows of chunks(p.calls)) await tx.query(UPSERT_CALLS, [stringify(rows)]);
-  for (const rows of chunks(p.legs)) await tx.query(UPSERT_LEGS, [stringify(rows)]);
-  for (const rows of chunks(p.outbox)) await tx.query(INSERT_OUTBOX, [stringify(rows)]);
+  for (const rows of chunks(p.calls)) await statement(tx, UPSERT_CALLS, [stringify(rows)]);
+  for (const rows of chunks(p.legs)) await statement(tx, UPSERT_LEGS, [stringify(rows)]);
+  for (const rows of chunks(p.outbox)) await statement(tx, INSERT_OUTBOX, [stringify(rows)]);
   // Last, so the hot counter rows stay locked for the shortest time.
   if (p.typeCounts.types.length > 0) await tx.query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]);
 }
@@ -124,7 +135,7 @@ async function insertEvents(tx: SqlClient, events: EventRow[], strict: boolean):
         `[${JSON.stringify(nullableClean(e.callId))},${JSON.stringify(cleanText(e.server))},${JSON.stringify(cleanText(e.type))},` +
         `${JSON.stringify(nullableClean(e.channelId))},${JSON.stringify(e.receivedAt)},${payloadText(e, strict)}]`,
     );
-    await tx.query(INSERT_EVENTS, [`[${items.join(',')}]`]);
+    await statement(tx, INSERT_EVENTS, [`[${items.join(',')}]`]);
   }
 }
 
