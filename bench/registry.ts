@@ -1,5 +1,6 @@
 import { apiBenchmark } from './api.ts';
 import { backpressureBenchmark } from './backpressure.ts';
+import { crmOutboxBenchmark } from './crm-outbox.ts';
 import { e2ePostgresBenchmark } from './e2e-postgres.ts';
 import { embeddedBenchmark } from './embedded.ts';
 import { latencyBenchmark } from './latency.ts';
@@ -9,7 +10,7 @@ import type { Benchmark } from './support/benchmark.ts';
 
 // Every benchmark `npm run bench` runs, in this order (cheap and independent ones first).
 
-export const BENCHMARKS: readonly Benchmark[] = [pipelineBenchmark, e2ePostgresBenchmark, latencyBenchmark, memoryBenchmark, embeddedBenchmark, apiBenchmark, backpressureBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [pipelineBenchmark, e2ePostgresBenchmark, latencyBenchmark, memoryBenchmark, embeddedBenchmark, apiBenchmark, backpressureBenchmark, crmOutboxBenchmark];
 
 export function benchmarkNamed(name: string): Benchmark | undefined {
   return BENCHMARKS.find((b) => b.name === name);
