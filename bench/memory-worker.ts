@@ -1,39 +1,48 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Pipeline } from '../src/app/pipeline.ts';
+import { normalizeAriEvent, parseAriEvent } from '../src/ari/normalize.ts';
 import { directionPolicy } from '../src/domain/direction.ts';
 import { defaultConfig } from './support/benchmark.ts';
 import { sleep } from './support/stats.ts';
 
-// Runs under `node --expose-gc` in a process of its own (see memory.ts): reads event texts from a file,
-// feeds them to a tracker, and reports RSS and heap above the idle baseline with every call still open.
-// `engine` is the real Pipeline, drained and committed in memory as the Ingestor does (so each call also
-// holds its last persisted record); `minimal` is the least a tracker could hold: a channel → call map
-// and per call a status and a start time.
-// Usage: memory-worker.ts <events file> <engine|minimal>
+// Runs under `node --expose-gc` in a process of its own (see memory.ts) and reads event texts, one per
+// line, from two files: warm-up events, parsed and normalized and dropped as a running engine does all
+// day (so compiled code is part of the idle baseline and nothing is retained), then the events to hold,
+// fed to a tracker. RSS and heap above the idle baseline are reported with every call still open, and
+// the RSS of the fresh process too. Files are read in 1 MiB chunks pulled as the tracker goes, so no
+// read-ahead piles up in memory.
+// `engine` is the real Pipeline, drained and committed in memory as the Ingestor does; `minimal` is the
+// least a tracker could hold: a channel → call map and per call a status and a start time.
+// Usage: memory-worker.ts <engine|minimal> <warm-up file> <held file>
 
 export interface MemoryResult {
   kind: 'memory';
   mode: string;
   events: number;
   openCalls: number;
+  coldRss: number;
   idleRss: number;
   rss: number;
   idleHeap: number;
   heap: number;
+  /** Committed size of V8's young generation, idle and held (a working area sized by allocation rate). */
+  idleYoung: number;
+  young: number;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Memory after full collections and a pause, in which V8 also hands unused pages back. */
-async function settle(): Promise<{ rss: number; heap: number }> {
+async function settle(): Promise<{ rss: number; heap: number; young: number }> {
   if (!gc) throw new Error('run with node --expose-gc');
   for (let i = 0; i < 4; i++) {
     gc();
     await sleep(500);
   }
   const usage = process.memoryUsage();
-  return { rss: usage.rss, heap: usage.heapUsed };
+  const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  return { rss: usage.rss, heap: usage.heapUsed, young };
 }
 
 interface Tracker {
@@ -75,21 +84,32 @@ function minimalTracker(): Tracker {
   };
 }
 
+async function* linesOf(file: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const lines = (rest + (chunk as string)).split('\n');
+    rest = lines.pop() ?? '';
+    yield* lines;
+  }
+  if (rest !== '') yield rest;
+}
+
 async function main(): Promise<void> {
-  const [file = '', mode = 'engine'] = process.argv.slice(2);
+  const [mode = 'engine', warmupFile = '', heldFile = ''] = process.argv.slice(2);
   const tracker = mode === 'minimal' ? minimalTracker() : engineTracker();
+  const cold = await settle();
+  const receivedAt = new Date().toISOString();
+  for await (const line of linesOf(warmupFile)) normalizeAriEvent(parseAriEvent(line), receivedAt);
   const idle = await settle();
   let events = 0;
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line === '') continue;
+  for await (const line of linesOf(heldFile)) {
     tracker.ingest(line);
     events++;
   }
   // Counting open calls drains the last batch first, so everything is held as after a commit.
   const openCalls = tracker.openCalls();
   const held = await settle();
-  const result: MemoryResult = { kind: 'memory', mode, events, openCalls, idleRss: idle.rss, rss: held.rss, idleHeap: idle.heap, heap: held.heap };
+  const result: MemoryResult = { kind: 'memory', mode, events, openCalls, coldRss: cold.rss, idleRss: idle.rss, rss: held.rss, idleHeap: idle.heap, heap: held.heap, idleYoung: idle.young, young: held.young };
   process.send?.(result, () => process.exit(0));
 }
 

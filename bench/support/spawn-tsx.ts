@@ -2,11 +2,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 
 // Starts a TypeScript file in a Node process of its own (tsx as the loader), with an IPC channel.
 
-export function forkTsx(file: string | URL, args: string[] = [], nodeArgs: string[] = []): ChildProcess {
+export function forkTsx(file: string | URL, args: string[] = [], nodeArgs: string[] = [], options: { stdin?: 'pipe' } = {}): ChildProcess {
   const path = file instanceof URL ? file.pathname : file;
   return fork(path, args, {
     execArgv: [...nodeArgs, '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: [options.stdin ?? 'ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
 
