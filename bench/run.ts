@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import type { ChildResult } from './child.ts';
 import { BENCHMARKS } from './registry.ts';
+import { dropLeftovers, runPrefix } from './support/database.ts';
 import { failedFigure, type Figure } from './support/figures.ts';
 import { parseOptions, type BenchOptions } from './support/options.ts';
 import { formatTable, summaryLine } from './support/report.ts';
@@ -32,7 +34,8 @@ async function runOne(name: string, options: BenchOptions, timeoutMs: number): P
     const result = await nextMessage(child, (m) => ((m as ChildResult)?.kind === 'figures' ? (m as ChildResult) : undefined), timeoutMs, name);
     return result.figures;
   } catch (error) {
-    child.kill('SIGKILL');
+    // SIGTERM first: the benchmark drops its databases on it (bench/support/database.ts).
+    child.kill('SIGTERM');
     return [failedFigure(name, (error as Error).message)];
   } finally {
     await endChild(child);
@@ -41,6 +44,8 @@ async function runOne(name: string, options: BenchOptions, timeoutMs: number): P
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
+  // Benchmark processes inherit it and name their databases after it.
+  process.env.BENCH_RUN_ID = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   if (options.list) {
     for (const b of BENCHMARKS) process.stdout.write(`${b.name.padEnd(14)} ${b.title}\n`);
     return;
@@ -61,6 +66,10 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     figures.push(...(await runOne(b.name, options, b.timeoutMs(options.quick))));
     process.stderr.write(`  done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+  if (pgProblem === null && selected.some((b) => b.needsPostgres)) {
+    const left = await dropLeftovers(options.postgresUrl, runPrefix()).catch(() => []);
+    if (left.length > 0) process.stderr.write(`dropped ${left.length} database(s) a benchmark left behind\n`);
   }
   const seconds = (Date.now() - started) / 1000;
   process.stdout.write(`\n${formatTable(figures)}\n\n`);
