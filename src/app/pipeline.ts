@@ -2,7 +2,6 @@ import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
 import type { CallRecord, CallStatus } from '../domain/call.ts';
 import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
-import { channelsOf, type CallEvent } from '../domain/events.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
 import { callIdOf, toRecord } from '../domain/record.ts';
 import { AppError, ERROR_CODES, isAppError } from '../errors.ts';
@@ -81,7 +80,6 @@ export class Pipeline {
   // millisecond instead of once per event saves a good part of the per-event cost.
   private lastReceivedMs = Number.NaN;
   private lastReceivedIso = '';
-  private readonly texts = new TextPool();
 
   constructor(private readonly options: PipelineOptions) {}
 
@@ -172,7 +170,7 @@ export class Pipeline {
 
   private ingestParsed(raw: Record<string, unknown>, text: string, receivedAt: Date, server: string): IngestOk {
     const receivedIso = this.isoOf(receivedAt);
-    const event = this.texts.shareIn(normalizeAriEvent(raw, receivedIso));
+    const event = normalizeAriEvent(raw, receivedIso);
     const order = ++this.order;
     const { call, absorbed } = this.registry(server).process(event, order);
     for (const h of absorbed) this.absorbed.push(h);
@@ -299,42 +297,6 @@ export class Pipeline {
       }
     }
     return evicted;
-  }
-}
-
-/**
- * Makes equal texts of nearby events one string. Every event brings its own copies of the same ids,
- * numbers, names and times, and an open call would keep several of them (~300 bytes per call). Small
- * and bounded: it starts over when full, by then the strings it shared are in the calls that use them.
- */
-class TextPool {
-  private readonly texts = new Map<string, string>();
-
-  constructor(private readonly maxSize = 8_192) {}
-
-  share(text: string): string {
-    const known = this.texts.get(text);
-    if (known !== undefined) return known;
-    if (this.texts.size >= this.maxSize) this.texts.clear();
-    this.texts.set(text, text);
-    return text;
-  }
-
-  /** The event with the strings a call may keep replaced by shared ones (it is fresh and not yet used). */
-  shareIn(event: CallEvent): CallEvent {
-    event.at = this.share(event.at);
-    for (const snap of channelsOf(event)) {
-      snap.id = this.share(snap.id);
-      snap.state = this.share(snap.state);
-      snap.callerNumber = this.share(snap.callerNumber);
-      snap.callerName = this.share(snap.callerName);
-      snap.connectedNumber = this.share(snap.connectedNumber);
-      snap.context = this.share(snap.context);
-      snap.exten = this.share(snap.exten);
-      snap.createdAt = this.share(snap.createdAt);
-      if (snap.linkedId !== null) snap.linkedId = this.share(snap.linkedId);
-    }
-    return event;
   }
 }
 

@@ -1,7 +1,7 @@
 import { emptyCall, mergeCalls, type CallState } from './call-state.ts';
 import { localPairKey } from './channel-name.ts';
 import { channelsOf, referencedChannelIds, type CallEvent, type ChannelSnapshot } from './events.ts';
-import { applyEvent } from './transition.ts';
+import { applyEvent, type TextSharing } from './transition.ts';
 
 // Groups channel legs into calls for one Asterisk server. Authoritative when the channels carry
 // CHANNEL(linkedid); otherwise from what the events show: the two halves of a Local channel, a Dial's
@@ -34,6 +34,24 @@ export function resolve(handle: CallHandle): CallHandle {
   return h;
 }
 
+/**
+ * The registry's TextSharing (see transition.ts): small and bounded, it starts over when full; by then
+ * the strings it shared are held by the calls that use them.
+ */
+export class TextPool implements TextSharing {
+  private readonly texts = new Map<string, string>();
+
+  constructor(private readonly maxSize = 8_192) {}
+
+  share(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size >= this.maxSize) this.texts.clear();
+    this.texts.set(text, text);
+    return text;
+  }
+}
+
 export class CallRegistry {
   private readonly byChannel = new Map<string, CallHandle>();
   private readonly byLinkedId = new Map<string, CallHandle>();
@@ -43,6 +61,7 @@ export class CallRegistry {
   private readonly channelBridge = new Map<string, string>();
   /** Originators learned from the engine's own ARI requests (channel → originator channel). */
   private readonly originators = new Map<string, string>();
+  private readonly texts = new TextPool();
 
   constructor(private readonly server: string) {}
 
@@ -64,7 +83,7 @@ export class CallRegistry {
     if (snaps.length === 0) {
       const ref = referencedChannelIds(event).map((id) => this.byChannel.get(id)).find((h) => h !== undefined);
       if (!ref) return { call: null, absorbed: [] };
-      ref.state = applyEvent(ref.state, event, order);
+      ref.state = applyEvent(ref.state, event, order, this.texts);
       return { call: ref, absorbed: [] };
     }
     const absorbed: CallHandle[] = [];
@@ -78,7 +97,7 @@ export class CallRegistry {
     if (event.kind === 'bridge_entered') call = this.enterBridge(call, event.bridgeId, event.bridgeType, event.channel.id, absorbed);
     if (event.kind === 'bridge_left') this.leaveBridge(event.channel.id);
     if (event.kind === 'channel_destroyed') this.leaveBridge(event.channel.id);
-    call.state = applyEvent(call.state, event, order);
+    call.state = applyEvent(call.state, event, order, this.texts);
     return { call, absorbed };
   }
 

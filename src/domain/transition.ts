@@ -12,17 +12,28 @@ export function isFinalDialStatus(status: string): boolean {
   return FINAL_DIAL.has(status);
 }
 
-function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean): LegState {
+/**
+ * One instance for equal texts. Every event brings fresh copies of the same ids, numbers, names and
+ * times, and an open call would keep several of them; the registry passes a pool (grouping.ts) and
+ * only texts a call is about to keep go through it. The state is the same with or without one.
+ */
+export interface TextSharing {
+  share(text: string): string;
+}
+
+const UNSHARED: TextSharing = { share: (text) => text };
+
+function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean, texts: TextSharing): LegState {
   return {
-    channelId: snap.id,
+    channelId: texts.share(snap.id),
     name: snap.name,
-    state: snap.state,
-    callerNumber: snap.callerNumber,
-    callerName: snap.callerName,
-    connectedNumber: snap.connectedNumber,
-    context: snap.context,
-    exten: snap.exten,
-    createdAt: snap.createdAt || at,
+    state: texts.share(snap.state),
+    callerNumber: texts.share(snap.callerNumber),
+    callerName: texts.share(snap.callerName),
+    connectedNumber: texts.share(snap.connectedNumber),
+    context: texts.share(snap.context),
+    exten: texts.share(snap.exten),
+    createdAt: snap.createdAt ? texts.share(snap.createdAt) : at,
     answeredAt: snap.state === 'Up' ? at : null,
     endedAt: null,
     cause: null,
@@ -62,7 +73,7 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
 }
 
 /** A leg refreshed from a newer snapshot of its channel. */
-function refreshed(leg: LegState, snap: ChannelSnapshot, at: string): LegState {
+function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: TextSharing): LegState {
   const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.endedAt === null ? at : null);
   if (
     leg.state === snap.state &&
@@ -76,48 +87,45 @@ function refreshed(leg: LegState, snap: ChannelSnapshot, at: string): LegState {
     return leg;
   }
   return legWith(leg, {
-    name: kept(leg.name, snap.name || leg.name),
-    state: kept(leg.state, snap.state || leg.state),
-    callerNumber: kept(leg.callerNumber, snap.callerNumber),
-    callerName: kept(leg.callerName, snap.callerName),
-    connectedNumber: kept(leg.connectedNumber, snap.connectedNumber),
-    context: leg.context || snap.context,
-    exten: leg.exten || snap.exten,
+    name: kept(leg.name, snap.name || leg.name, texts),
+    state: kept(leg.state, snap.state || leg.state, texts),
+    callerNumber: kept(leg.callerNumber, snap.callerNumber, texts),
+    callerName: kept(leg.callerName, snap.callerName, texts),
+    connectedNumber: kept(leg.connectedNumber, snap.connectedNumber, texts),
+    context: leg.context || texts.share(snap.context),
+    exten: leg.exten || texts.share(snap.exten),
     answeredAt,
   });
 }
 
-/**
- * The text a leg already holds when the new value is equal: every event brings fresh copies of the same
- * strings, and an open call would otherwise keep one of each per change.
- */
-function kept(current: string, next: string): string {
-  return current === next ? current : next;
+/** Equal text keeps the instance the leg holds; a changed one goes through the pool. */
+function kept(current: string, next: string, texts: TextSharing): string {
+  return current === next ? current : texts.share(next);
 }
 
 type LegChange = (leg: LegState) => LegState;
 
-function legSpecific(event: CallEvent, order: number): LegChange | null {
+function legSpecific(event: CallEvent, at: string, order: number): LegChange | null {
   switch (event.kind) {
     case 'hangup_request':
       return (leg) => (leg.hangupRequestOrder === null ? legWith(leg, { hangupRequestOrder: order }) : leg);
     case 'channel_destroyed':
       return (leg) =>
         legWith(leg, {
-          endedAt: event.at,
+          endedAt: at,
           cause: event.cause,
           causeText: event.causeText || null,
           techCause: event.techCause,
           endedBy: 'hangup',
         });
     case 'channel_gone':
-      return (leg) => (leg.endedAt === null ? legWith(leg, { endedAt: event.at, endedBy: 'resync' }) : leg);
+      return (leg) => (leg.endedAt === null ? legWith(leg, { endedAt: at, endedBy: 'resync' }) : leg);
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
       // that is being hung up ends here (its cause stays unknown).
       return (leg) =>
         !leg.seenCreated && leg.hangupRequestOrder !== null && leg.endedAt === null
-          ? legWith(leg, { endedAt: event.at, endedBy: 'hangup' })
+          ? legWith(leg, { endedAt: at, endedBy: 'hangup' })
           : leg;
     default:
       return null;
@@ -139,17 +147,19 @@ function legSnapshots(event: CallEvent): ChannelSnapshot[] {
   }
 }
 
-export function applyEvent(state: CallState, event: CallEvent, order: number): CallState {
+export function applyEvent(state: CallState, event: CallEvent, order: number, texts: TextSharing = UNSHARED): CallState {
   const snaps = legSnapshots(event);
+  // The state keeps the event's time (as its last event at least): one shared instance for all uses.
+  const at = texts.share(event.at);
   let legs: LegState[] | null = null;
   let added = false;
   for (let i = 0; i < snaps.length; i++) {
     const snap = snaps[i]!;
     const current: readonly LegState[] = legs ?? state.legs;
     const index = current.findIndex((l) => l.channelId === snap.id);
-    let leg = index >= 0 ? refreshed(current[index]!, snap, event.at) : newLeg(snap, event.at, event.kind === 'channel_created');
+    let leg = index >= 0 ? refreshed(current[index]!, snap, at, texts) : newLeg(snap, at, event.kind === 'channel_created', texts);
     if (i === 0) {
-      const change = legSpecific(event, order);
+      const change = legSpecific(event, at, order);
       if (change) leg = change(leg);
     }
     if (index >= 0 && leg === current[index]) continue;
@@ -165,15 +175,16 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
   let dials = state.dials;
   if (event.kind === 'dial' && isFinalDialStatus(event.status)) {
     const fact: DialFact = {
-      peerId: event.peer.id,
-      callerId: event.caller ? event.caller.id : null,
+      peerId: texts.share(event.peer.id),
+      callerId: event.caller ? texts.share(event.caller.id) : null,
       status: event.status,
-      at: event.at,
+      at,
       order,
     };
     dials = dials.concat(fact);
   }
-  const linkedId = state.linkedId ?? snaps.find((s) => s.linkedId !== null)?.linkedId ?? null;
+  const found = state.linkedId === null ? snaps.find((s) => s.linkedId !== null)?.linkedId : undefined;
+  const linkedId = found ? texts.share(found) : state.linkedId;
   // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
   const next: CallState = {
     server: state.server,
@@ -181,8 +192,8 @@ export function applyEvent(state: CallState, event: CallEvent, order: number): C
     dials,
     linkedId,
     eventCount: state.eventCount + 1,
-    firstEventAt: state.eventCount === 0 || event.at < state.firstEventAt ? event.at : state.firstEventAt,
-    lastEventAt: event.at > state.lastEventAt ? event.at : state.lastEventAt,
+    firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,
+    lastEventAt: at > state.lastEventAt ? at : state.lastEventAt,
   };
   // Legs are kept in uniqueid order; a leg replaced in place keeps its id, so only an added leg re-sorts.
   return added ? withLegs(next, legs!) : next;
