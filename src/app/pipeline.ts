@@ -241,6 +241,7 @@ export class Pipeline {
     const calls: CallRecord[] = [];
     const changes: CallChange[] = [];
     const updates: [CallHandle, CallState, CallRecord][] = [];
+    const storedLegs = new Map<string, Set<string>>();
     for (const h of touched) {
       if (h.mergedInto) continue;
       const record = toRecord(h.state, this.options.policy);
@@ -251,6 +252,12 @@ export class Pipeline {
       }
       calls.push(record);
       const persisted = m.persistedId !== null;
+      // A leg the call kept as the very object it had when last written has not changed since.
+      if (m.persistedId === record.id && m.persistedState !== null) {
+        const before = m.persistedState.legs;
+        const same = h.state.legs.filter((leg) => before.includes(leg)).map((leg) => leg.channelId);
+        if (same.length > 0) storedLegs.set(record.id, new Set(same));
+      }
       changes.push(changeOf(persisted ? m.persistedState : null, record, this.options.policy));
       updates.push([h, h.state, record]);
       if (!persisted) live.push({ type: 'call.created', call: record });
@@ -259,7 +266,7 @@ export class Pipeline {
     }
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
     return {
-      batch: { events, calls, merges, outbox },
+      batch: { events, calls, merges, outbox, storedLegs },
       changes,
       live,
       commit: () => {

@@ -3,8 +3,10 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { SqlClient } from './sql-client.ts';
+import { WriteThread } from './write-thread.ts';
 
-// SqlClient over a node-postgres pool.
+// SqlClient over a node-postgres pool; ingest writes go through a connection on a thread of their own
+// (write-thread.ts).
 
 const INT8_OID = 20;
 
@@ -35,6 +37,8 @@ export function createPgClient(options: PgClientOptions): SqlClient {
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
 
+  const writer = new WriteThread({ url: options.url, connectTimeoutMs: options.connectTimeoutMs ?? 10_000 });
+
   const client: SqlClient = {
     ...statementsOn(pool),
     async transaction(fn) {
@@ -57,16 +61,9 @@ export function createPgClient(options: PgClientOptions): SqlClient {
         conn.release(broken);
       }
     },
-    async copyFrom(copySql, data) {
-      const conn = await pool.connect();
-      try {
-        await copyOn(conn, copySql, data);
-      } finally {
-        conn.release();
-      }
-    },
+    writeSteps: (steps) => writer.run(steps),
     async close() {
-      await pool.end();
+      await Promise.all([writer.close(), pool.end()]);
     },
   };
   return client;
@@ -94,13 +91,18 @@ function connectionClient(conn: pg.PoolClient): SqlClient {
   const self: SqlClient = {
     ...statementsOn(conn),
     transaction: (fn) => fn(self),
-    copyFrom: (copySql, data) => copyOn(conn, copySql, data),
+    async writeSteps(steps) {
+      for (const step of steps) {
+        if (step.kind === 'copy') await copyOn(conn, step.sql, step.data);
+        else await conn.query(step.sql, step.params as unknown[]);
+      }
+    },
     async close() {},
   };
   return self;
 }
 
-async function copyOn(conn: pg.PoolClient, copySql: string, data: string): Promise<void> {
+async function copyOn(conn: pg.PoolClient, copySql: string, data: Uint8Array): Promise<void> {
   const stream = conn.query(copyFromStdin(copySql));
-  await pipeline(Readable.from([Buffer.from(data, 'utf8')]), stream);
+  await pipeline(Readable.from([data]), stream);
 }

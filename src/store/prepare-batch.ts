@@ -25,7 +25,7 @@ export interface PreparedBatch {
   events: EventRow[];
   /** One snapshot per id (the last in the batch), absorbed calls left out, sorted by id. */
   calls: CallRecord[];
-  /** One row per channel (the last call listing it wins), sorted by channel id. */
+  /** One row per channel (the last call listing it wins), legs stored unchanged left out, sorted by channel id. */
   legs: LegRow[];
   /** One row per idempotency key (the first wins), absorbed calls left out. */
   outbox: OutboxInsert[];
@@ -77,7 +77,9 @@ export function prepareBatch(batch: WriteBatch): PreparedBatch {
   }
   const legsById = new Map<string, LegRow>();
   for (const call of callsById.values()) {
+    const stored = batch.storedLegs?.get(call.id);
     for (const leg of call.legs) {
+      if (stored?.has(leg.channelId)) continue;
       legsById.set(leg.channelId, {
         channelId: leg.channelId,
         callId: call.id,

@@ -5,6 +5,14 @@
 
 export type SqlDialect = 'postgres' | 'pglite';
 
+/**
+ * One statement of a prepared write: a parameterized query, or `COPY table (cols) FROM STDIN` with its
+ * data in COPY text format (see copy-text.ts), every row ending in a newline.
+ */
+export type WriteStep =
+  | { kind: 'query'; sql: string; params: readonly unknown[] }
+  | { kind: 'copy'; sql: string; data: Uint8Array };
+
 export interface SqlClient {
   readonly dialect: SqlDialect;
   /** One statement with `$1`-style parameters; returns its rows. */
@@ -18,10 +26,11 @@ export interface SqlClient {
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   /**
-   * `COPY table (cols) FROM STDIN` with `data` in COPY text format (see copy-text.ts), each row ending in
-   * a newline. Absent when the driver cannot stream COPY; callers fall back to INSERT.
+   * Runs prepared steps in order in one transaction (ROLLBACK and reject on the first failure). The
+   * ingest write path: everything is serialized before the transaction opens, so it holds its locks
+   * only as long as the database needs. `copy` steps only where `dialect` is 'postgres'.
    */
-  copyFrom?(copySql: string, data: string): Promise<void>;
+  writeSteps(steps: readonly WriteStep[]): Promise<void>;
   /** Ends the pool or the embedded database. A transaction client's close() does nothing. */
   close(): Promise<void>;
 }

@@ -32,6 +32,11 @@ export interface WriteBatch {
   merges: { from: string; into: string }[];
   /** Outbox deliveries enqueued in the same transaction as the call state they report. */
   outbox: OutboxInsert[];
+  /**
+   * Per call id, the channels whose stored leg row already equals the leg in this batch's snapshot of
+   * that call; their rows are not written again. Absent: every leg of every call is written.
+   */
+  storedLegs?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */

@@ -1,10 +1,11 @@
 import type { EventRow, WriteBatch } from './types.ts';
-import type { SqlClient } from './sql-client.ts';
+import type { SqlClient, SqlDialect, WriteStep } from './sql-client.ts';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.ts';
 import { cleanText, copyField, jsonbSafeReplacer, jsonbSafeText } from './copy-text.ts';
 
-// The ingest write path: one transaction per batch. Events go in with COPY (both drivers support it here),
-// calls, legs and outbox rows as one JSON array parameter per statement of CHUNK rows, which PostgreSQL
+// The ingest write path: one transaction per batch, every statement serialized before it opens. Events go
+// in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database), calls, legs and outbox
+// rows as one JSON array parameter per statement of CHUNK rows, which PostgreSQL
 // unpacks itself: one parameter instead of thousands, and the call's columns come from the very JSON
 // stored in `record`, so they cannot disagree.
 
@@ -20,9 +21,7 @@ const EVENTS_COPY = 'COPY events (call_id, server, type, channel_id, received_at
 
 const INSERT_EVENTS = `
 INSERT INTO events (call_id, server, type, channel_id, received_at, payload)
-SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::timestamptz, e->5
-FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n)
-ORDER BY n`;
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::json[])`;
 
 const UPSERT_CALLS = `
 INSERT INTO calls (id, server, status, disposition, direction, from_number, to_number, started_at, answered_at,
@@ -75,12 +74,12 @@ export async function writeBatch(client: SqlClient, batch: WriteBatch): Promise<
   const prepared = prepareBatch(batch);
   if (isEmpty(prepared)) return;
   try {
-    await client.transaction((tx) => writePrepared(tx, prepared, false));
+    await client.writeSteps(stepsOf(prepared, client.dialect, false));
   } catch (err) {
     // Events are passed through as received for speed; when PostgreSQL refuses one of them as JSON,
     // the batch is written again with every text made jsonb-safe rather than lost.
     if (!JSON_INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
-    await client.transaction((tx) => writePrepared(tx, prepared, true));
+    await client.writeSteps(stepsOf(prepared, client.dialect, true));
   }
 }
 
@@ -88,55 +87,54 @@ function isEmpty(p: PreparedBatch): boolean {
   return p.events.length + p.calls.length + p.merges.length + p.outbox.length === 0;
 }
 
-/**
- * The embedded database executes each statement on this very thread, so a transaction would otherwise
- * run start to end without the event sources being read. Yielding between statements lets the next
- * batch gather while this one is written, as it does with a server: batches grow with the load and
- * each call is upserted once per batch rather than once per handful of events (~15% more events/s).
- */
-async function statement(tx: SqlClient, sql: string, params: unknown[]): Promise<void> {
-  await tx.query(sql, params);
-  if (tx.dialect === 'pglite') await new Promise((resolve) => setImmediate(resolve));
-}
+const query = (sql: string, params: readonly unknown[]): WriteStep => ({ kind: 'query', sql, params });
 
-async function writePrepared(tx: SqlClient, p: PreparedBatch, strict: boolean): Promise<void> {
+/** The whole transaction, serialized before it opens. */
+function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteStep[] {
+  const steps: WriteStep[] = [];
   if (p.merges.length > 0) {
     const froms = p.merges.map((m) => m.from);
     const intos = p.merges.map((m) => m.into);
-    for (const sql of MERGE_SQL) await statement(tx, sql, sql.includes('$2') ? [froms, intos] : [froms]);
+    for (const sql of MERGE_SQL) steps.push(query(sql, sql.includes('$2') ? [froms, intos] : [froms]));
   }
-  await insertEvents(tx, p.events, strict);
+  if (p.events.length > 0) steps.push(...eventSteps(p.events, dialect, strict));
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
-  for (const rows of chunks(p.calls)) await statement(tx, UPSERT_CALLS, [stringify(rows)]);
-  for (const rows of chunks(p.legs)) await statement(tx, UPSERT_LEGS, [stringify(rows)]);
-  for (const rows of chunks(p.outbox)) await statement(tx, INSERT_OUTBOX, [stringify(rows)]);
+  for (const rows of chunks(p.calls)) steps.push(query(UPSERT_CALLS, [stringify(rows)]));
+  for (const rows of chunks(p.legs)) steps.push(query(UPSERT_LEGS, [stringify(rows)]));
+  for (const rows of chunks(p.outbox)) steps.push(query(INSERT_OUTBOX, [stringify(rows)]));
   // Last, so the hot counter rows stay locked for the shortest time.
-  if (p.typeCounts.types.length > 0) await tx.query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]);
+  if (p.typeCounts.types.length > 0) steps.push(query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]));
+  return steps;
 }
 
 function payloadText(event: EventRow, strict: boolean): string {
   return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(event.raw) : event.raw;
 }
 
-async function insertEvents(tx: SqlClient, events: EventRow[], strict: boolean): Promise<void> {
-  if (events.length === 0) return;
-  if (tx.copyFrom) {
+function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): WriteStep[] {
+  if (dialect === 'postgres') {
     let data = '';
     for (const e of events) {
       data += `${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t${copyField(payloadText(e, strict))}\n`;
     }
-    await tx.copyFrom(EVENTS_COPY, data);
-    return;
+    return [{ kind: 'copy', sql: EVENTS_COPY, data: Buffer.from(data, 'utf8') }];
   }
-  // Fallback for a driver without COPY: the raw JSON is spliced in unparsed.
+  // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
+  // parameters; each raw JSON text is passed as it came.
+  const steps: WriteStep[] = [];
   for (const rows of chunks(events)) {
-    const items = rows.map(
-      (e) =>
-        `[${JSON.stringify(nullableClean(e.callId))},${JSON.stringify(cleanText(e.server))},${JSON.stringify(cleanText(e.type))},` +
-        `${JSON.stringify(nullableClean(e.channelId))},${JSON.stringify(e.receivedAt)},${payloadText(e, strict)}]`,
+    steps.push(
+      query(INSERT_EVENTS, [
+        rows.map((e) => nullableClean(e.callId)),
+        rows.map((e) => cleanText(e.server)),
+        rows.map((e) => cleanText(e.type)),
+        rows.map((e) => nullableClean(e.channelId)),
+        rows.map((e) => e.receivedAt),
+        rows.map((e) => cleanText(payloadText(e, strict))),
+      ]),
     );
-    await statement(tx, INSERT_EVENTS, [`[${items.join(',')}]`]);
   }
+  return steps;
 }
 
 function nullableClean(value: string | null): string | null {

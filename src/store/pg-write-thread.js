@@ -1,0 +1,87 @@
+// The PostgreSQL ingest writer's thread (started by write-thread.ts). It owns one connection and runs
+// each request, a list of prepared steps, as one transaction, one request at a time. Its event loop does
+// nothing else, so a long COPY is fed as fast as the server reads it however busy the main thread is.
+//
+// Plain JavaScript: a worker thread does not share the TypeScript loader of the main thread.
+//
+// Request  { id, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
+// Reply    { id, ok: true } | { id, ok: false, error: { message, code, name } }
+// Request  { close: true } ends the connection; the thread then exits by itself.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+
+/** @type {pg.Client | null} */
+let client = null;
+let tail = Promise.resolve();
+
+async function connection() {
+  if (client) return client;
+  const fresh = new pg.Client({
+    connectionString: workerData.url,
+    connectionTimeoutMillis: workerData.connectTimeoutMs,
+    application_name: 'callflow-writer',
+  });
+  // A broken connection is dropped; the next request opens a new one.
+  fresh.on('error', () => {
+    if (client === fresh) client = null;
+  });
+  await fresh.connect();
+  client = fresh;
+  return fresh;
+}
+
+function drop(conn) {
+  if (client === conn) client = null;
+  conn.end().catch(() => undefined);
+}
+
+async function copy(conn, sql, data) {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  await pipeline(Readable.from([bytes]), conn.query(copyFromStdin(sql)));
+}
+
+async function run(request) {
+  let conn = null;
+  let open = false;
+  try {
+    conn = await connection();
+    await conn.query('BEGIN');
+    open = true;
+    for (const step of request.steps) {
+      if (step.kind === 'copy') await copy(conn, step.sql, step.data);
+      else await conn.query(step.sql, step.params);
+    }
+    await conn.query('COMMIT');
+    parentPort.postMessage({ id: request.id, ok: true });
+  } catch (err) {
+    if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));
+    else if (conn) drop(conn);
+    const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (err ?? {});
+    parentPort.postMessage({
+      id: request.id,
+      ok: false,
+      error: {
+        message: typeof e.message === 'string' ? e.message : String(err),
+        code: typeof e.code === 'string' ? e.code : undefined,
+        name: typeof e.name === 'string' ? e.name : 'Error',
+      },
+    });
+  }
+}
+
+parentPort.on('message', (request) => {
+  if (request.close) {
+    tail = tail.then(async () => {
+      const conn = client;
+      client = null;
+      if (conn) await conn.end().catch(() => undefined);
+      parentPort.close();
+    });
+    return;
+  }
+  tail = tail.then(() => run(request));
+});

@@ -1,0 +1,107 @@
+import { Worker } from 'node:worker_threads';
+import type { WriteStep } from './sql-client.ts';
+
+// Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
+// Why: on the main thread a COPY of tens of megabytes is written to the socket only when the event loop
+// gets round to it, and under load the loop is busy reading events for many milliseconds at a time; the
+// server then sat waiting for data for about a third of each COPY. The writer thread does nothing else.
+//
+// COPY data is handed over without copying (its buffer is transferred). The thread starts on the first
+// write, keeps the process alive only while a write is in flight, and is restarted if it dies.
+
+const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  error?: { message: string; code?: string; name: string };
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface WriteThreadOptions {
+  url: string;
+  connectTimeoutMs: number;
+}
+
+/** An Error carrying the driver's `code` (SQLSTATE or socket error), as toStoreError expects. */
+function errorOf(reply: NonNullable<Reply['error']>): Error {
+  const error = new Error(reply.message) as Error & { code?: string };
+  error.name = reply.name;
+  if (reply.code !== undefined) error.code = reply.code;
+  return error;
+}
+
+export class WriteThread {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: WriteThreadOptions) {}
+
+  run(steps: readonly WriteStep[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('connection pool was closed'));
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    const transfer: ArrayBuffer[] = [];
+    const payload = steps.map((step) => {
+      if (step.kind !== 'copy') return step;
+      const { data } = step;
+      // Transferred when the bytes own their buffer (large Buffers and encoder output do), else copied.
+      if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+        transfer.push(data.buffer);
+      }
+      return step;
+    });
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage({ id, steps: payload }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage({ close: true });
+    const timer = setTimeout(() => void worker.terminate(), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(THREAD_FILE, { workerData: { ...this.options } });
+    worker.unref();
+    worker.on('message', (reply: Reply) => this.settle(reply));
+    worker.on('error', (error) => this.fail(worker, error));
+    worker.on('exit', (code) => this.fail(worker, new Error(`database writer thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: Reply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (reply.ok) waiting.resolve();
+    else waiting.reject(errorOf(reply.error ?? { message: 'unknown database writer error', name: 'Error' }));
+  }
+
+  /** The thread died: what it held fails (the ingestor retries), the next write starts a new one. */
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const w of waiting) w.reject(error);
+  }
+}
