@@ -1,7 +1,7 @@
 import type { Logger } from '../app/logger.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { SqlClient } from './sql-client.ts';
-import type { CallFilter, CallPage, Store, StoreStats } from './types.ts';
+import type { CallFilter, CallPage, CallPageJson, Store, StoreStats } from './types.ts';
 import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
@@ -29,7 +29,7 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
   const { logger } = options;
   let closed: Promise<void> | null = null;
 
-  async function listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage> {
+  async function listCallsJson(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPageJson> {
     checkPageSize(limit);
     const params: unknown[] = [];
     const conditions = callFilterSql(filter, params);
@@ -39,16 +39,24 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
       conditions.push(`(started_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
     }
     params.push(limit + 1);
+    // The record text as stored (no parse, no re-serialization); the cursor from the exact column value.
     const rows = await guarded('listCalls', () =>
-      sql.query<{ record: unknown }>(
-        `SELECT record FROM calls ${whereClause(conditions)} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+      sql.query<{ record: string; id: string; started: string }>(
+        `SELECT record::text AS record, id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started
+         FROM calls ${whereClause(conditions)} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
         params,
       ),
     );
-    const items = rows.slice(0, limit).map((row) => toCallRecord(row.record));
-    const last = items[items.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last.id }) : null;
-    return { items, nextCursor };
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: rows.slice(0, limit).map((row) => row.record),
+      nextCursor: last ? encodeCursor({ startedAt: last.started, id: last.id }) : null,
+    };
+  }
+
+  async function listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage> {
+    const page = await listCallsJson(filter, cursor, limit);
+    return { items: page.items.map((text: string) => toCallRecord(JSON.parse(text))), nextCursor: page.nextCursor };
   }
 
   return {
@@ -73,6 +81,7 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
       }),
 
     listCalls,
+    listCallsJson,
 
     getEvents: (callId) =>
       guarded('getEvents', async () => {

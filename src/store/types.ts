@@ -69,6 +69,12 @@ export interface CallPage {
   nextCursor: string | null;
 }
 
+/** A CallPage whose items are each a CallRecord as the JSON text the store holds (sent out as is). */
+export interface CallPageJson {
+  items: string[];
+  nextCursor: string | null;
+}
+
 export interface StoreStats {
   calls: number;
   events: number;
@@ -98,6 +104,8 @@ export interface Store {
   getCall(id: string): Promise<CallRecord | null>;
   /** Newest first (startedAt desc, id desc). `limit` is 1..500. */
   listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage>;
+  /** The same page with each record as stored JSON text: what the API sends without re-serializing. */
+  listCallsJson(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPageJson>;
   /** All events of a call in arrival order. */
   getEvents(callId: string): Promise<StoredEvent[]>;
   /** Calls not finished, optionally of one server (used by resync after a restart). */

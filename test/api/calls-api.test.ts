@@ -25,6 +25,16 @@ for (const kind of storeKinds()) {
       const started = body.items.map((c: any) => c.startedAt);
       expect([...started].sort().reverse()).toEqual(started);
       expect(body.nextCursor).toBeNull();
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      // Records go out as stored, with their fields in the documented order, and equal to GET /api/calls/:id.
+      expect(Object.keys(body.items[0])).toEqual([
+        'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'endedAt',
+        'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'legs', 'eventCount', 'updatedAt',
+      ]);
+      for (const item of body.items) {
+        const { timeline: _t, crm: _c, ...one } = (await t.server.inject({ method: 'GET', url: `/api/calls/${item.id}` })).json();
+        expect(item).toEqual(one);
+      }
     });
 
     it('filters by disposition, direction, number prefix and time range', async () => {
