@@ -40,13 +40,18 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
     }
     params.push(limit + 1);
     // The record text as stored (no parse, no re-serialization); the cursor from the exact column value.
-    const rows = await guarded('listCalls', () =>
-      sql.query<{ record: string; id: string; started: string }>(
-        `SELECT record::text AS record, id, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started
-         FROM calls ${whereClause(conditions)} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
-        params,
-      ),
-    );
+    const columns = `c.record::text AS record, c.id, to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started`;
+    const order = 'ORDER BY started_at DESC, id DESC';
+    const text =
+      filter.number !== undefined && filter.number !== ''
+        ? // A number prefix skips most rows on the way to a page: the page's ids come from the listing index
+          // alone (its INCLUDE columns hold what filters test), then only those rows are read. Other filters
+          // pass most rows, and there the simple plan is cheaper (planning the nested one costs ~0.5 ms).
+          `SELECT ${columns} FROM calls c
+           WHERE c.id = ANY (ARRAY(SELECT id FROM calls ${whereClause(conditions)} ${order} LIMIT $${params.length}))
+           ORDER BY c.started_at DESC, c.id DESC`
+        : `SELECT ${columns} FROM calls c ${whereClause(conditions)} ${order} LIMIT $${params.length}`;
+    const rows = await guarded('listCalls', () => sql.query<{ record: string; id: string; started: string }>(text, params));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
       items: rows.slice(0, limit).map((row) => row.record),
