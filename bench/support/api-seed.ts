@@ -7,7 +7,7 @@ import { Pipeline } from '../../src/app/pipeline.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { generateTraffic } from '../../src/sim/traffic.ts';
-import { copyField } from '../../src/store/copy-text.ts';
+import { copyField, rawText } from '../../src/store/copy-text.ts';
 import { defaultConfig } from './benchmark.ts';
 import { benchTraffic } from './traffic.ts';
 
@@ -41,7 +41,7 @@ function templates(): { records: CallRecord[]; events: TemplateEvent[] } {
       if (row.callId === null) continue;
       let list = byCall.get(row.callId);
       if (!list) byCall.set(row.callId, (list = []));
-      list.push({ call: 0, order: list.length, type: row.type, channelId: row.channelId, text: row.raw });
+      list.push({ call: 0, order: list.length, type: row.type, channelId: row.channelId, text: rawText(row.raw) });
     }
     drained.commit();
   };

@@ -109,9 +109,9 @@ export class Engine {
     await this.ingestor.stop();
   }
 
-  /** One raw event from a source: counted, ingested, never thrown. */
-  acceptRaw(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
-    const result = this.ingestor.acceptText(text, receivedAt, server);
+  /** One raw event from a source (`bytes`: the same text as received, kept as the stored event): counted, ingested, never thrown. */
+  acceptRaw(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
+    const result = this.ingestor.acceptText(text, receivedAt, server, bytes);
     this.count(result.ok ? result.type : null);
     if (!result.ok) this.log.warn({ server, code: result.error.code, reason: result.error.message }, 'ARI event rejected');
     return result;

@@ -59,8 +59,8 @@ export class Ingestor {
     return this.o.pipeline.pendingCount;
   }
 
-  acceptText(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
-    return this.after(this.o.pipeline.ingestText(text, receivedAt, server));
+  acceptText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
+    return this.after(this.o.pipeline.ingestText(text, receivedAt, server, bytes));
   }
 
   acceptObject(event: unknown, receivedAt: Date, server: string): IngestOk | IngestFailed {

@@ -56,7 +56,7 @@ interface PendingRow {
   type: string;
   channelId: string | null;
   receivedAt: string;
-  raw: string;
+  raw: string | Uint8Array;
 }
 
 export interface PipelineOptions {
@@ -132,10 +132,13 @@ export class Pipeline {
     this.absorbed = saved.absorbed;
   }
 
-  /** Ingests one raw event text. Bad input is reported, never thrown, and changes nothing. */
-  ingestText(text: string, receivedAt: Date, server: string): IngestOk | IngestFailed {
+  /**
+   * Ingests one raw event text; `bytes`, when given, is the same text as received and is what gets stored.
+   * Bad input is reported, never thrown, and changes nothing.
+   */
+  ingestText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
     try {
-      return this.ingestParsed(parseAriEvent(text), text, receivedAt, server);
+      return this.ingestParsed(parseAriEvent(text), bytes ?? text, receivedAt, server);
     } catch (error) {
       return this.failed(error);
     }
@@ -168,7 +171,7 @@ export class Pipeline {
     return this.lastReceivedIso;
   }
 
-  private ingestParsed(raw: Record<string, unknown>, text: string, receivedAt: Date, server: string): IngestOk {
+  private ingestParsed(raw: Record<string, unknown>, text: string | Uint8Array, receivedAt: Date, server: string): IngestOk {
     const receivedIso = this.isoOf(receivedAt);
     const event = normalizeAriEvent(raw, receivedIso);
     const order = ++this.order;

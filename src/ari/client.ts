@@ -14,7 +14,11 @@ import { AriRest, asteriskMessage, basicAuthHeader, DEFAULT_REQUEST_TIMEOUT_MS }
 export type AriConnectionState = 'connecting' | 'connected' | 'disconnected' | 'replaced' | 'stopped';
 
 export interface AriConnectionHandlers {
-  onEvent(rawText: string, receivedAt: Date): void;
+  /**
+   * One frame: its text, and its bytes as received (kept as the stored raw event: off the JavaScript heap,
+   * so events waiting for their commit cost the garbage collector next to nothing).
+   */
+  onEvent(rawText: string, receivedAt: Date, bytes: Uint8Array): void;
   /** Runs after every successful (re)connect while events keep flowing; a rejection drops the socket and retries. */
   onConnected(): Promise<void>;
   onStateChange?(state: AriConnectionState): void;
@@ -97,7 +101,7 @@ export class AriConnection {
   private everOpened = false;
   private paused = false;
   /** Frames read before a pause took effect (ws may still emit what it had buffered). */
-  private held: Array<[string, Date]> = [];
+  private held: Array<[Buffer, Date]> = [];
   private heldHead = 0;
   private resyncChain: Promise<void> = Promise.resolve();
   private closedWaiters: Array<() => void> = [];
@@ -180,8 +184,8 @@ export class AriConnection {
     if (!this.paused) return;
     this.paused = false;
     while (!this.paused && this.heldHead < this.held.length) {
-      const [text, receivedAt] = this.held[this.heldHead++]!;
-      this.deliver(text, receivedAt);
+      const [bytes, receivedAt] = this.held[this.heldHead++]!;
+      this.deliver(bytes.toString('utf8'), receivedAt, bytes);
     }
     if (this.heldHead >= this.held.length) {
       this.held = [];
@@ -273,13 +277,13 @@ export class AriConnection {
       // Asterisk may keep the dead socket open; it will never carry this app's events again.
       setImmediate(() => session.ws.close(1000, 'application replaced'));
     }
-    if (this.paused || this.heldHead < this.held.length) this.held.push([text, receivedAt]);
-    else this.deliver(text, receivedAt);
+    if (this.paused || this.heldHead < this.held.length) this.held.push([data, receivedAt]);
+    else this.deliver(text, receivedAt, data);
   }
 
-  private deliver(text: string, receivedAt: Date): void {
+  private deliver(text: string, receivedAt: Date, bytes: Buffer): void {
     try {
-      this.handlers.onEvent(text, receivedAt);
+      this.handlers.onEvent(text, receivedAt, bytes);
     } catch (error) {
       // A handler bug must not tear down the socket and lose the events behind it.
       this.log.error({ err: error }, 'ARI event handler threw');

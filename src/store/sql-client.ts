@@ -7,7 +7,8 @@ export type SqlDialect = 'postgres' | 'pglite';
 
 /**
  * One statement of a prepared write: a parameterized query, or `COPY table (cols) FROM STDIN` with its
- * data in COPY text format (see copy-text.ts), every row ending in a newline.
+ * data in COPY text format (see copy-text.ts), every row ending in a newline. A copy step's data belongs
+ * to the write: a client may hand its buffer over to another thread, leaving it empty here.
  */
 export type WriteStep =
   | { kind: 'query'; sql: string; params: readonly unknown[] }

@@ -13,8 +13,11 @@ export interface EventRow {
   channelId: string | null;
   /** When the engine received it (ISO-8601 UTC). */
   receivedAt: string;
-  /** The raw event JSON text exactly as received. */
-  raw: string;
+  /**
+   * The raw event JSON text exactly as received: a string, or its UTF-8 bytes (what an ARI socket
+   * delivered, kept off the JavaScript heap until the batch is written).
+   */
+  raw: string | Uint8Array;
 }
 
 export interface StoredEvent extends Omit<EventRow, 'raw'> {

@@ -2,7 +2,7 @@ import type { EventRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteStep } from './sql-client.ts';
 import type { CallRecord } from '../domain/call.ts';
 import { prepareBatch, type LegRow, type PreparedBatch } from './prepare-batch.ts';
-import { cleanText, copyField, jsonbSafeReplacer, jsonbSafeText } from './copy-text.ts';
+import { cleanText, CopyData, copyField, jsonbSafeReplacer, jsonbSafeText, rawText } from './copy-text.ts';
 
 // The ingest write path: one transaction per batch, every statement serialized before it opens. Events go
 // in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database); calls and legs as one
@@ -149,17 +149,25 @@ function wholeOrNull(value: number | null): number | null {
   return value === null ? null : Math.round(value);
 }
 
-function payloadText(event: EventRow, strict: boolean): string {
-  return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(event.raw) : event.raw;
+/** The payload as stored: the raw event as received, or made jsonb-safe where it must be. */
+function payload(event: EventRow, strict: boolean): string | Uint8Array {
+  return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(rawText(event.raw)) : event.raw;
 }
+
+/** Bytes a row takes besides its payload, generously: ids, server, type and time. */
+const ROW_OVERHEAD_BYTES = 160;
 
 function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): WriteStep[] {
   if (dialect === 'postgres') {
-    let data = '';
+    let estimate = 0;
+    for (const e of events) estimate += (typeof e.raw === 'string' ? e.raw.length : e.raw.byteLength) + ROW_OVERHEAD_BYTES;
+    const copy = new CopyData(estimate);
     for (const e of events) {
-      data += `${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t${copyField(payloadText(e, strict))}\n`;
+      copy.text(`${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t`);
+      copy.field(payload(e, strict));
+      copy.text('\n');
     }
-    return [{ kind: 'copy', sql: EVENTS_COPY, data: Buffer.from(data, 'utf8') }];
+    return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.data() }];
   }
   // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
   // parameters; each raw JSON text is passed as it came.
@@ -172,7 +180,7 @@ function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): W
         rows.map((e) => cleanText(e.type)),
         rows.map((e) => nullableClean(e.channelId)),
         rows.map((e) => e.receivedAt),
-        rows.map((e) => cleanText(payloadText(e, strict))),
+        rows.map((e) => cleanText(rawText(payload(e, strict)))),
       ]),
     );
   }

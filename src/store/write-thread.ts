@@ -51,8 +51,9 @@ export class WriteThread {
     const payload = steps.map((step) => {
       if (step.kind !== 'copy') return step;
       const { data } = step;
-      // Transferred when the bytes own their buffer (large Buffers and encoder output do), else copied.
-      if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
+      // Handed over without a copy when the bytes have a buffer of their own (CopyData's always has; a
+      // buffer of Buffer's shared pool is never larger than the pool and is copied instead).
+      if (data.buffer instanceof ArrayBuffer && data.buffer.byteLength > Buffer.poolSize && !transfer.includes(data.buffer)) {
         transfer.push(data.buffer);
       }
       return step;

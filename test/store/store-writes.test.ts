@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
 import { batchOf, makeCall, makeEventRow, makeLeg, makeOutbox, uniqueId } from '../support/call-factory.ts';
+import { rawText } from '../../src/store/copy-text.ts';
 
 // The write path (writeBatch) against each store kind: one store per kind for the file, every test on
 // its own ids so tests stay independent.
@@ -37,7 +38,7 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     for (let i = 1; i < stored.length; i++) expect(stored[i]!.seq).toBeGreaterThan(stored[i - 1]!.seq);
     expect(typeof stored[0]!.seq).toBe('number');
     stored.forEach((e, i) => {
-      expect(e.event).toEqual(JSON.parse(events[i]!.raw));
+      expect(e.event).toEqual(JSON.parse(rawText(events[i]!.raw)));
       expect(e).toMatchObject({ callId, server: 'pbx1', channelId: events[i]!.channelId, receivedAt: events[i]!.receivedAt });
     });
   });
@@ -56,6 +57,17 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
       "SELECT count(*) AS n FROM events WHERE call_id IS NULL AND channel_id IS NULL AND type = 'BridgeCreated'",
     );
     expect(row!.n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores events received as bytes exactly like the same text, with and without characters to escape', async () => {
+    const callId = uniqueId('call');
+    const texts = ['{"type":"ChannelVarset","value":"Zoë ☎"}', '{"type":"ChannelVarset","value":"a\\\\b \\"q\\""}', '{"type":"ChannelVarset",\n\t"value":"x"}'];
+    const rows = texts.map((raw, i) =>
+      makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:12:0${i}.000Z`, raw: new Uint8Array(Buffer.from(raw, 'utf8')) }),
+    );
+    await t.store.writeBatch(batchOf({ events: rows }));
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.event)).toEqual(texts.map((raw) => JSON.parse(raw)));
   });
 
   it('upserts calls with the last snapshot of a batch winning, and replaces them in later batches', async () => {

@@ -97,7 +97,7 @@ export interface EventOptions extends Partial<Omit<EventRow, 'raw'>> {
   /** Extra fields of the raw ARI event. */
   fields?: Record<string, unknown>;
   /** Raw text as received; built from type, channel and fields when absent. */
-  raw?: string;
+  raw?: string | Uint8Array;
 }
 
 export function makeEventRow(options: EventOptions = {}): EventRow {
