@@ -12,7 +12,7 @@ import type { CallRegistry } from '../domain/grouping.ts';
 export function openChannelIds(registry: CallRegistry): Set<string> {
   const ids = new Set<string>();
   for (const call of registry.calls()) {
-    for (const leg of call.state.legs) if (leg.endedAt === null) ids.add(leg.channelId);
+    for (const leg of call.state.legs) if (leg.end === null) ids.add(leg.channelId);
   }
   return ids;
 }
@@ -32,7 +32,7 @@ export function resyncEvents(registry: CallRegistry, openBefore: ReadonlySet<str
   const events: Record<string, unknown>[] = [];
   for (const call of registry.calls()) {
     for (const leg of call.state.legs) {
-      if (leg.endedAt !== null || alive.has(leg.channelId) || !openBefore.has(leg.channelId)) continue;
+      if (leg.end !== null || alive.has(leg.channelId) || !openBefore.has(leg.channelId)) continue;
       events.push({ type: RESYNC_GONE, timestamp, channel: { id: leg.channelId, name: leg.name, state: leg.state } });
     }
   }

@@ -16,16 +16,21 @@ export interface LegState {
   readonly exten: string;
   readonly createdAt: string;
   readonly answeredAt: string | null;
-  readonly endedAt: string | null;
-  readonly cause: number | null;
-  readonly causeText: string | null;
-  readonly techCause: number | null;
-  /** How the leg ended: its ChannelDestroyed, or a resync that found the channel gone. */
-  readonly endedBy: 'hangup' | 'resync' | null;
+  /** Null while the channel lives. One object for the facts of its end: most legs held are open. */
+  readonly end: LegEnd | null;
   /** True when ChannelCreated was seen (the app subscribes to all channels). */
   readonly seenCreated: boolean;
   /** Arrival order of the first hangup request, to tell a hangup from a timeout. */
   readonly hangupRequestOrder: number | null;
+}
+
+export interface LegEnd {
+  readonly at: string;
+  readonly cause: number | null;
+  readonly causeText: string | null;
+  readonly techCause: number | null;
+  /** Its ChannelDestroyed, or a resync that found the channel gone. */
+  readonly by: 'hangup' | 'resync';
 }
 
 /** A Dial attempt's final result (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL, ...). */
@@ -48,11 +53,14 @@ export interface CallState {
   readonly lastEventAt: string;
 }
 
+/** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
+const NO_DIALS: readonly DialFact[] = Object.freeze([]);
+
 export function emptyCall(server: string, at: string): CallState {
   return {
     server,
     legs: [],
-    dials: [],
+    dials: NO_DIALS,
     linkedId: null,
     eventCount: 0,
     firstEventAt: at,

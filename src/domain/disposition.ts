@@ -49,10 +49,10 @@ export function decideDisposition({ firstLeg, originIds, legs, dials }: Disposit
   }
 
   // 4. The causes: the first channel's, then any other leg's that says something specific.
-  const fromFirst = outcomeOfCause(firstLeg.cause);
+  const fromFirst = outcomeOfCause(firstLeg.end?.cause ?? null);
   if (fromFirst) return fromFirst;
   for (const leg of legs) {
-    const outcome = outcomeOfCause(leg.cause);
+    const outcome = outcomeOfCause(leg.end?.cause ?? null);
     if (outcome) return outcome;
   }
   // Ended before anyone answered, with a normal or unknown cause: the caller gave up.

@@ -151,7 +151,7 @@ export class CallRegistry {
     const twin = this.byLocalPair.get(pair);
     if (twin === undefined) return undefined;
     const leg = this.byChannel.get(twin)?.state.legs.find((l) => l.channelId === twin);
-    if (leg && leg.endedAt === null) return twin;
+    if (leg && leg.end === null) return twin;
     this.byLocalPair.delete(pair);
     return undefined;
   }

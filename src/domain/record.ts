@@ -1,5 +1,5 @@
 import type { CallRecord, CallStatus, Leg } from './call.ts';
-import type { CallState, LegState } from './call-state.ts';
+import type { CallState, LegEnd, LegState } from './call-state.ts';
 import { causeText } from './causes.ts';
 import { endpointOf, localPairKey } from './channel-name.ts';
 import { decideDirection, type DirectionPolicy } from './direction.ts';
@@ -41,10 +41,10 @@ function toLeg(leg: LegState): Leg {
     exten: leg.exten,
     createdAt: leg.createdAt,
     answeredAt: leg.answeredAt,
-    endedAt: leg.endedAt,
-    cause: leg.cause,
-    causeText: leg.cause === null ? null : (leg.causeText ?? causeText(leg.cause)),
-    techCause: leg.techCause,
+    endedAt: leg.end?.at ?? null,
+    cause: leg.end?.cause ?? null,
+    causeText: textOfCause(leg.end),
+    techCause: leg.end?.techCause ?? null,
   };
 }
 
@@ -63,15 +63,22 @@ function numbersOf(state: CallState, first: LegState, origin: Set<string>): { fr
   return { from, to };
 }
 
+function textOfCause(end: LegEnd | null): string | null {
+  if (end === null || end.cause === null) return null;
+  return end.causeText ?? causeText(end.cause);
+}
+
+const hasCause = (end: LegEnd | null): end is LegEnd & { cause: number } => end !== null && end.cause !== null && end.cause !== 0;
+
 function hangupOf(state: CallState, first: LegState): { cause: number | null; text: string | null } {
-  let pick: LegState | undefined = first.cause !== null && first.cause !== 0 ? first : undefined;
+  let pick: LegEnd | null = hasCause(first.end) ? first.end : null;
   if (!pick) {
-    const ended = state.legs.filter((l) => l.cause !== null && l.cause !== 0);
-    ended.sort((a, b) => (a.endedAt ?? '').localeCompare(b.endedAt ?? ''));
-    pick = ended[0] ?? (first.cause !== null ? first : undefined);
+    const ended = state.legs.map((l) => l.end).filter(hasCause);
+    ended.sort((a, b) => a.at.localeCompare(b.at));
+    pick = ended[0] ?? (first.end?.cause != null ? first.end : null);
   }
   if (!pick || pick.cause === null) return { cause: null, text: null };
-  return { cause: pick.cause, text: pick.causeText ?? causeText(pick.cause) };
+  return { cause: pick.cause, text: textOfCause(pick) };
 }
 
 export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord {
@@ -104,8 +111,8 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   const origin = originIdsOf(state, first);
   const destinationAnswer = state.dials.find((d) => d.status === 'ANSWER' && !origin.has(d.peerId));
   const answeredAt = first.answeredAt ?? destinationAnswer?.at ?? null;
-  const finished = state.legs.every((l) => l.endedAt !== null);
-  const endedAt = finished ? state.legs.reduce((max, l) => ((l.endedAt ?? '') > max ? (l.endedAt as string) : max), '') || state.lastEventAt : null;
+  const finished = state.legs.every((l) => l.end !== null);
+  const endedAt = finished ? state.legs.reduce((max, l) => ((l.end?.at ?? '') > max ? (l.end?.at ?? '') : max), '') || state.lastEventAt : null;
   const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
   const { from, to } = numbersOf(state, first, origin);
   const hangup = finished ? hangupOf(state, first) : { cause: null, text: null };
@@ -130,7 +137,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
     talkMs: endedAt ? (answeredAt ? Math.max(0, ms(endedAt) - ms(answeredAt)) : 0) : null,
     hangupCause: hangup.cause,
     hangupCauseText: hangup.text,
-    closedBy: finished ? (state.legs.some((l) => l.endedBy === 'resync') ? 'resync' : 'hangup') : null,
+    closedBy: finished ? (state.legs.some((l) => l.end?.by === 'resync') ? 'resync' : 'hangup') : null,
     legs: state.legs.map(toLeg),
     eventCount: state.eventCount,
     updatedAt: state.lastEventAt,

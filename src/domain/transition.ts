@@ -1,4 +1,4 @@
-import type { CallState, DialFact, LegState } from './call-state.ts';
+import type { CallState, DialFact, LegEnd, LegState } from './call-state.ts';
 import { withLegs } from './call-state.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 
@@ -35,11 +35,7 @@ function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean, texts: 
     exten: texts.share(snap.exten),
     createdAt: snap.createdAt ? texts.share(snap.createdAt) : at,
     answeredAt: snap.state === 'Up' ? at : null,
-    endedAt: null,
-    cause: null,
-    causeText: null,
-    techCause: null,
-    endedBy: null,
+    end: null,
     seenCreated,
     hangupRequestOrder: null,
   };
@@ -61,11 +57,7 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
     exten: leg.exten,
     createdAt: leg.createdAt,
     answeredAt: leg.answeredAt,
-    endedAt: leg.endedAt,
-    cause: leg.cause,
-    causeText: leg.causeText,
-    techCause: leg.techCause,
-    endedBy: leg.endedBy,
+    end: leg.end,
     seenCreated: leg.seenCreated,
     hangupRequestOrder: leg.hangupRequestOrder,
   };
@@ -74,7 +66,7 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
 
 /** A leg refreshed from a newer snapshot of its channel. */
 function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: TextSharing): LegState {
-  const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.endedAt === null ? at : null);
+  const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.end === null ? at : null);
   if (
     leg.state === snap.state &&
     leg.callerNumber === snap.callerNumber &&
@@ -105,27 +97,25 @@ function kept(current: string, next: string, texts: TextSharing): string {
 
 type LegChange = (leg: LegState) => LegState;
 
+function endWithoutCause(at: string, by: LegEnd['by']): LegEnd {
+  return { at, cause: null, causeText: null, techCause: null, by };
+}
+
 function legSpecific(event: CallEvent, at: string, order: number): LegChange | null {
   switch (event.kind) {
     case 'hangup_request':
       return (leg) => (leg.hangupRequestOrder === null ? legWith(leg, { hangupRequestOrder: order }) : leg);
     case 'channel_destroyed':
       return (leg) =>
-        legWith(leg, {
-          endedAt: at,
-          cause: event.cause,
-          causeText: event.causeText || null,
-          techCause: event.techCause,
-          endedBy: 'hangup',
-        });
+        legWith(leg, { end: { at, cause: event.cause, causeText: event.causeText || null, techCause: event.techCause, by: 'hangup' } });
     case 'channel_gone':
-      return (leg) => (leg.endedAt === null ? legWith(leg, { endedAt: at, endedBy: 'resync' }) : leg);
+      return (leg) => (leg.end === null ? legWith(leg, { end: endWithoutCause(at, 'resync') }) : leg);
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
       // that is being hung up ends here (its cause stays unknown).
       return (leg) =>
-        !leg.seenCreated && leg.hangupRequestOrder !== null && leg.endedAt === null
-          ? legWith(leg, { endedAt: at, endedBy: 'hangup' })
+        !leg.seenCreated && leg.hangupRequestOrder !== null && leg.end === null
+          ? legWith(leg, { end: endWithoutCause(at, 'hangup') })
           : leg;
     default:
       return null;
