@@ -128,7 +128,8 @@ export class Engine {
       return;
     }
     this.eventRate.mark();
-    this.deps.metrics.eventsTotal.inc({ type });
+    const uncounted = this.deps.metrics.uncountedEvents;
+    uncounted.set(type, (uncounted.get(type) ?? 0) + 1);
   }
 
   /** Events posted to the API: same pipeline; resolves once they are durable. */

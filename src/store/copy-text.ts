@@ -123,11 +123,17 @@ export class CopyData {
   /** One field from text or UTF-8 bytes, escaped as COPY needs. */
   field(value: string | Uint8Array): void {
     if (typeof value === 'string') return this.text(copyField(value));
-    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     if (!bytesNeedNoEscape(bytes)) return this.text(copyField(bytes.toString('utf8')));
     this.room(bytes.length);
     bytes.copy(this.buf, this.length);
     this.length += bytes.length;
+  }
+
+  /** Ends a row. */
+  endRow(): void {
+    this.room(1);
+    this.buf[this.length++] = NEWLINE;
   }
 
   /** The data, a view of the start of this builder's own buffer. */

@@ -165,7 +165,7 @@ function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): W
     for (const e of events) {
       copy.text(`${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t`);
       copy.field(payload(e, strict));
-      copy.text('\n');
+      copy.endRow();
     }
     return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.data() }];
   }

@@ -138,8 +138,13 @@ for (const kind of storeKinds()) {
       expect(stats.calls).toBeGreaterThanOrEqual(6);
       expect(stats.eventsByType.ChannelCreated).toBeGreaterThan(0);
       expect((await t.server.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      // Counted per accepted event; every scrape shows the same totals until more events arrive.
+      const destroyedCount = (body: string): number => Number(/^callflow_events_total\{type="ChannelDestroyed"\} (\d+)$/m.exec(body)?.[1]);
+      const expected = stats.eventsByType.ChannelDestroyed;
+      expect(expected).toBeGreaterThan(0);
       const metrics = await t.server.inject({ method: 'GET', url: '/metrics' });
-      expect(metrics.body).toContain('callflow_events_total');
+      expect(destroyedCount(metrics.body)).toBe(expected);
+      expect(destroyedCount((await t.server.inject({ method: 'GET', url: '/metrics' })).body)).toBe(expected);
       const docs = await t.server.inject({ method: 'GET', url: '/docs/json' });
       expect(docs.json().paths['/api/calls']).toBeDefined();
       const csv = await t.server.inject({ method: 'GET', url: '/api/calls/export.csv?disposition=busy' });
