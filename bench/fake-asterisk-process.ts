@@ -45,11 +45,18 @@ class SendMeter {
   }
 }
 
+/** Frames handed to the socket per step when streaming flat out (one await per burst, not per frame). */
+const BURST = 256;
+
 async function* paced(
   texts: Iterable<string>,
   meter: SendMeter,
   command: Extract<FeedCommand, { cmd: 'stream' }>,
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<string | string[], void, undefined> {
+  if (command.ratePerSec === null) {
+    yield* flatOut(texts, meter, command);
+    return;
+  }
   const started = performance.now();
   const deadline = command.durationMs === null ? Infinity : started + command.durationMs;
   let n = 0;
@@ -60,20 +67,44 @@ async function* paced(
       // Let IPC (a stop request) and timers in even when the socket never pushes back.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    if (command.ratePerSec !== null) {
-      // Paced: never ahead of the offered rate; a late sender catches up in a burst, as Asterisk would.
-      for (;;) {
-        const dueMs = started + (n * 1000) / command.ratePerSec;
-        const waitMs = dueMs - performance.now();
-        if (waitMs <= 0) break;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(waitMs))));
-        if (stopRequested || performance.now() >= deadline) return;
-      }
+    // Paced: never ahead of the offered rate; a late sender catches up in a burst, as Asterisk would.
+    for (;;) {
+      const dueMs = started + (n * 1000) / command.ratePerSec;
+      const waitMs = dueMs - performance.now();
+      if (waitMs <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(waitMs))));
+      if (stopRequested || performance.now() >= deadline) return;
     }
     n++;
     meter.sent = n;
     meter.bytes += text.length;
     yield text;
+  }
+}
+
+/** As fast as the socket takes them, BURST frames at a time (each still its own WebSocket message). */
+async function* flatOut(
+  texts: Iterable<string>,
+  meter: SendMeter,
+  command: Extract<FeedCommand, { cmd: 'stream' }>,
+): AsyncGenerator<string[], void, undefined> {
+  const deadline = command.durationMs === null ? Infinity : performance.now() + command.durationMs;
+  let burst: string[] = [];
+  for (const text of texts) {
+    burst.push(text);
+    if (burst.length < BURST) continue;
+    // Let IPC (a stop request) and timers in even when the socket never pushes back.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (stopRequested || performance.now() >= deadline) return;
+    meter.sent += burst.length;
+    for (const t of burst) meter.bytes += t.length;
+    yield burst;
+    burst = [];
+  }
+  if (burst.length > 0 && !stopRequested) {
+    meter.sent += burst.length;
+    for (const t of burst) meter.bytes += t.length;
+    yield burst;
   }
 }
 

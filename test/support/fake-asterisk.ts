@@ -136,33 +136,47 @@ export class FakeAsterisk {
    * Sends every frame to every connected socket, waiting whenever a socket's send buffer passes 1 MiB,
    * so a slow reader pushes back on the sender instead of the buffer growing. Returns the frames sent.
    */
-  async stream(frames: Iterable<string> | AsyncIterable<string>): Promise<number> {
+  /** Sends each text as one WebSocket message; an async source may also yield bursts (arrays) of them. */
+  async stream(frames: Iterable<string> | AsyncIterable<string | readonly string[]>): Promise<number> {
     let sent = 0;
     // Frames stay one WebSocket message each, as Asterisk sends them; the socket is corked for
     // STREAM_CORK_FRAMES of them at a time so a fast feed costs this process one write per burst
     // instead of one per frame (on a loopback benchmark it shares the cores with the engine).
     const clients = [...this.clients];
     for (const client of clients) client.socket.cork();
-    const sendOne = async (text: string): Promise<void> => {
+    /** Sends one frame to every client; true when a socket's buffer is past the high-water mark. */
+    const sendOne = (text: string): boolean => {
       const flush = ++sent % STREAM_CORK_FRAMES === 0;
+      let full = false;
       for (const client of clients) {
         client.ws.send(text);
         if (flush) {
           client.socket.uncork();
           client.socket.cork();
         }
-        if (client.socket.writableLength > STREAM_HIGH_WATER_BYTES) {
-          client.socket.uncork();
-          await drained(client.socket);
-          client.socket.cork();
-        }
+        if (client.socket.writableLength > STREAM_HIGH_WATER_BYTES) full = true;
+      }
+      return full;
+    };
+    const drainAll = async (): Promise<void> => {
+      for (const client of clients) {
+        if (client.socket.writableLength <= STREAM_HIGH_WATER_BYTES) continue;
+        client.socket.uncork();
+        await drained(client.socket);
+        client.socket.cork();
       }
     };
     try {
       if (Symbol.iterator in frames) {
-        for (const text of frames) await sendOne(text);
+        for (const text of frames) if (sendOne(text)) await drainAll();
       } else {
-        for await (const text of frames) await sendOne(text);
+        for await (const item of frames) {
+          if (typeof item === 'string') {
+            if (sendOne(item)) await drainAll();
+          } else {
+            for (const text of item) if (sendOne(text)) await drainAll();
+          }
+        }
       }
     } finally {
       for (const client of clients) client.socket.uncork();
