@@ -70,6 +70,32 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     expect(stored.map((e) => e.event)).toEqual(texts.map((raw) => JSON.parse(raw)));
   });
 
+  it.runIf(kind === 'postgres')('writes again once the writer connection was killed: the failure is retryable, nothing is half written', async () => {
+    const callId = uniqueId('call');
+    const row = (i: number) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:13:0${i}.000Z` });
+    await t.store.writeBatch(batchOf({ events: [row(0)] }));
+    const killed = await t.store.sql.query<{ n: number }>(
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+       WHERE application_name = 'callflow-writer' AND datname = current_database()`,
+    );
+    expect(killed[0]!.n).toBe(1);
+    // Like the ingestor: retry what failed retryably until it is durable.
+    const failures: unknown[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await t.store.writeBatch(batchOf({ events: [row(1), row(2)] }));
+        break;
+      } catch (error) {
+        failures.push(error);
+        expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+        if (attempt >= 3) throw error;
+      }
+    }
+    expect(failures.length).toBeLessThanOrEqual(1);
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:13:00.000Z', '2026-11-21T04:13:01.000Z', '2026-11-21T04:13:02.000Z']);
+  });
+
   it('upserts calls with the last snapshot of a batch winning, and replaces them in later batches', async () => {
     const id = uniqueId('call');
     const ringing = makeCall({ id, shape: 'ringing' });
