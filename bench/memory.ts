@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateTraffic, DEFAULT_TRAFFIC_START_MS } from '../src/sim/traffic.ts';
+import { ENGINE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import type { Benchmark } from './support/benchmark.ts';
 import { figure } from './support/figures.ts';
 import { endChild, forkTsx, nextMessage } from './support/spawn-tsx.ts';
@@ -44,7 +45,7 @@ async function writeLines(file: string, lines: Iterable<string>): Promise<void> 
 }
 
 async function measure(mode: 'engine' | 'minimal', warmupFile: string, heldFile: string): Promise<MemoryResult> {
-  const child = forkTsx(WORKER, [mode, warmupFile, heldFile], ['--expose-gc']);
+  const child = forkTsx(WORKER, [mode, warmupFile, heldFile], ['--expose-gc', ...ENGINE_NODE_FLAGS]);
   try {
     return await nextMessage(child, (m) => ((m as MemoryResult).kind === 'memory' ? (m as MemoryResult) : undefined), 240_000, `memory worker (${mode})`);
   } finally {

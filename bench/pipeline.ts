@@ -8,7 +8,7 @@ import { eventTexts } from './support/traffic.ts';
 // In-memory pipeline: parse → normalize → group → state machine, drained into write batches (call records
 // derived, the batch committed in memory), no store. Baseline: bare JSON.parse of the same event texts.
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const FINISHED_GRACE_MS = 10_000;
 
 function parseAll(texts: readonly string[]): { seconds: number; check: number } {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import type { ChildResult } from './child.ts';
+import { ENGINE_NODE_FLAGS } from '../src/cli/node-flags.ts';
 import { BENCHMARKS } from './registry.ts';
 import { dropLeftovers, runPrefix } from './support/database.ts';
 import { failedFigure, type Figure } from './support/figures.ts';
@@ -29,7 +30,8 @@ async function postgresReachable(url: string): Promise<string | null> {
 }
 
 async function runOne(name: string, options: BenchOptions, timeoutMs: number): Promise<Figure[]> {
-  const child = forkTsx(CHILD, [name, JSON.stringify(options)]);
+  // Benchmarks host the engine in this process: it runs with the engine's own V8 flags.
+  const child = forkTsx(CHILD, [name, JSON.stringify(options)], [...ENGINE_NODE_FLAGS]);
   try {
     const result = await nextMessage(child, (m) => ((m as ChildResult)?.kind === 'figures' ? (m as ChildResult) : undefined), timeoutMs, name);
     return result.figures;
