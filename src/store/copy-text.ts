@@ -123,7 +123,7 @@ export class CopyData {
   /** One field from text or UTF-8 bytes, escaped as COPY needs. */
   field(value: string | Uint8Array): void {
     if (typeof value === 'string') return this.text(copyField(value));
-    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const bytes = asBuffer(value);
     if (!bytesNeedNoEscape(bytes)) return this.text(copyField(bytes.toString('utf8')));
     this.room(bytes.length);
     bytes.copy(this.buf, this.length);
@@ -142,7 +142,12 @@ export class CopyData {
   }
 }
 
+/** The same bytes as a Buffer, without copying them. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Raw event text from either form EventRow carries. */
 export function rawText(raw: string | Uint8Array): string {
-  return typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  return typeof raw === 'string' ? raw : asBuffer(raw).toString('utf8');
 }

@@ -98,51 +98,55 @@ function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteS
   if (p.events.length > 0) steps.push(...eventSteps(p.events, dialect, strict));
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
   for (const rows of chunks(p.calls)) steps.push(query(UPSERT_CALLS, callColumns(rows, strict)));
-  for (const rows of chunks(p.legs)) steps.push(query(UPSERT_LEGS, legColumns(rows)));
+  for (const rows of chunks(p.legs)) steps.push(query(UPSERT_LEGS, columns(rows, LEG_COLUMNS)));
   for (const rows of chunks(p.outbox)) steps.push(query(INSERT_OUTBOX, [stringify(rows)]));
   // Last, so the hot counter rows stay locked for the shortest time.
   if (p.typeCounts.types.length > 0) steps.push(query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]));
   return steps;
 }
 
-/** One array per column, and the records the columns come from as one JSON array, zipped by position. */
-function callColumns(rows: CallRecord[], strict: boolean): unknown[] {
-  return [
-    rows.map((c) => cleanText(c.id)),
-    rows.map((c) => cleanText(c.server)),
-    rows.map((c) => c.status),
-    rows.map((c) => c.disposition),
-    rows.map((c) => c.direction),
-    rows.map((c) => cleanText(c.from)),
-    rows.map((c) => cleanText(c.to)),
-    rows.map((c) => c.startedAt),
-    rows.map((c) => c.answeredAt),
-    rows.map((c) => c.endedAt),
-    rows.map((c) => wholeOrNull(c.durationMs)),
-    rows.map((c) => wholeOrNull(c.talkMs)),
-    rows.map((c) => wholeOrNull(c.hangupCause)),
-    rows.map((c) => nullableClean(c.hangupCauseText)),
-    rows.map((c) => c.closedBy),
-    rows.map((c) => Math.round(c.eventCount)),
-    rows.map((c) => c.updatedAt),
-    // The records as one JSON array: no per-element escaping as an array literal would need.
-    strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows),
-  ];
+/** One parameter array per column (for `unnest`), each column read from every row by its getter. */
+function columns<T>(rows: readonly T[], getters: readonly ((row: T) => unknown)[]): unknown[][] {
+  return getters.map((get) => rows.map(get));
 }
 
-function legColumns(rows: LegRow[]): unknown[][] {
-  return [
-    rows.map((l) => cleanText(l.channelId)),
-    rows.map((l) => cleanText(l.callId)),
-    rows.map((l) => cleanText(l.server)),
-    rows.map((l) => cleanText(l.name)),
-    rows.map((l) => cleanText(l.endpoint)),
-    rows.map((l) => l.createdAt),
-    rows.map((l) => l.answeredAt),
-    rows.map((l) => l.endedAt),
-    rows.map((l) => wholeOrNull(l.cause)),
-    rows.map((l) => nullableClean(l.causeText)),
-  ];
+const CALL_COLUMNS: readonly ((c: CallRecord) => unknown)[] = [
+  (c) => cleanText(c.id),
+  (c) => cleanText(c.server),
+  (c) => c.status,
+  (c) => c.disposition,
+  (c) => c.direction,
+  (c) => cleanText(c.from),
+  (c) => cleanText(c.to),
+  (c) => c.startedAt,
+  (c) => c.answeredAt,
+  (c) => c.endedAt,
+  (c) => wholeOrNull(c.durationMs),
+  (c) => wholeOrNull(c.talkMs),
+  (c) => wholeOrNull(c.hangupCause),
+  (c) => nullableClean(c.hangupCauseText),
+  (c) => c.closedBy,
+  (c) => Math.round(c.eventCount),
+  (c) => c.updatedAt,
+];
+
+const LEG_COLUMNS: readonly ((l: LegRow) => unknown)[] = [
+  (l) => cleanText(l.channelId),
+  (l) => cleanText(l.callId),
+  (l) => cleanText(l.server),
+  (l) => cleanText(l.name),
+  (l) => cleanText(l.endpoint),
+  (l) => l.createdAt,
+  (l) => l.answeredAt,
+  (l) => l.endedAt,
+  (l) => wholeOrNull(l.cause),
+  (l) => nullableClean(l.causeText),
+];
+
+/** The calls' columns, and the records they come from as one JSON array, zipped by position. */
+function callColumns(rows: CallRecord[], strict: boolean): unknown[] {
+  // The records as one JSON array: no per-element escaping as an array literal would need.
+  return [...columns(rows, CALL_COLUMNS), strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows)];
 }
 
 function wholeOrNull(value: number | null): number | null {
@@ -171,20 +175,15 @@ function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): W
   }
   // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
   // parameters; each raw JSON text is passed as it came.
-  const steps: WriteStep[] = [];
-  for (const rows of chunks(events)) {
-    steps.push(
-      query(INSERT_EVENTS, [
-        rows.map((e) => nullableClean(e.callId)),
-        rows.map((e) => cleanText(e.server)),
-        rows.map((e) => cleanText(e.type)),
-        rows.map((e) => nullableClean(e.channelId)),
-        rows.map((e) => e.receivedAt),
-        rows.map((e) => cleanText(rawText(payload(e, strict)))),
-      ]),
-    );
-  }
-  return steps;
+  const eventColumns: ((e: EventRow) => unknown)[] = [
+    (e) => nullableClean(e.callId),
+    (e) => cleanText(e.server),
+    (e) => cleanText(e.type),
+    (e) => nullableClean(e.channelId),
+    (e) => e.receivedAt,
+    (e) => cleanText(rawText(payload(e, strict))),
+  ];
+  return [...chunks(events)].map((rows) => query(INSERT_EVENTS, columns(rows, eventColumns)));
 }
 
 function nullableClean(value: string | null): string | null {

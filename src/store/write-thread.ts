@@ -48,20 +48,17 @@ export class WriteThread {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
-    const payload = steps.map((step) => {
-      if (step.kind !== 'copy') return step;
-      const { data } = step;
+    for (const step of steps) {
+      if (step.kind !== 'copy') continue;
+      const { buffer } = step.data;
       // Handed over without a copy when the bytes have a buffer of their own (CopyData's always has; a
       // buffer of Buffer's shared pool is never larger than the pool and is copied instead).
-      if (data.buffer instanceof ArrayBuffer && data.buffer.byteLength > Buffer.poolSize && !transfer.includes(data.buffer)) {
-        transfer.push(data.buffer);
-      }
-      return step;
-    });
+      if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !transfer.includes(buffer)) transfer.push(buffer);
+    }
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, steps: payload }, transfer);
+      worker.postMessage({ id, steps }, transfer);
     });
   }
 
