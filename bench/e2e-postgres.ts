@@ -1,12 +1,14 @@
 import type { Benchmark } from './support/benchmark.ts';
 import { openBenchStore, queryOnce } from './support/database.ts';
 import { figure } from './support/figures.ts';
-import { rawCopyRate } from './support/raw-copy.ts';
+import { rawCopyRates } from './support/raw-copy.ts';
 import { measureThroughput } from './support/throughput.ts';
 
 // End to end and durable on PostgreSQL: a separate fake-Asterisk process → real WebSocket → the real
 // AriConnection → Engine → PostgreSQL (calls, legs and raw events, synchronous_commit on), in a fresh
-// database. Baseline: a raw COPY of the same event rows into an equivalent table of that database.
+// database. Baseline: a raw COPY of the same event rows into an equivalent table of that database, in
+// PostgreSQL's default text format (a plain COPY, as the issue measured its ceiling); the same COPY in
+// binary format, the one the engine itself sends and PostgreSQL reads faster, is reported beside it.
 
 export const e2ePostgresBenchmark: Benchmark = {
   name: 'e2e',
@@ -24,9 +26,10 @@ export const e2ePostgresBenchmark: Benchmark = {
       const [{ n: stored } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM events');
       const [{ n: calls } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM calls');
       ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored, ${calls} calls`);
-      const copyRows = Math.min(stored, quick ? 100_000 : 300_000);
-      const raw = await rawCopyRate(db.url, 'events', copyRows);
-      ctx.log(`raw COPY: ${Math.round(raw.rowsPerSec)} rows/s`);
+      const copyRows = Math.min(stored, quick ? 200_000 : 300_000);
+      const rates = await rawCopyRates(db.url, 'events', copyRows);
+      const raw = rates.text;
+      ctx.log(`raw COPY: ${Math.round(raw.rowsPerSec)} rows/s in text format, ${Math.round(rates.binary.rowsPerSec)} rows/s in binary format`);
       const lost = result.feed.sent - stored;
       return [
         figure({
@@ -34,7 +37,7 @@ export const e2ePostgresBenchmark: Benchmark = {
           metric: `durable events/s sustained over ${windowMs / 1000} s`,
           value: result.eventsPerSec,
           unit: 'events/s',
-          baseline: { label: `raw COPY of ${raw.rows} of the same event rows`, value: raw.rowsPerSec, unit: 'rows/s' },
+          baseline: { label: `raw COPY (text format) of ${raw.rows} of the same event rows`, value: raw.rowsPerSec, unit: 'rows/s' },
           targets: [
             { of: 'value', op: '>=', value: 40_000 },
             { of: 'ratio', op: '>=', value: 0.66 },
@@ -42,6 +45,7 @@ export const e2ePostgresBenchmark: Benchmark = {
           notes: [
             `${result.commits} commits in the window, largest batch ${result.largestBatch} events, longest time between commits ${Math.round(result.longestGapMs)} ms`,
             `${result.feed.sent} events sent, ${stored} stored (${lost === 0 ? 'none lost' : `${lost} MISSING`}), ${calls} calls; drained ${Math.round(result.drainMs)} ms after the feed stopped`,
+            `against a raw COPY of the same rows in binary format (the engine's own format): ${Math.round(rates.binary.rowsPerSec)} rows/s, ratio ${(result.eventsPerSec / rates.binary.rowsPerSec).toFixed(3)}`,
             `the fake Asterisk sender stood blocked by backpressure ${Math.round(result.feed.blockedMs / 100) / 10} s of ${Math.round(result.feed.elapsedMs / 1000)} s`,
           ],
         }),

@@ -86,11 +86,11 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
     { name: serverName, url: ariUrl, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
     {
       onEvent: tap
-        ? (text, receivedAt) => {
+        ? (text, receivedAt, bytes) => {
             tap(text, receivedAt);
-            engine.acceptRaw(text, receivedAt, serverName);
+            engine.acceptRaw(text, receivedAt, serverName, bytes);
           }
-        : (text, receivedAt) => engine.acceptRaw(text, receivedAt, serverName),
+        : (text, receivedAt, bytes) => engine.acceptRaw(text, receivedAt, serverName, bytes),
       onConnected: () =>
         engine
           .resync(serverName, async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }))

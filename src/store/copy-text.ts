@@ -1,4 +1,5 @@
-// Encoding for COPY ... FROM STDIN in PostgreSQL's text format, and JSON text PostgreSQL's jsonb accepts.
+// Encoding for COPY ... FROM STDIN in PostgreSQL's text format (the benchmarks' bulk loads), text
+// parameters PostgreSQL accepts, and JSON text PostgreSQL's jsonb accepts.
 
 const ESCAPES = /[\\\n\r\t\0]/g;
 const NUL = /\0/g;
@@ -76,70 +77,6 @@ export function jsonbSafeText(raw: string): string {
     return JSON.stringify(jsonbSafeString(raw));
   }
   return JSON.stringify(value, jsonbSafeReplacer);
-}
-
-const BACKSLASH = 0x5c;
-const NEWLINE = 0x0a;
-const RETURN = 0x0d;
-const TAB = 0x09;
-
-/** True when UTF-8 bytes can go into a COPY text field unchanged (nothing to escape, no NUL). */
-function bytesNeedNoEscape(bytes: Buffer): boolean {
-  return (
-    bytes.indexOf(BACKSLASH) === -1 &&
-    bytes.indexOf(NEWLINE) === -1 &&
-    bytes.indexOf(RETURN) === -1 &&
-    bytes.indexOf(TAB) === -1 &&
-    bytes.indexOf(0) === -1
-  );
-}
-
-/**
- * COPY text-format data assembled straight into one buffer of its own (never Buffer's shared pool, so
- * it can be handed to another thread), raw event bytes copied as they came when nothing in them needs
- * escaping. Building one large string and encoding it afterwards cost a second copy of every event.
- */
-export class CopyData {
-  private buf: Buffer;
-  private length = 0;
-
-  constructor(estimatedBytes: number) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(Buffer.poolSize * 2, estimatedBytes));
-  }
-
-  private room(bytes: number): void {
-    if (this.length + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + bytes));
-    this.buf.copy(next, 0, 0, this.length);
-    this.buf = next;
-  }
-
-  /** Text written as it is (already a COPY field, separators included). */
-  text(value: string): void {
-    this.room(value.length * 3);
-    this.length += this.buf.write(value, this.length, 'utf8');
-  }
-
-  /** One field from text or UTF-8 bytes, escaped as COPY needs. */
-  field(value: string | Uint8Array): void {
-    if (typeof value === 'string') return this.text(copyField(value));
-    const bytes = asBuffer(value);
-    if (!bytesNeedNoEscape(bytes)) return this.text(copyField(bytes.toString('utf8')));
-    this.room(bytes.length);
-    bytes.copy(this.buf, this.length);
-    this.length += bytes.length;
-  }
-
-  /** Ends a row. */
-  endRow(): void {
-    this.room(1);
-    this.buf[this.length++] = NEWLINE;
-  }
-
-  /** The data, a view of the start of this builder's own buffer. */
-  data(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
-  }
 }
 
 /** The same bytes as a Buffer, without copying them. */

@@ -5,7 +5,8 @@
 // Plain JavaScript: a worker thread does not share the TypeScript loader of the main thread.
 //
 // Request  { id, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
-// Reply    { id, ok: true } | { id, ok: false, error: { message, code, name } }
+// Reply    { id, ok: true, buffers } | { id, ok: false, error: { message, code, name }, buffers }
+//          buffers: the COPY data's own buffers, transferred back for reuse once the request is done
 // Request  { close: true } ends the connection; the thread then exits by itself.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -44,7 +45,18 @@ async function copy(conn, sql, data) {
   await pipeline(Readable.from([bytes]), conn.query(copyFromStdin(sql)));
 }
 
+/** The buffers of the request's COPY data that were transferred here (none of Buffer's shared pool). */
+function ownBuffers(request) {
+  const buffers = [];
+  for (const step of request.steps) {
+    const buffer = step.kind === 'copy' ? step.data.buffer : null;
+    if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !buffers.includes(buffer)) buffers.push(buffer);
+  }
+  return buffers;
+}
+
 async function run(request) {
+  const buffers = ownBuffers(request);
   let conn = null;
   let open = false;
   try {
@@ -56,7 +68,7 @@ async function run(request) {
       else await conn.query(step.sql, step.params);
     }
     await conn.query('COMMIT');
-    parentPort.postMessage({ id: request.id, ok: true });
+    parentPort.postMessage({ id: request.id, ok: true, buffers }, buffers);
   } catch (err) {
     if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));
     else if (conn) drop(conn);
@@ -69,7 +81,8 @@ async function run(request) {
         code: typeof e.code === 'string' ? e.code : undefined,
         name: typeof e.name === 'string' ? e.name : 'Error',
       },
-    });
+      buffers,
+    }, buffers);
   }
 }
 

@@ -2,7 +2,8 @@ import type { EventRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteStep } from './sql-client.ts';
 import type { CallRecord } from '../domain/call.ts';
 import { prepareBatch, type LegRow, type PreparedBatch } from './prepare-batch.ts';
-import { cleanText, CopyData, copyField, jsonbSafeReplacer, jsonbSafeText, rawText } from './copy-text.ts';
+import { BinaryCopy } from './copy-binary.ts';
+import { cleanText, jsonbSafeReplacer, jsonbSafeText, rawText } from './copy-text.ts';
 
 // The ingest write path: one transaction per batch, every statement serialized before it opens. Events go
 // in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database); calls and legs as one
@@ -15,10 +16,12 @@ const CHUNK = 500;
 /** Events of this type carry text the engine could not read; it may not be JSON at all. */
 const INVALID_EVENT_TYPE = 'Invalid';
 
-// SQLSTATEs of jsonb input PostgreSQL refused: invalid_text_representation, untranslatable_character.
-const JSON_INPUT_ERRORS = new Set(['22P02', '22P05']);
+// SQLSTATEs of JSON input PostgreSQL refused: invalid_text_representation, untranslatable_character,
+// and character_not_in_repertoire (a NUL byte or broken UTF-8 in a binary COPY field).
+const JSON_INPUT_ERRORS = new Set(['22P02', '22P05', '22021']);
 
-const EVENTS_COPY = 'COPY events (call_id, server, type, channel_id, received_at, payload) FROM STDIN';
+const EVENT_FIELDS = 6;
+const EVENTS_COPY = 'COPY events (call_id, server, type, channel_id, received_at, payload) FROM STDIN (FORMAT binary)';
 
 const INSERT_EVENTS = `
 INSERT INTO events (call_id, server, type, channel_id, received_at, payload)
@@ -158,20 +161,26 @@ function payload(event: EventRow, strict: boolean): string | Uint8Array {
   return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(rawText(event.raw)) : event.raw;
 }
 
-/** Bytes a row takes besides its payload, generously: ids, server, type and time. */
+/** Bytes a row takes besides its payload, generously: ids, server, type, time and field lengths. */
 const ROW_OVERHEAD_BYTES = 160;
 
 function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): WriteStep[] {
   if (dialect === 'postgres') {
     let estimate = 0;
-    for (const e of events) estimate += (typeof e.raw === 'string' ? e.raw.length : e.raw.byteLength) + ROW_OVERHEAD_BYTES;
-    const copy = new CopyData(estimate);
+    for (const e of events) estimate += (typeof e.raw === 'string' ? e.raw.length * 3 : e.raw.byteLength) + ROW_OVERHEAD_BYTES;
+    const copy = new BinaryCopy(estimate);
     for (const e of events) {
-      copy.text(`${copyField(e.callId)}\t${copyField(e.server)}\t${copyField(e.type)}\t${copyField(e.channelId)}\t${copyField(e.receivedAt)}\t`);
-      copy.field(payload(e, strict));
-      copy.endRow();
+      copy.row(EVENT_FIELDS);
+      copy.text(e.callId);
+      copy.text(e.server);
+      copy.text(e.type);
+      copy.text(e.channelId);
+      copy.timestampIso(e.receivedAt);
+      const body = payload(e, strict);
+      if (typeof body === 'string') copy.text(body);
+      else copy.bytes(body);
     }
-    return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.data() }];
+    return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.finish() }];
   }
   // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
   // parameters; each raw JSON text is passed as it came.

@@ -1,12 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import type { WriteStep } from './sql-client.ts';
+import { returnCopyBuffer } from './copy-buffers.ts';
 
 // Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
 // Why: on the main thread a COPY of tens of megabytes is written to the socket only when the event loop
 // gets round to it, and under load the loop is busy reading events for many milliseconds at a time; the
 // server then sat waiting for data for about a third of each COPY. The writer thread does nothing else.
 //
-// COPY data is handed over without copying (its buffer is transferred). The thread starts on the first
+// COPY data is handed over without copying (its buffer is transferred), and handed back for reuse when
+// the write is done (copy-buffers.ts). The thread starts on the first
 // write, keeps the process alive only while a write is in flight, and is restarted if it dies.
 
 const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
@@ -15,6 +17,8 @@ interface Reply {
   id: number;
   ok: boolean;
   error?: { message: string; code?: string; name: string };
+  /** The request's COPY buffers, transferred back. */
+  buffers?: ArrayBuffer[];
 }
 
 interface Pending {
@@ -51,7 +55,7 @@ export class WriteThread {
     for (const step of steps) {
       if (step.kind !== 'copy') continue;
       const { buffer } = step.data;
-      // Handed over without a copy when the bytes have a buffer of their own (CopyData's always has; a
+      // Handed over without a copy when the bytes have a buffer of their own (BinaryCopy's always has; a
       // buffer of Buffer's shared pool is never larger than the pool and is copied instead).
       if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !transfer.includes(buffer)) transfer.push(buffer);
     }
@@ -86,6 +90,7 @@ export class WriteThread {
   }
 
   private settle(reply: Reply): void {
+    for (const buffer of reply.buffers ?? []) returnCopyBuffer(buffer);
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
