@@ -259,6 +259,22 @@ describe('AriConnection', () => {
     expect(numbers(h.events)).toEqual(range(0, 100));
   });
 
+  it('receives bursts the fake frames itself as one message per text, in order, at every frame length', async () => {
+    const h = connect();
+    await fake.waitForConnection(1);
+    await vi.waitFor(() => expect(h.conn.state).toBe('connected'));
+    // Payload lengths under 126, up to 65,535 and beyond take the three header forms; é and ☎ are multibyte.
+    const texts = [5, 124, 126, 1_000, 65_535, 70_000].map((size, n) => JSON.stringify({ type: 'Test', n, pad: 'é☎x'.repeat(size).slice(0, size) }));
+    async function* bursts(): AsyncGenerator<string | string[]> {
+      yield texts.slice(0, 2);
+      yield texts[2]!;
+      yield texts.slice(3);
+    }
+    expect(await fake.stream(bursts())).toBe(texts.length);
+    await vi.waitFor(() => expect(h.events).toHaveLength(texts.length));
+    expect(h.events).toEqual(texts);
+  });
+
   it('a paused reader pushes back on the sender through TCP until resumed', async () => {
     const h = connect({}, { pingIntervalMs: 20, pongTimeoutMs: 20 });
     await fake.waitForConnection(1);
