@@ -4,7 +4,7 @@ import type { AriBridge, AriChannel } from '../ari/types.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import type { Store } from '../store/types.ts';
+import type { EventRow, Store } from '../store/types.ts';
 import { Ingestor } from './ingestor.ts';
 import { LiveHub } from './live-hub.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -63,7 +63,7 @@ export class Engine {
         const now = Date.now();
         metrics.batchSeconds.observe(writeMs / 1000);
         metrics.batchEvents.observe(drained.batch.events.length);
-        for (const e of drained.batch.events) metrics.commitLagSeconds.observe((now - Date.parse(e.receivedAt)) / 1000);
+        observeCommitLag(metrics, drained.batch.events, now);
         this.hub.publish(drained.live);
       },
       onBackpressure: (paused) => {
@@ -179,5 +179,17 @@ export class Engine {
 
   activeCalls(): CallRecord[] {
     return this.pipeline.openCalls();
+  }
+}
+
+/** Arrival-to-commit lag of every event of a batch, observed once per run of events sharing an arrival instant. */
+function observeCommitLag(metrics: EngineMetrics, events: readonly EventRow[], nowMs: number): void {
+  let i = 0;
+  while (i < events.length) {
+    const receivedAt = events[i]!.receivedAt;
+    let j = i + 1;
+    while (j < events.length && events[j]!.receivedAt === receivedAt) j++;
+    metrics.commitLagSeconds.observe((nowMs - Date.parse(receivedAt)) / 1000, j - i);
+    i = j;
   }
 }

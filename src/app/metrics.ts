@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BulkHistogram } from './bulk-histogram.ts';
 
 // Prometheus metrics of the engine, on one registry passed to whoever records them.
 
@@ -13,7 +14,8 @@ export interface EngineMetrics {
   eventsInvalid: Counter<string>;
   batchSeconds: Histogram<string>;
   batchEvents: Histogram<string>;
-  commitLagSeconds: Histogram<string>;
+  /** Per event of each committed batch, observed per distinct arrival instant. */
+  commitLagSeconds: BulkHistogram;
   pendingEvents: Gauge<string>;
   activeCalls: Gauge<string>;
   ariConnected: Gauge<'server'>;
@@ -53,7 +55,7 @@ export function createMetrics(): EngineMetrics {
       buckets: [1, 10, 50, 100, 500, 1000, 2000, 5000, 20000],
       ...r,
     }),
-    commitLagSeconds: new Histogram({
+    commitLagSeconds: new BulkHistogram({
       name: 'callflow_event_commit_lag_seconds',
       help: 'From event arrival to its durable commit',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],

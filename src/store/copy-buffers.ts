@@ -13,7 +13,8 @@ export function takeCopyBuffer(minBytes: number): Buffer {
     const size = spare[i]!.byteLength;
     if (size >= minBytes && (best === -1 || size < spare[best]!.byteLength)) best = i;
   }
-  if (best === -1) return Buffer.allocUnsafeSlow(minBytes);
+  // A new buffer gets a quarter more than asked: the next batches, a little larger or smaller, fit it too.
+  if (best === -1) return Buffer.allocUnsafeSlow(Math.ceil(minBytes * 1.25));
   const [buffer] = spare.splice(best, 1);
   return Buffer.from(buffer!);
 }

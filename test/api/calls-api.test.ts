@@ -145,6 +145,11 @@ for (const kind of storeKinds()) {
       const metrics = await t.server.inject({ method: 'GET', url: '/metrics' });
       expect(destroyedCount(metrics.body)).toBe(expected);
       expect(destroyedCount((await t.server.inject({ method: 'GET', url: '/metrics' })).body)).toBe(expected);
+      // The arrival-to-commit lag is observed once per committed event (in bulk per arrival instant).
+      const committed = Object.values(stats.eventsByType as Record<string, number>).reduce((a, b) => a + b, 0);
+      const lagCount = Number(/^callflow_event_commit_lag_seconds_count (\d+)$/m.exec(metrics.body)?.[1]);
+      expect(lagCount).toBe(committed);
+      expect(metrics.body).toMatch(/^callflow_event_commit_lag_seconds_bucket\{le="\+Inf"\} \d+$/m);
       const docs = await t.server.inject({ method: 'GET', url: '/docs/json' });
       expect(docs.json().paths['/api/calls']).toBeDefined();
       const csv = await t.server.inject({ method: 'GET', url: '/api/calls/export.csv?disposition=busy' });
