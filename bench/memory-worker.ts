@@ -12,7 +12,7 @@ import { sleep } from './support/stats.ts';
 // fed to a tracker. RSS and heap above the idle baseline are reported with every call still open, and
 // the RSS of the fresh process too. Files are read in 1 MiB chunks pulled as the tracker goes, so no
 // read-ahead piles up in memory.
-// `engine` is the real Pipeline, drained and committed in memory as the Ingestor does; `minimal` is the
+// `engine` is the real Pipeline, drained in batches as the Ingestor does; `minimal` is the
 // least a tracker could hold: a channel → call map and per call a status and a start time.
 // Usage: memory-worker.ts <engine|minimal> <warm-up file> <held file>
 
@@ -53,7 +53,7 @@ interface Tracker {
 function engineTracker(): Tracker {
   const pipeline = new Pipeline({ policy: directionPolicy(defaultConfig().direction) });
   const { batchSize } = defaultConfig().ingest;
-  const drain = (): void => pipeline.drain(Date.now()).commit();
+  const drain = (): void => void pipeline.drain(Date.now());
   return {
     ingest(text) {
       pipeline.ingestText(text, new Date(), 'pbx1');

@@ -26,7 +26,6 @@ function pipelineAll(texts: readonly string[], batchSize: number): { seconds: nu
     const nowMs = Date.now();
     const drained = pipeline.drain(nowMs);
     calls += drained.batch.calls.length;
-    drained.commit();
     pipeline.evictFinished(nowMs, FINISHED_GRACE_MS);
   };
   const started = performance.now();

@@ -43,7 +43,6 @@ function templates(): { records: CallRecord[]; events: TemplateEvent[] } {
       if (!list) byCall.set(row.callId, (list = []));
       list.push({ call: 0, order: list.length, type: row.type, channelId: row.channelId, text: rawText(row.raw) });
     }
-    drained.commit();
   };
   for (const e of generateTraffic(benchTraffic({ calls: TEMPLATE_CALLS, concurrency: 300 }))) {
     pipeline.ingestText(e.text, new Date(e.atMs), 'pbx1');

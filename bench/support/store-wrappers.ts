@@ -7,20 +7,28 @@ import { sleep } from './stats.ts';
 export function observedStore(store: Store, onCommitted: (batch: WriteBatch, committedAtMs: number) => void): Store {
   return {
     ...store,
-    async writeBatch(batch) {
-      await store.writeBatch(batch);
+    async writeBatch(batch, options) {
+      await store.writeBatch(batch, options);
       onCommitted(batch, Date.now());
     },
   };
 }
 
-/** A database slower than the feed: each batch first waits as long as `eventsPerSec` would take for it. */
+/**
+ * A database slower than the feed: each batch first waits as long as `eventsPerSec` would take for it.
+ * Batches queued behind one another wait in turn and reach the store in the order they were handed over.
+ */
 export function throttledStore(store: Store, eventsPerSec: number): Store {
+  let tail: Promise<unknown> = Promise.resolve();
   return {
     ...store,
-    async writeBatch(batch) {
-      await sleep((batch.events.length * 1000) / eventsPerSec);
-      await store.writeBatch(batch);
+    writeBatch(batch, options) {
+      const written = tail.then(async () => {
+        await sleep((batch.events.length * 1000) / eventsPerSec);
+        await store.writeBatch(batch, options);
+      });
+      tail = written.catch(() => undefined);
+      return written;
     },
   };
 }

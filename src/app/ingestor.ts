@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ERROR_CODES, isAppError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.ts';
 
@@ -8,10 +9,17 @@ import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.
 //
 // Group commit: an event arriving while no batch is being written starts one on the next turn of the
 // event loop (so a burst read in one go shares a transaction); events arriving during a write form the
-// next batch, written as soon as that write ends. Under load batches grow by themselves, when idle an
-// event waits for one transaction only. Sources are resumed as soon as a batch has been taken for
-// writing, so the next batch is ingested while the database writes this one: at most the batch being
-// written plus `maxBufferedEvents` waiting ones are held in memory.
+// next batch. Under load batches grow by themselves, when idle an event waits for one transaction only.
+// Sources are resumed as soon as a batch has been taken for writing, so the next batch is ingested while
+// the database writes this one.
+//
+// When the buffer fills up while a batch is being written (the database is the bottleneck), the next
+// batch is drained and handed to the store at once, queued behind the current one (afterPrevious): the
+// database starts on it the moment the current one commits instead of waiting for this thread to drain
+// and serialize it, and the work after a commit (live stream, metrics, eviction) runs while it is written.
+// A queued batch counts against the buffer, so memory stays bounded by the batch being written plus
+// `maxBufferedEvents` waiting ones. Batches are written strictly in drain order: a queued batch runs only
+// if the one before it committed, and is handed over again after that one when it did not.
 
 export interface IngestorOptions {
   pipeline: Pipeline;
@@ -29,10 +37,21 @@ export interface IngestorOptions {
   now?: () => number;
 }
 
+interface Write {
+  drained: DrainedBatch;
+  /** Settles when the store has the batch durably, or rejects (then it is handed over again). */
+  done: Promise<void>;
+  startedAt: number;
+}
+
+const ignore = (): void => undefined;
+
 export class Ingestor {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private flushScheduled = false;
+  /** The next batch, handed to the store behind the one being written. */
+  private queued: Write | null = null;
   private paused = false;
   private stopped = false;
   private failures = 0;
@@ -55,8 +74,9 @@ export class Ingestor {
     return this.paused;
   }
 
+  /** Events waiting for their commit: ingested since the last drain, plus a queued batch. */
   get pendingCount(): number {
-    return this.o.pipeline.pendingCount;
+    return this.o.pipeline.pendingCount + (this.queued?.drained.batch.events.length ?? 0);
   }
 
   acceptText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
@@ -72,10 +92,12 @@ export class Ingestor {
     if (!this.flushing) {
       if (pending >= this.o.batchSize) void this.flush();
       else this.scheduleFlush();
+    } else if (this.queued === null && pending >= this.o.maxBufferedEvents) {
+      this.queued = this.write(true);
     }
-    if (!this.paused && pending >= this.o.maxBufferedEvents) {
+    if (!this.paused && this.pendingCount >= this.o.maxBufferedEvents) {
       this.paused = true;
-      this.o.logger.warn({ pending }, 'ingest buffer full: pausing event sources until the database catches up');
+      this.o.logger.warn({ pending: this.pendingCount }, 'ingest buffer full: pausing event sources until the database catches up');
       this.o.onBackpressure?.(true);
     }
     return result;
@@ -102,40 +124,67 @@ export class Ingestor {
 
   /** Writes batch after batch while events keep arriving during the writes. */
   private async flushWhileChanged(): Promise<void> {
-    do await this.flushOnce();
-    while (this.o.pipeline.hasChanges);
+    let current: Write | null = this.write(false);
+    while (current !== null) {
+      await this.settle(current);
+      // A batch queued meanwhile is being written now (or is handed over again when settled).
+      const next: Write | null = this.queued;
+      this.queued = null;
+      if (next) next.startedAt = performance.now();
+      this.resumeIfDrained();
+      this.committed(current);
+      current = next ?? (this.o.pipeline.hasChanges ? this.write(false) : null);
+    }
   }
 
-  private async flushOnce(): Promise<void> {
+  /** Drains the pipeline into a batch and hands it to the store. */
+  private write(afterPrevious: boolean): Write {
     const drained = this.o.pipeline.drain(this.now());
     // What was taken is no longer waiting: let the sources fill the next batch during this write.
     this.resumeIfDrained();
+    const done = this.o.store.writeBatch(drained.batch, { afterPrevious });
+    // Awaited in settle(); until then a rejection is not an unhandled one.
+    done.catch(ignore);
+    return { drained, done, startedAt: performance.now() };
+  }
+
+  /** Resolves once the batch is durable, handing it over again after each failure. */
+  private async settle(write: Write): Promise<void> {
     for (;;) {
-      const started = performance.now();
       try {
-        await this.o.store.writeBatch(drained.batch);
-        drained.commit();
+        await write.done;
         this.failures = 0;
         this.lastError = null;
-        this.lastCommitAt = this.now();
-        this.committedEvents += drained.batch.events.length;
-        this.o.onCommitted?.(drained, performance.now() - started);
-        break;
+        return;
       } catch (error) {
-        this.failures++;
-        this.lastError = (error as Error).message;
-        this.o.logger.error({ err: error, attempt: this.failures, events: drained.batch.events.length }, 'batch commit failed; retrying');
-        if (this.stopped && this.failures > 3) throw error;
-        const delayMs = Math.min(5_000, 50 * 2 ** Math.min(this.failures, 7)) * (0.5 + Math.random() / 2);
-        await new Promise((r) => setTimeout(r, delayMs));
+        if (isAppError(error) && error.code === ERROR_CODES.STORE_WRITE_SKIPPED) {
+          // Queued behind a batch whose write failed; that one is durable now, so this one goes next.
+          this.o.logger.debug({ events: write.drained.batch.events.length }, 'queued batch skipped after the batch before it failed; writing it again');
+        } else {
+          this.failures++;
+          this.lastError = (error as Error).message;
+          this.o.logger.error({ err: error, attempt: this.failures, events: write.drained.batch.events.length }, 'batch commit failed; retrying');
+          if (this.stopped && this.failures > 3) throw error;
+          const delayMs = Math.min(5_000, 50 * 2 ** Math.min(this.failures, 7)) * (0.5 + Math.random() / 2);
+          await new Promise((r) => setTimeout(r, delayMs));
+        }
+        write.startedAt = performance.now();
+        write.done = this.o.store.writeBatch(write.drained.batch);
+        write.done.catch(ignore);
       }
     }
+  }
+
+  /** After a durable commit: counters, the commit callback, eviction of finished calls. */
+  private committed(write: Write): void {
+    this.lastCommitAt = this.now();
+    this.committedEvents += write.drained.batch.events.length;
+    this.o.onCommitted?.(write.drained, performance.now() - write.startedAt);
     this.o.pipeline.evictFinished(this.now(), this.o.finishedGraceMs ?? 10_000);
-    this.resumeIfDrained();
   }
 
   private resumeIfDrained(): void {
-    if (this.paused && this.o.pipeline.pendingCount < this.o.maxBufferedEvents / 2) {
+    if (this.paused && this.pendingCount < this.o.maxBufferedEvents / 2) {
       this.paused = false;
       this.o.logger.info('ingest buffer drained: resuming event sources');
       this.o.onBackpressure?.(false);

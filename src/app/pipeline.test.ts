@@ -24,7 +24,6 @@ function storeEveryDrain(trace: string, drainEvery: number): { stored: Map<strin
     for (const leg of everything.legs) full.set(leg.channelId, leg);
     written += prepared.legs.length;
     possible += everything.legs.length;
-    drained.commit();
   };
   traceEvents(trace).forEach((event, i) => {
     const result = pipeline.ingestObject(event, new Date(Date.parse('2026-11-21T08:00:00Z') + i), 'pbx1');

@@ -24,8 +24,6 @@ export interface DrainedBatch {
   batch: WriteBatch;
   changes: CallChange[];
   live: LiveMessage[];
-  /** Marks the batch as durably written; call it only after the store committed it. */
-  commit(): void;
 }
 
 export interface IngestOk {
@@ -212,7 +210,11 @@ export class Pipeline {
     return out;
   }
 
-  /** Takes everything ingested since the last drain as one write batch. */
+  /**
+   * Takes everything ingested since the last drain as one write batch. The batch counts as written from
+   * here on: the next drain compares against it (new calls, changed legs, finished calls). The ingestor
+   * makes that true by writing batches strictly in drain order and retrying each until it is durable.
+   */
   drain(nowMs: number): DrainedBatch {
     const rows = this.pending;
     const touched = this.touched;
@@ -243,7 +245,6 @@ export class Pipeline {
     }));
     const calls: CallRecord[] = [];
     const changes: CallChange[] = [];
-    const updates: [CallHandle, CallState, CallRecord][] = [];
     const storedLegs = new Map<string, Set<string>>();
     for (const h of touched) {
       if (h.mergedInto) continue;
@@ -262,29 +263,19 @@ export class Pipeline {
         if (same.length > 0) storedLegs.set(record.id, new Set(same));
       }
       changes.push(changeOf(persisted ? m.persistedState : null, record, this.options.policy));
-      updates.push([h, h.state, record]);
       if (!persisted) live.push({ type: 'call.created', call: record });
       if (record.status === 'finished' && m.persistedStatus !== 'finished') live.push({ type: 'call.finished', call: record });
       else if (persisted) live.push({ type: 'call.updated', call: record });
+      m.persistedId = record.id;
+      m.persistedState = h.state;
+      m.persistedStatus = record.status;
+      if (record.status === 'finished' && m.finishedAtMs === null) {
+        m.finishedAtMs = nowMs;
+        this.finishedQueue.push(h);
+      }
     }
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
-    return {
-      batch: { events, calls, merges, outbox, storedLegs },
-      changes,
-      live,
-      commit: () => {
-        for (const [h, state, record] of updates) {
-          const m = this.metaOf(h);
-          m.persistedId = record.id;
-          m.persistedState = state;
-          m.persistedStatus = record.status;
-          if (record.status === 'finished' && m.finishedAtMs === null) {
-            m.finishedAtMs = nowMs;
-            this.finishedQueue.push(h);
-          }
-        }
-      },
-    };
+    return { batch: { events, calls, merges, outbox, storedLegs }, changes, live };
   }
 
   /** Forgets finished calls older than the grace period (late events within it still reach them). */

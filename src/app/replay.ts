@@ -59,7 +59,6 @@ export function replayLines(lines: Iterable<string>, rules: DirectionRulesInput 
       if (m.type === 'call.merged') latest.delete(m.from);
       else latest.set(m.call.id, m.call);
     }
-    drained.commit();
   };
   for (const line of lines) {
     lineNo++;

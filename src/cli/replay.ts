@@ -38,7 +38,6 @@ export async function replay(file: string, options: { json?: boolean; server: st
       if (m.type === 'call.merged') latest.delete(m.from);
       else latest.set(m.call.id, m.call);
     }
-    drained.commit();
   }
   for (const call of latest.values()) {
     process.stdout.write(options.json === false ? `${call.id} ${call.status} ${call.disposition ?? '-'} ${call.from} -> ${call.to}\n` : `${JSON.stringify(call)}\n`);

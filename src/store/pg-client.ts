@@ -61,7 +61,7 @@ export function createPgClient(options: PgClientOptions): SqlClient {
         conn.release(broken);
       }
     },
-    writeSteps: (steps) => writer.run(steps),
+    writeSteps: (steps, options) => writer.run(steps, options),
     async close() {
       await Promise.all([writer.close(), pool.end()]);
     },

@@ -4,8 +4,10 @@
 //
 // Plain JavaScript: a worker thread does not share the TypeScript loader of the main thread.
 //
-// Request  { id, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
+// Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
+//          afterPrevious: run only if the request before it succeeded; else reply skipped without writing
 // Reply    { id, ok: true, buffers } | { id, ok: false, error: { message, code, name }, buffers }
+//          | { id, ok: false, skipped: true, buffers }
 //          buffers: the COPY data's own buffers, transferred back for reuse once the request is done
 // Request  { close: true } ends the connection; the thread then exits by itself.
 
@@ -18,6 +20,8 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 /** @type {pg.Client | null} */
 let client = null;
 let tail = Promise.resolve();
+/** Whether the last request succeeded (a skipped one did not). */
+let lastOk = true;
 
 async function connection() {
   if (client) return client;
@@ -57,6 +61,11 @@ function ownBuffers(request) {
 
 async function run(request) {
   const buffers = ownBuffers(request);
+  if (request.afterPrevious && !lastOk) {
+    parentPort.postMessage({ id: request.id, ok: false, skipped: true, buffers }, buffers);
+    return;
+  }
+  lastOk = false;
   let conn = null;
   let open = false;
   try {
@@ -68,6 +77,7 @@ async function run(request) {
       else await conn.query(step.sql, step.params);
     }
     await conn.query('COMMIT');
+    lastOk = true;
     parentPort.postMessage({ id: request.id, ok: true, buffers }, buffers);
   } catch (err) {
     if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { SerialQueue, type SqlClient, type WriteStep } from './sql-client.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
+import { SerialQueue, type SqlClient, type WriteOptions, type WriteStep } from './sql-client.ts';
 
 // SqlClient over the embedded PGlite. PGlite executes one statement at a time; the queue makes that
 // explicit so a burst of reads waits its turn instead of relying on the library's internal ordering.
@@ -12,6 +13,16 @@ export const MEMORY_DATA_DIR = 'memory://';
 export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
   const db = await PGlite.create(dataDir);
   const queue = new SerialQueue();
+  /** Whether the last write succeeded (for WriteOptions.afterPrevious). */
+  let lastWriteOk = true;
+  const write = async (steps: readonly WriteStep[], options: WriteOptions = {}): Promise<void> => {
+    if (options.afterPrevious && !lastWriteOk) {
+      throw new AppError(ERROR_CODES.STORE_WRITE_SKIPPED, 'not written: the write queued before it failed', { retryable: true });
+    }
+    lastWriteOk = false;
+    await db.transaction((tx) => runSteps(tx, steps));
+    lastWriteOk = true;
+  };
 
   return {
     dialect: 'pglite',
@@ -20,7 +31,7 @@ export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
       await queue.run(() => db.exec(sql));
     },
     transaction: (fn) => queue.run(() => db.transaction((tx) => fn(transactionClient(tx)))),
-    writeSteps: (steps) => queue.run(() => db.transaction((tx) => runSteps(tx, steps))),
+    writeSteps: (steps, options) => queue.run(() => write(steps, options)),
     async close() {
       await queue.run(async () => {
         if (!db.closed) await db.close();

@@ -7,12 +7,22 @@ export type SqlDialect = 'postgres' | 'pglite';
 
 /**
  * One statement of a prepared write: a parameterized query, or `COPY table (cols) FROM STDIN` with its
- * data in COPY text format (see copy-text.ts), every row ending in a newline. A copy step's data belongs
- * to the write: a client may hand its buffer over to another thread, leaving it empty here.
+ * data in the format the statement names (the ingest path sends binary, see copy-binary.ts). A copy
+ * step's data belongs to the write: a client may hand its buffer over to another thread, leaving it
+ * empty here.
  */
 export type WriteStep =
   | { kind: 'query'; sql: string; params: readonly unknown[] }
   | { kind: 'copy'; sql: string; data: Uint8Array };
+
+export interface WriteOptions {
+  /**
+   * Run only if the write handed over just before this one succeeds; otherwise fail with
+   * CF_STORE_WRITE_SKIPPED (retryable) without writing anything. Lets a caller queue its next write while
+   * one is in flight and still never have a failed write overtaken by the one behind it.
+   */
+  afterPrevious?: boolean;
+}
 
 export interface SqlClient {
   readonly dialect: SqlDialect;
@@ -29,9 +39,11 @@ export interface SqlClient {
   /**
    * Runs prepared steps in order in one transaction (ROLLBACK and reject on the first failure). The
    * ingest write path: everything is serialized before the transaction opens, so it holds its locks
-   * only as long as the database needs. `copy` steps only where `dialect` is 'postgres'.
+   * only as long as the database needs. `copy` steps only where `dialect` is 'postgres'. Writes run in
+   * the order they were handed over (`options` apply to a pool's or database's client; inside
+   * `transaction` they are ignored).
    */
-  writeSteps(steps: readonly WriteStep[]): Promise<void>;
+  writeSteps(steps: readonly WriteStep[], options?: WriteOptions): Promise<void>;
   /** Ends the pool or the embedded database. A transaction client's close() does nothing. */
   close(): Promise<void>;
 }

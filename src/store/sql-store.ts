@@ -77,7 +77,7 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
         }
       }),
 
-    writeBatch: (batch) => guarded('writeBatch', () => writeBatch(sql, batch)),
+    writeBatch: (batch, options) => guarded('writeBatch', () => writeBatch(sql, batch, options)),
 
     getCall: (id) =>
       guarded('getCall', async () => {

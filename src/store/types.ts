@@ -1,3 +1,4 @@
+import type { WriteOptions } from './sql-client.ts';
 import type { CallRecord, CallStatus, Direction, Disposition } from '../domain/call.ts';
 
 // The store port. Two adapters implement it: PostgreSQL (node-postgres) and the embedded PGlite.
@@ -103,7 +104,12 @@ export interface Store {
   readonly kind: 'postgres' | 'embedded';
   /** Applies pending migrations; safe when several instances call it at once. */
   migrate(): Promise<void>;
-  writeBatch(batch: WriteBatch): Promise<void>;
+  /**
+   * Writes one ingest batch in one transaction. Batches are written in the order they are handed over;
+   * with `afterPrevious` a batch is written only if the one handed over just before it was (see
+   * WriteOptions), so the next batch can be queued while one is written.
+   */
+  writeBatch(batch: WriteBatch, options?: WriteOptions): Promise<void>;
   getCall(id: string): Promise<CallRecord | null>;
   /** Newest first (startedAt desc, id desc). `limit` is 1..500. */
   listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage>;

@@ -1,5 +1,5 @@
 import type { EventRow, WriteBatch } from './types.ts';
-import type { SqlClient, SqlDialect, WriteStep } from './sql-client.ts';
+import type { SqlClient, SqlDialect, WriteOptions, WriteStep } from './sql-client.ts';
 import type { CallRecord } from '../domain/call.ts';
 import { prepareBatch, type LegRow, type PreparedBatch } from './prepare-batch.ts';
 import { BinaryCopy } from './copy-binary.ts';
@@ -71,14 +71,16 @@ const MERGE_SQL = [
   `DELETE FROM calls WHERE id = ANY($1::text[])`,
 ];
 
-export async function writeBatch(client: SqlClient, batch: WriteBatch): Promise<void> {
+export async function writeBatch(client: SqlClient, batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
   const prepared = prepareBatch(batch);
-  if (isEmpty(prepared)) return;
+  // Even an empty batch goes through the client when it must follow the previous write's outcome.
+  if (isEmpty(prepared) && !options.afterPrevious) return;
   try {
-    await client.writeSteps(stepsOf(prepared, client.dialect, false));
+    await client.writeSteps(stepsOf(prepared, client.dialect, false), options);
   } catch (err) {
     // Events are passed through as received for speed; when PostgreSQL refuses one of them as JSON,
-    // the batch is written again with every text made jsonb-safe rather than lost.
+    // the batch is written again with every text made jsonb-safe rather than lost. That second write
+    // follows this very batch's failure, so it runs whatever came before.
     if (!JSON_INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
     await client.writeSteps(stepsOf(prepared, client.dialect, true));
   }

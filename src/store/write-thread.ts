@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { WriteStep } from './sql-client.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
+import type { WriteOptions, WriteStep } from './sql-client.ts';
 import { returnCopyBuffer } from './copy-buffers.ts';
 
 // Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
@@ -10,12 +11,19 @@ import { returnCopyBuffer } from './copy-buffers.ts';
 // COPY data is handed over without copying (its buffer is transferred), and handed back for reuse when
 // the write is done (copy-buffers.ts). The thread starts on the first
 // write, keeps the process alive only while a write is in flight, and is restarted if it dies.
+//
+// Writes run one after another in the order they were handed over. A write handed over while another is
+// still running may ask to run only if that one succeeds (`afterPrevious`): the ingestor queues its next
+// batch this way, so the database starts on it the moment the previous commits, and a failed batch is
+// never overtaken by the one behind it.
 
 const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
 
 interface Reply {
   id: number;
   ok: boolean;
+  /** Not run: the write before it failed (afterPrevious). */
+  skipped?: boolean;
   error?: { message: string; code?: string; name: string };
   /** The request's COPY buffers, transferred back. */
   buffers?: ArrayBuffer[];
@@ -39,6 +47,10 @@ function errorOf(reply: NonNullable<Reply['error']>): Error {
   return error;
 }
 
+function skippedError(): AppError {
+  return new AppError(ERROR_CODES.STORE_WRITE_SKIPPED, 'not written: the write queued before it failed', { retryable: true });
+}
+
 export class WriteThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -47,7 +59,7 @@ export class WriteThread {
 
   constructor(private readonly options: WriteThreadOptions) {}
 
-  run(steps: readonly WriteStep[]): Promise<void> {
+  run(steps: readonly WriteStep[], options: WriteOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new Error('connection pool was closed'));
     const worker = this.ensureWorker();
     const id = this.nextId++;
@@ -62,7 +74,7 @@ export class WriteThread {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, steps }, transfer);
+      worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true }, transfer);
     });
   }
 
@@ -96,6 +108,7 @@ export class WriteThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (reply.ok) waiting.resolve();
+    else if (reply.skipped) waiting.reject(skippedError());
     else waiting.reject(errorOf(reply.error ?? { message: 'unknown database writer error', name: 'Error' }));
   }
 

@@ -90,6 +90,24 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     else expect(stored[1]!.event).toBe('{"type":"ChannelVarset","value":"a\uFFFDb"}');
   });
 
+  it('writes a batch queued with afterPrevious only if the write before it succeeded', async () => {
+    const callId = uniqueId('call');
+    const row = (i: number) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:14:0${i}.000Z` });
+    // An outbox row needs its sink: the database refuses this batch.
+    const first = t.store.writeBatch(batchOf({ events: [row(0)], outbox: [{ ...makeOutbox(callId), sink: null as unknown as string }] }));
+    const second = t.store.writeBatch(batchOf({ events: [row(1)] }), { afterPrevious: true });
+    const third = t.store.writeBatch(batchOf({ events: [row(2)] }), { afterPrevious: true });
+    const fourth = t.store.writeBatch(batchOf({ events: [row(3)] }));
+    const fifth = t.store.writeBatch(batchOf({ events: [row(4)] }), { afterPrevious: true });
+    await expect(first).rejects.toMatchObject({ code: 'CF_INTERNAL' });
+    await expect(second).rejects.toMatchObject({ code: 'CF_STORE_WRITE_SKIPPED', retryable: true });
+    await expect(third).rejects.toMatchObject({ code: 'CF_STORE_WRITE_SKIPPED', retryable: true });
+    await fourth;
+    await fifth;
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:14:03.000Z', '2026-11-21T04:14:04.000Z']);
+  });
+
   it.runIf(kind === 'postgres')('gets the COPY buffer back from the writer thread for the next batch', async () => {
     while (spareCopyBytes() > 0) takeCopyBuffer(1);
     const callId = uniqueId('call');
