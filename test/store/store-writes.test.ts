@@ -133,7 +133,7 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
         break;
       } catch (error) {
         failures.push(error);
-        expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+        expect(error).toMatchObject({ code: 'CF_STORE_UNAVAILABLE', retryable: true });
         if (attempt >= 3) throw error;
       }
     }
