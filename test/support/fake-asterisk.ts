@@ -355,15 +355,18 @@ function drained(socket: Socket): Promise<void> {
  * encoded one after another into a single buffer.
  */
 export function textFrames(texts: readonly string[]): Buffer {
+  // Each text's UTF-8 length is counted once (the count also flattens a concatenated string for the write).
+  const lengths = new Array<number>(texts.length);
   let total = 0;
-  for (const text of texts) {
-    const length = Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < texts.length; i++) {
+    const length = Buffer.byteLength(texts[i]!, 'utf8');
+    lengths[i] = length;
     total += length + (length < 126 ? 2 : length < 65_536 ? 4 : 10);
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const text of texts) {
-    const length = Buffer.byteLength(text, 'utf8');
+  for (let i = 0; i < texts.length; i++) {
+    const length = lengths[i]!;
     out[at++] = 0x81; // FIN, opcode 1 (text)
     if (length < 126) {
       out[at++] = length;
@@ -377,7 +380,7 @@ export function textFrames(texts: readonly string[]): Buffer {
       out.writeUInt32BE(length >>> 0, at + 4);
       at += 8;
     }
-    at += out.write(text, at, 'utf8');
+    at += out.write(texts[i]!, at, length, 'utf8');
   }
   return out;
 }
