@@ -6,6 +6,7 @@
 // needs no scan for characters to escape.
 
 import { returnCopyBuffer, takeCopyBuffer } from './copy-buffers.ts';
+import { cleanText } from './copy-text.ts';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Signature, flags (none), header extension length (none). */
@@ -13,7 +14,6 @@ const HEADER_BYTES = SIGNATURE.length + 4 + 4;
 /** PostgreSQL's timestamp epoch (2000-01-01T00:00:00Z) in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_POW_32 = 2 ** 32;
-const NUL = /\0/g;
 
 /**
  * One COPY's binary data built straight into one buffer of its own (never Buffer's shared pool, so it can
@@ -52,7 +52,7 @@ export class BinaryCopy {
   /** A text (or json) field from a string; NUL characters, which text cannot hold, are dropped. */
   text(value: string | null): void {
     if (value === null) return this.nullField();
-    const clean = value.includes('\0') ? value.replace(NUL, '') : value;
+    const clean = cleanText(value);
     this.room(4 + clean.length * 3);
     const written = this.buf.write(clean, this.length + 4, 'utf8');
     this.buf.writeInt32BE(written, this.length);

@@ -1,6 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { AppError, ERROR_CODES } from '../errors.ts';
-import { SerialQueue, type SqlClient, type WriteOptions, type WriteStep } from './sql-client.ts';
+import { SerialQueue, writeSkippedError, type SqlClient, type WriteOptions, type WriteStep } from './sql-client.ts';
 
 // SqlClient over the embedded PGlite. PGlite executes one statement at a time; the queue makes that
 // explicit so a burst of reads waits its turn instead of relying on the library's internal ordering.
@@ -16,9 +15,7 @@ export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
   /** Whether the last write succeeded (for WriteOptions.afterPrevious). */
   let lastWriteOk = true;
   const write = async (steps: readonly WriteStep[], options: WriteOptions = {}): Promise<void> => {
-    if (options.afterPrevious && !lastWriteOk) {
-      throw new AppError(ERROR_CODES.STORE_WRITE_SKIPPED, 'not written: the write queued before it failed', { retryable: true });
-    }
+    if (options.afterPrevious && !lastWriteOk) throw writeSkippedError();
     lastWriteOk = false;
     await db.transaction((tx) => runSteps(tx, steps));
     lastWriteOk = true;

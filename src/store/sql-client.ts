@@ -1,3 +1,5 @@
+import { AppError, ERROR_CODES } from '../errors.ts';
+
 // The one thing the store (and the CRM outbox worker) needs from a database driver. Two adapters:
 // pg-client.ts (node-postgres pool) and pglite-client.ts (embedded PGlite). Both return the same
 // JavaScript types: int8 and counts as numbers, timestamptz as Date, json/jsonb parsed, numeric as string
@@ -22,6 +24,11 @@ export interface WriteOptions {
    * one is in flight and still never have a failed write overtaken by the one behind it.
    */
   afterPrevious?: boolean;
+}
+
+/** The failure of a write that was not run because the write before it failed (WriteOptions.afterPrevious). */
+export function writeSkippedError(): AppError {
+  return new AppError(ERROR_CODES.STORE_WRITE_SKIPPED, 'not written: the write queued before it failed', { retryable: true });
 }
 
 export interface SqlClient {

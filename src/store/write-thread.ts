@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { AppError, ERROR_CODES } from '../errors.ts';
-import type { WriteOptions, WriteStep } from './sql-client.ts';
+import { writeSkippedError, type WriteOptions, type WriteStep } from './sql-client.ts';
 import { returnCopyBuffer } from './copy-buffers.ts';
 
 // Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
@@ -45,10 +44,6 @@ function errorOf(reply: NonNullable<Reply['error']>): Error {
   error.name = reply.name;
   if (reply.code !== undefined) error.code = reply.code;
   return error;
-}
-
-function skippedError(): AppError {
-  return new AppError(ERROR_CODES.STORE_WRITE_SKIPPED, 'not written: the write queued before it failed', { retryable: true });
 }
 
 export class WriteThread {
@@ -108,7 +103,7 @@ export class WriteThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (reply.ok) waiting.resolve();
-    else if (reply.skipped) waiting.reject(skippedError());
+    else if (reply.skipped) waiting.reject(writeSkippedError());
     else waiting.reject(errorOf(reply.error ?? { message: 'unknown database writer error', name: 'Error' }));
   }
 
