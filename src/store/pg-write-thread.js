@@ -6,6 +6,7 @@
 //
 // Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
 //          afterPrevious: run only if the request before it succeeded; else reply skipped without writing
+// Progress { id, bulkWritten: true } once the step marked bulkEnd is done (the request goes on)
 // Reply    { id, ok: true, buffers } | { id, ok: false, error: { message, code, name }, buffers }
 //          | { id, ok: false, skipped: true, buffers }
 //          buffers: the COPY data's own buffers, transferred back for reuse once the request is done
@@ -75,6 +76,7 @@ async function run(request) {
     for (const step of request.steps) {
       if (step.kind === 'copy') await copy(conn, step.sql, step.data);
       else await conn.query(step.sql, step.params);
+      if (step.bulkEnd) parentPort.postMessage({ id: request.id, bulkWritten: true });
     }
     await conn.query('COMMIT');
     lastOk = true;

@@ -14,8 +14,8 @@ export type SqlDialect = 'postgres' | 'pglite';
  * empty here.
  */
 export type WriteStep =
-  | { kind: 'query'; sql: string; params: readonly unknown[] }
-  | { kind: 'copy'; sql: string; data: Uint8Array };
+  | { kind: 'query'; sql: string; params: readonly unknown[]; bulkEnd?: boolean }
+  | { kind: 'copy'; sql: string; data: Uint8Array; bulkEnd?: boolean };
 
 export interface WriteOptions {
   /**
@@ -24,6 +24,12 @@ export interface WriteOptions {
    * one is in flight and still never have a failed write overtaken by the one behind it.
    */
   afterPrevious?: boolean;
+  /**
+   * Called once the step marked `bulkEnd` is done: the bulk of the write (a batch's events) is in the
+   * database and only its smaller statements and the commit remain. A hint, not a promise: a client may
+   * never call it, and calls it at most once. The ingestor prepares its next batch meanwhile.
+   */
+  onBulkWritten?: () => void;
 }
 
 /** The failure of a write that was not run because the write before it failed (WriteOptions.afterPrevious). */

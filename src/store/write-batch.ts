@@ -100,7 +100,12 @@ function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteS
     const intos = p.merges.map((m) => m.into);
     for (const sql of MERGE_SQL) steps.push(query(sql, sql.includes('$2') ? [froms, intos] : [froms]));
   }
-  if (p.events.length > 0) steps.push(...eventSteps(p.events, dialect, strict));
+  if (p.events.length > 0) {
+    steps.push(...eventSteps(p.events, dialect, strict));
+    // The events are the bulk of a batch; what follows is a few statements of calls and legs.
+    const last = steps[steps.length - 1] as WriteStep;
+    last.bulkEnd = true;
+  }
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
   for (const rows of chunks(p.calls)) steps.push(query(UPSERT_CALLS, callColumns(rows, strict)));
   for (const rows of chunks(p.legs)) steps.push(query(UPSERT_LEGS, columns(rows, LEG_COLUMNS)));

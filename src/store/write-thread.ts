@@ -14,13 +14,16 @@ import { returnCopyBuffer } from './copy-buffers.ts';
 // Writes run one after another in the order they were handed over. A write handed over while another is
 // still running may ask to run only if that one succeeds (`afterPrevious`): the ingestor queues its next
 // batch this way, so the database starts on it the moment the previous commits, and a failed batch is
-// never overtaken by the one behind it.
+// never overtaken by the one behind it. The thread also reports when a write's step marked `bulkEnd` (a
+// batch's events) is done (WriteOptions.onBulkWritten), so the ingestor can queue its next batch in time.
 
 const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
 
 interface Reply {
   id: number;
-  ok: boolean;
+  /** A progress message, not the end: the step marked bulkEnd is done. */
+  bulkWritten?: boolean;
+  ok?: boolean;
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
   error?: { message: string; code?: string; name: string };
@@ -31,6 +34,7 @@ interface Reply {
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
+  onBulkWritten?: () => void;
 }
 
 export interface WriteThreadOptions {
@@ -67,7 +71,7 @@ export class WriteThread {
       if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !transfer.includes(buffer)) transfer.push(buffer);
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onBulkWritten: options.onBulkWritten });
       if (this.pending.size === 1) worker.ref();
       worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true }, transfer);
     });
@@ -97,6 +101,13 @@ export class WriteThread {
   }
 
   private settle(reply: Reply): void {
+    if (reply.bulkWritten) {
+      const waiting = this.pending.get(reply.id);
+      const notify = waiting?.onBulkWritten;
+      if (waiting) waiting.onBulkWritten = undefined;
+      notify?.();
+      return;
+    }
     for (const buffer of reply.buffers ?? []) returnCopyBuffer(buffer);
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;

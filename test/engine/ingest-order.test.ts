@@ -7,11 +7,14 @@ import { Pipeline } from '../../src/app/pipeline.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { trafficLines } from '../../src/sim/traffic.ts';
+import type { WriteOptions } from '../../src/store/sql-client.ts';
+import type { WriteBatch } from '../../src/store/types.ts';
 import { postgresUrl, useTestStore } from '../support/test-store.ts';
 
-// The ingestor queues the next batch behind the one being written when its buffer fills up. Here the
-// write in flight fails while a batch is queued behind it: the queued batch must not overtake it, and
-// every event must end up stored once, in arrival order.
+// The ingestor queues the next batch behind the one being written when its buffer fills up, and when the
+// store reports the events of the batch in flight written. In the first test the write in flight fails
+// while a batch is queued behind it: the queued batch must not overtake it, and every event must end up
+// stored once, in arrival order.
 
 describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', () => {
   const testStore = useTestStore('postgres');
@@ -69,7 +72,7 @@ describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', (
       await locker.end();
     }
 
-    const stored = await t.store.sql.query<{ payload: unknown }>('SELECT payload FROM events ORDER BY seq');
+    const stored = await t.store.sql.query<{ payload: unknown }>("SELECT payload FROM events WHERE server = 'pbx1' ORDER BY seq");
     expect(stored.map((row) => JSON.stringify(row.payload))).toEqual(texts.map((text) => JSON.stringify(JSON.parse(text))));
     expect(ingestor.pendingCount).toBe(0);
     expect(ingestor.isPaused).toBe(false);
@@ -77,5 +80,49 @@ describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', (
     const log = logLines.join('');
     expect(log).toContain('batch commit failed; retrying');
     expect(log).toContain('queued batch skipped after the batch before it failed');
+  });
+
+  it('hands the next batch over as soon as the events of the batch in flight are written, before its commit', async () => {
+    const t = testStore();
+    const pipeline = new Pipeline({ policy: directionPolicy(configSchema.parse({}).direction) });
+    const handedOver: { events: number; afterPrevious: boolean; firstDone: boolean }[] = [];
+    let firstDone = false;
+    const store = {
+      ...t.store,
+      writeBatch: (batch: WriteBatch, options?: WriteOptions) => {
+        handedOver.push({ events: batch.events.length, afterPrevious: options?.afterPrevious === true, firstDone });
+        const done = t.store.writeBatch(batch, options);
+        if (handedOver.length === 1) void done.then(() => (firstDone = true));
+        return done;
+      },
+    };
+    // The buffer is far from full all along: only the store's report can start the second batch early.
+    const ingestor = new Ingestor({ pipeline, store, logger: createLogger('silent'), batchSize: 100, flushIntervalMs: 1_000, maxBufferedEvents: 10_000 });
+    const texts = [...trafficLines({ seed: 11, calls: 40, concurrency: 10 })].slice(0, 130);
+    expect(texts).toHaveLength(130);
+
+    // Batch 1 waits at the event counters, its last statement, after its events are in.
+    const locker = new pg.Client({ connectionString: t.url! });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE event_type_counts IN ACCESS EXCLUSIVE MODE');
+      const receivedAt = new Date('2026-11-21T09:30:00.000Z');
+      // Event 100 hands batch 1 over; the 30 after it are ingested while it is written.
+      for (const text of texts) expect(ingestor.acceptText(text, receivedAt, 'pbx2').ok).toBe(true);
+      await vi.waitFor(() => expect(handedOver).toHaveLength(2), { timeout: 5_000 });
+      expect(handedOver).toEqual([
+        { events: 100, afterPrevious: false, firstDone: false },
+        { events: 30, afterPrevious: true, firstDone: false },
+      ]);
+      await locker.query('ROLLBACK');
+      await ingestor.flush();
+    } finally {
+      await locker.end();
+    }
+    const stored = await t.store.sql.query<{ payload: unknown }>("SELECT payload FROM events WHERE server = 'pbx2' ORDER BY seq");
+    expect(stored.map((row) => JSON.stringify(row.payload))).toEqual(texts.map((text) => JSON.stringify(JSON.parse(text))));
+    expect(ingestor.committedEvents).toBe(130);
+    expect(handedOver).toHaveLength(2);
   });
 });

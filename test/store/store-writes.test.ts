@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
 import { batchOf, makeCall, makeEventRow, makeLeg, makeOutbox, uniqueId } from '../support/call-factory.ts';
 import { rawText } from '../../src/store/copy-text.ts';
@@ -106,6 +106,29 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     await fifth;
     const stored = await t.store.getEvents(callId);
     expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:14:03.000Z', '2026-11-21T04:14:04.000Z']);
+  });
+
+  it.runIf(kind === 'postgres')('reports the events written before the calls and the commit, once, and not for a batch without events', async () => {
+    const callId = uniqueId('call');
+    const seen: { events: number; settled: boolean }[] = [];
+    let settled = false;
+    const write = t.store.writeBatch(batchOf({ events: [makeEventRow({ callId }), makeEventRow({ callId })], calls: [makeCall({ id: callId })] }), {
+      onBulkWritten: () => {
+        // Counted from another connection: the batch's transaction has not committed yet.
+        void t.store.sql
+          .query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE call_id = $1', [callId])
+          .then((rows) => seen.push({ events: rows[0]!.n, settled }));
+      },
+    });
+    await write.then(() => (settled = true));
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(seen[0]!.settled).toBe(false);
+    expect(seen[0]!.events).toBe(0);
+    expect(await t.store.getEvents(callId)).toHaveLength(2);
+
+    let calls = 0;
+    await t.store.writeBatch(batchOf({ calls: [makeCall({ id: uniqueId('call') })] }), { onBulkWritten: () => calls++ });
+    expect(calls).toBe(0);
   });
 
   it.runIf(kind === 'postgres')('gets the COPY buffer back from the writer thread for the next batch', async () => {
