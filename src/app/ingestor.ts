@@ -14,12 +14,13 @@ import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.
 // the database writes this one.
 //
 // The next batch is drained and handed to the store while the current one is still being written, queued
-// behind it (afterPrevious), in two cases: when the store reports the current batch's events written and
-// only its calls, legs and commit remain (WriteOptions.onBulkWritten), and when the buffer fills up. The
-// database then starts on the next batch the moment the current one commits, instead of waiting for this
-// thread to notice the commit and drain and serialize the next (measured: a third of each write cycle under
-// load), and the work after a commit (live stream, metrics, eviction) runs while it is written. A batch is
-// still cut once per write cycle; without the idle time the cycle is shorter, so batches are smaller.
+// behind it (afterPrevious), in two cases: when the store reports half of the current batch's events sent
+// (WriteOptions.onBulkHalfway; the rest of them, its calls, legs and commit remain), and when the buffer
+// fills up. The database then starts on the next batch the moment the current one commits, instead of
+// waiting for this thread to notice the commit and drain and serialize the next (measured: a third of each
+// write cycle under load), and the work after a commit (live stream, metrics, eviction) runs while it is
+// written. A batch is still cut once per write cycle; without the idle time the cycle is shorter, so
+// batches are smaller.
 // A queued batch counts against the buffer, so memory stays bounded by the batch being written plus
 // `maxBufferedEvents` waiting ones. Batches are written strictly in drain order: a queued batch runs only
 // if the one before it committed, and is handed over again after that one when it did not.
@@ -155,7 +156,7 @@ export class Ingestor {
     write.done = this.o.store.writeBatch(drained.batch, {
       afterPrevious,
       // Only from the batch being written: a queued one reports its progress after it has become current.
-      onBulkWritten: () => {
+      onBulkHalfway: () => {
         if (this.queued !== write) this.queueNext();
       },
     });

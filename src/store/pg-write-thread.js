@@ -6,7 +6,8 @@
 //
 // Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
 //          afterPrevious: run only if the request before it succeeded; else reply skipped without writing
-// Progress { id, bulkWritten: true } once the step marked bulkEnd is done (the request goes on)
+// Progress { id, bulkHalfway: true } once half of the step marked bulk has gone to the server (a COPY's
+//          data; a query's when it is done), before the request goes on
 // Reply    { id, ok: true, buffers } | { id, ok: false, error: { message, code, name }, buffers }
 //          | { id, ok: false, skipped: true, buffers }
 //          buffers: the COPY data's own buffers, transferred back for reuse once the request is done
@@ -45,9 +46,21 @@ function drop(conn) {
   conn.end().catch(() => undefined);
 }
 
-async function copy(conn, sql, data) {
+/** Pieces a COPY's data is fed in, so that how far the server has read it can be told. */
+const COPY_PIECES = 8;
+
+/** Feeds the data piece by piece; `halfway` runs once the first half has gone to the server. */
+async function copy(conn, sql, data, halfway) {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  await pipeline(Readable.from([bytes]), conn.query(copyFromStdin(sql)));
+  const size = Math.ceil(bytes.length / COPY_PIECES);
+  function* pieces() {
+    for (let start = 0, n = 0; start < bytes.length; start += size, n++) {
+      // Asked for the next piece only once the socket has taken the ones before it.
+      if (n === COPY_PIECES / 2) halfway();
+      yield bytes.subarray(start, start + size);
+    }
+  }
+  await pipeline(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), conn.query(copyFromStdin(sql)));
 }
 
 /** The buffers of the request's COPY data that were transferred here (none of Buffer's shared pool). */
@@ -73,10 +86,15 @@ async function run(request) {
     conn = await connection();
     await conn.query('BEGIN');
     open = true;
+    let reported = false;
+    const halfway = () => {
+      if (!reported) parentPort.postMessage({ id: request.id, bulkHalfway: true });
+      reported = true;
+    };
     for (const step of request.steps) {
-      if (step.kind === 'copy') await copy(conn, step.sql, step.data);
+      if (step.kind === 'copy') await copy(conn, step.sql, step.data, step.bulk ? halfway : () => undefined);
       else await conn.query(step.sql, step.params);
-      if (step.bulkEnd) parentPort.postMessage({ id: request.id, bulkWritten: true });
+      if (step.bulk) halfway();
     }
     await conn.query('COMMIT');
     lastOk = true;

@@ -14,8 +14,8 @@ export type SqlDialect = 'postgres' | 'pglite';
  * empty here.
  */
 export type WriteStep =
-  | { kind: 'query'; sql: string; params: readonly unknown[]; bulkEnd?: boolean }
-  | { kind: 'copy'; sql: string; data: Uint8Array; bulkEnd?: boolean };
+  | { kind: 'query'; sql: string; params: readonly unknown[]; bulk?: boolean }
+  | { kind: 'copy'; sql: string; data: Uint8Array; bulk?: boolean };
 
 export interface WriteOptions {
   /**
@@ -25,11 +25,12 @@ export interface WriteOptions {
    */
   afterPrevious?: boolean;
   /**
-   * Called once the step marked `bulkEnd` is done: the bulk of the write (a batch's events) is in the
-   * database and only its smaller statements and the commit remain. A hint, not a promise: a client may
-   * never call it, and calls it at most once. The ingestor prepares its next batch meanwhile.
+   * Called once about half of the step marked `bulk` (the bulk of the write: a batch's events) has gone to
+   * the database: the rest of that step and the smaller statements and commit after it remain. A hint, not
+   * a promise: a client may never call it, and calls it at most once. The ingestor serializes its next
+   * batch meanwhile, so that it is waiting when this write commits.
    */
-  onBulkWritten?: () => void;
+  onBulkHalfway?: () => void;
 }
 
 /** The failure of a write that was not run because the write before it failed (WriteOptions.afterPrevious). */

@@ -104,7 +104,7 @@ function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteS
     steps.push(...eventSteps(p.events, dialect, strict));
     // The events are the bulk of a batch; what follows is a few statements of calls and legs.
     const last = steps[steps.length - 1] as WriteStep;
-    last.bulkEnd = true;
+    last.bulk = true;
   }
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
   for (const rows of chunks(p.calls)) steps.push(query(UPSERT_CALLS, callColumns(rows, strict)));

@@ -14,15 +14,16 @@ import { returnCopyBuffer } from './copy-buffers.ts';
 // Writes run one after another in the order they were handed over. A write handed over while another is
 // still running may ask to run only if that one succeeds (`afterPrevious`): the ingestor queues its next
 // batch this way, so the database starts on it the moment the previous commits, and a failed batch is
-// never overtaken by the one behind it. The thread also reports when a write's step marked `bulkEnd` (a
-// batch's events) is done (WriteOptions.onBulkWritten), so the ingestor can queue its next batch in time.
+// never overtaken by the one behind it. The thread also reports when half of a write's step marked `bulk`
+// (a batch's events) has gone to the server (WriteOptions.onBulkHalfway), so the ingestor can queue its
+// next batch in time.
 
 const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
 
 interface Reply {
   id: number;
-  /** A progress message, not the end: the step marked bulkEnd is done. */
-  bulkWritten?: boolean;
+  /** A progress message, not the end: half of the step marked bulk has gone to the server. */
+  bulkHalfway?: boolean;
   ok?: boolean;
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
@@ -34,7 +35,7 @@ interface Reply {
 interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
-  onBulkWritten?: () => void;
+  onBulkHalfway?: () => void;
 }
 
 export interface WriteThreadOptions {
@@ -71,7 +72,7 @@ export class WriteThread {
       if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !transfer.includes(buffer)) transfer.push(buffer);
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onBulkWritten: options.onBulkWritten });
+      this.pending.set(id, { resolve, reject, onBulkHalfway: options.onBulkHalfway });
       if (this.pending.size === 1) worker.ref();
       worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true }, transfer);
     });
@@ -101,10 +102,10 @@ export class WriteThread {
   }
 
   private settle(reply: Reply): void {
-    if (reply.bulkWritten) {
+    if (reply.bulkHalfway) {
       const waiting = this.pending.get(reply.id);
-      const notify = waiting?.onBulkWritten;
-      if (waiting) waiting.onBulkWritten = undefined;
+      const notify = waiting?.onBulkHalfway;
+      if (waiting) waiting.onBulkHalfway = undefined;
       notify?.();
       return;
     }

@@ -12,7 +12,7 @@ import type { WriteBatch } from '../../src/store/types.ts';
 import { postgresUrl, useTestStore } from '../support/test-store.ts';
 
 // The ingestor queues the next batch behind the one being written when its buffer fills up, and when the
-// store reports the events of the batch in flight written. In the first test the write in flight fails
+// store reports the events of the batch in flight half sent. In the first test the write in flight fails
 // while a batch is queued behind it: the queued batch must not overtake it, and every event must end up
 // stored once, in arrival order.
 
@@ -82,7 +82,7 @@ describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', (
     expect(log).toContain('queued batch skipped after the batch before it failed');
   });
 
-  it('hands the next batch over as soon as the events of the batch in flight are written, before its commit', async () => {
+  it('hands the next batch over once the events of the batch in flight are half sent, before its commit', async () => {
     const t = testStore();
     const pipeline = new Pipeline({ policy: directionPolicy(configSchema.parse({}).direction) });
     const handedOver: { events: number; afterPrevious: boolean; firstDone: boolean }[] = [];

@@ -108,12 +108,12 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:14:03.000Z', '2026-11-21T04:14:04.000Z']);
   });
 
-  it.runIf(kind === 'postgres')('reports the events written before the calls and the commit, once, and not for a batch without events', async () => {
+  it.runIf(kind === 'postgres')('reports the events half sent before the write commits, once, and not for a batch without events', async () => {
     const callId = uniqueId('call');
     const seen: { events: number; settled: boolean }[] = [];
     let settled = false;
     const write = t.store.writeBatch(batchOf({ events: [makeEventRow({ callId }), makeEventRow({ callId })], calls: [makeCall({ id: callId })] }), {
-      onBulkWritten: () => {
+      onBulkHalfway: () => {
         // Counted from another connection: the batch's transaction has not committed yet.
         void t.store.sql
           .query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE call_id = $1', [callId])
@@ -127,7 +127,7 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     expect(await t.store.getEvents(callId)).toHaveLength(2);
 
     let calls = 0;
-    await t.store.writeBatch(batchOf({ calls: [makeCall({ id: uniqueId('call') })] }), { onBulkWritten: () => calls++ });
+    await t.store.writeBatch(batchOf({ calls: [makeCall({ id: uniqueId('call') })] }), { onBulkHalfway: () => calls++ });
     expect(calls).toBe(0);
   });
 
