@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import type { Benchmark } from './support/benchmark.ts';
 import { openBenchStore, queryOnce } from './support/database.ts';
 import { figure } from './support/figures.ts';
 import { rawCopyRates } from './support/raw-copy.ts';
-import { measureThroughput } from './support/throughput.ts';
+import { cpuPerEvent, measureThroughput } from './support/throughput.ts';
 
 // End to end and durable on PostgreSQL: a separate fake-Asterisk process → real WebSocket → the real
 // AriConnection → Engine → PostgreSQL (calls, legs and raw events, synchronous_commit on), in a fresh
@@ -22,7 +23,7 @@ export const e2ePostgresBenchmark: Benchmark = {
     const { store, db, close } = await openBenchStore(ctx.options.postgresUrl);
     try {
       await queryOnce(db.url, 'CHECKPOINT');
-      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log });
+      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log, databaseUrl: db.url });
       const [{ n: stored } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM events');
       const [{ n: calls } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM calls');
       ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored, ${calls} calls`);
@@ -32,6 +33,8 @@ export const e2ePostgresBenchmark: Benchmark = {
       const raw = rates.text;
       ctx.log(`raw COPY: ${Math.round(raw.rowsPerSec)} rows/s in text format, ${Math.round(rates.binary.rowsPerSec)} rows/s in binary format`);
       const lost = result.feed.sent - stored;
+      const cpu = cpuPerEvent(result.cpu);
+      if (cpu) ctx.log(`CPU per event committed in the window: ${cpu}`);
       return [
         figure({
           benchmark: 'e2e',
@@ -48,6 +51,7 @@ export const e2ePostgresBenchmark: Benchmark = {
             `${result.feed.sent} events sent, ${stored} stored (${lost === 0 ? 'none lost' : `${lost} MISSING`}), ${calls} calls; drained ${Math.round(result.drainMs)} ms after the feed stopped`,
             `against a raw COPY of the same rows in binary format (the engine's own format): ${Math.round(rates.binary.rowsPerSec)} rows/s, ratio ${(result.eventsPerSec / rates.binary.rowsPerSec).toFixed(3)}`,
             `the fake Asterisk sender stood blocked by backpressure ${Math.round(result.feed.blockedMs / 100) / 10} s of ${Math.round(result.feed.elapsedMs / 1000)} s`,
+            ...(cpu ? [`CPU per event in the window (the machine has ${availableParallelism()} cores): ${cpu}`] : []),
           ],
         }),
       ];

@@ -26,6 +26,11 @@ export class FakeFeed {
     }
   }
 
+  /** The fake's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Starts streaming; the promise resolves when the fake has sent everything it was asked to. */
   stream(command: Omit<Extract<FeedCommand, { cmd: 'stream' }>, 'cmd'>, timeoutMs: number): Promise<FeedResult> {
     const done = nextMessage(
