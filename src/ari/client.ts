@@ -207,6 +207,9 @@ export class AriConnection {
       handshakeTimeout: this.handshakeTimeoutMs,
       perMessageDeflate: false,
       followRedirects: false,
+      // A frame that is not valid UTF-8 would make ws close the socket (1007) and drop the frames behind it.
+      // It is taken as it is instead: decoded with U+FFFD where bytes are broken, stored made valid.
+      skipUTF8Validation: true,
     });
     const session: Session = { ws, openedAtMs: null, failure: null, error: null, replaced: false, frames: 0, pingTimer: null, pongTimer: null };
     this.session = session;

@@ -275,6 +275,20 @@ describe('AriConnection', () => {
     expect(h.events).toEqual(texts);
   });
 
+  it('takes a frame that is not valid UTF-8 without closing the socket or losing the frames around it', async () => {
+    const h = connect();
+    await fake.waitForConnection(1);
+    await vi.waitFor(() => expect(h.conn.state).toBe('connected'));
+    fake.sendRaw(JSON.stringify({ type: 'Test', n: 0 }));
+    fake.sendTextBytes(Buffer.concat([Buffer.from('{"type":"Test","n":1,"v":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}')]));
+    fake.sendRaw(JSON.stringify({ type: 'Test', n: 2 }));
+    await vi.waitFor(() => expect(h.events).toHaveLength(3));
+    expect(numbers(h.events)).toEqual([0, 1, 2]);
+    expect((JSON.parse(h.events[1]!) as { v: string }).v).toBe('a\uFFFD\uFFFDb');
+    expect(h.states).toEqual(['connecting', 'connected']);
+    expect(h.conn.reconnects).toBe(0);
+  });
+
   it('a paused reader pushes back on the sender through TCP until resumed', async () => {
     const h = connect({}, { pingIntervalMs: 20, pongTimeoutMs: 20 });
     await fake.waitForConnection(1);

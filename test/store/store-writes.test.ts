@@ -90,6 +90,22 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     else expect(stored[1]!.event).toBe('{"type":"ChannelVarset","value":"a\uFFFDb"}');
   });
 
+  it('keeps an event whose raw bytes are not valid UTF-8, with the broken bytes replaced', async () => {
+    const callId = uniqueId('call');
+    const good = makeEventRow({ callId, type: 'ChannelVarset', receivedAt: '2026-11-21T04:12:20.000Z' });
+    const broken = makeEventRow({
+      callId,
+      type: 'ChannelVarset',
+      receivedAt: '2026-11-21T04:12:21.000Z',
+      raw: new Uint8Array(Buffer.concat([Buffer.from('{"type":"ChannelVarset","value":"a'), Buffer.from([0xff]), Buffer.from('b"}')])),
+    });
+    await t.store.writeBatch(batchOf({ events: [good, broken] }));
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:12:20.000Z', '2026-11-21T04:12:21.000Z']);
+    expect(stored[0]!.event).toEqual(JSON.parse(rawText(good.raw)));
+    expect(stored[1]!.event).toEqual({ type: 'ChannelVarset', value: 'a\uFFFDb' });
+  });
+
   it('writes a batch queued with afterPrevious only if the write before it succeeded', async () => {
     const callId = uniqueId('call');
     const row = (i: number) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:14:0${i}.000Z` });

@@ -132,6 +132,11 @@ export class FakeAsterisk {
     for (const client of this.clients) client.ws.send(text);
   }
 
+  /** A text frame of exactly these bytes, valid UTF-8 or not (as a broken Asterisk module might send). */
+  sendTextBytes(bytes: Buffer): void {
+    for (const client of this.clients) client.ws.send(bytes, { binary: false });
+  }
+
   /**
    * Sends each text as one WebSocket message to every connected socket, waiting whenever a socket's send
    * buffer passes the high-water mark, so a slow reader pushes back on the sender instead of the buffer
