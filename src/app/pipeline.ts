@@ -48,13 +48,13 @@ interface Meta {
   finishedAtMs: number | null;
 }
 
-interface PendingRow {
+/**
+ * An event waiting for its batch: the row it will be stored as, with the call it was filed under. The
+ * call's id is read at drain time (a merge may have moved it meanwhile) and written into the row itself,
+ * which then goes into the batch as it is: no second object per event.
+ */
+interface PendingRow extends EventRow {
   handle: CallHandle | null;
-  server: string;
-  type: string;
-  channelId: string | null;
-  receivedAt: string;
-  raw: string | Uint8Array;
 }
 
 export interface PipelineOptions {
@@ -179,7 +179,7 @@ export class Pipeline {
     this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
     const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
-    this.pending.push({ handle: call, server, type: event.type, channelId, receivedAt: receivedIso, raw: text });
+    this.pending.push({ handle: call, callId: null, server, type: event.type, channelId, receivedAt: receivedIso, raw: text });
     return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, channelId };
   }
 
@@ -235,14 +235,12 @@ export class Pipeline {
       touched.delete(gone);
       touched.add(resolve(gone));
     }
-    const events: EventRow[] = rows.map((r) => ({
-      callId: r.handle ? callIdOf(resolve(r.handle).state) : null,
-      server: r.server,
-      type: r.type,
-      channelId: r.channelId,
-      receivedAt: r.receivedAt,
-      raw: r.raw,
-    }));
+    for (const r of rows) {
+      if (r.handle === null) continue;
+      r.callId = callIdOf(resolve(r.handle).state);
+      r.handle = null;
+    }
+    const events: EventRow[] = rows;
     const calls: CallRecord[] = [];
     const changes: CallChange[] = [];
     const storedLegs = new Map<string, Set<string>>();
