@@ -14,13 +14,15 @@ import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.
 // the database writes this one.
 //
 // The next batch is drained and handed to the store while the current one is still being written, queued
-// behind it (afterPrevious), in two cases: when the store reports half of the current batch's events sent
-// (WriteOptions.onBulkHalfway; the rest of them, its calls, legs and commit remain), and when the buffer
-// fills up. The database then starts on the next batch the moment the current one commits, instead of
+// behind it (afterPrevious), in two cases: once the store has reported half of the current batch's events
+// sent (WriteOptions.onBulkHalfway; the rest of them, its calls, legs and commit remain) and `batchSize`
+// events are waiting, and when the buffer fills up. The database then starts on the next batch the moment
+// the current one commits, instead of
 // waiting for this thread to notice the commit and drain and serialize the next (measured: a third of each
 // write cycle under load), and the work after a commit (live stream, metrics, eviction) runs while it is
 // written. A batch is still cut once per write cycle; without the idle time the cycle is shorter, so
-// batches are smaller.
+// batches are smaller. Under light load nothing is handed over early: a few events queued behind a small
+// write would wait for two commits instead of one (measured: commit p99 at 5,000 events/s 17 → 29 ms).
 // A queued batch counts against the buffer, so memory stays bounded by the batch being written plus
 // `maxBufferedEvents` waiting ones. Batches are written strictly in drain order: a queued batch runs only
 // if the one before it committed, and is handed over again after that one when it did not.
@@ -57,6 +59,8 @@ export class Ingestor {
   /** The next batch, handed to the store behind the one being written. */
   private queued: Write | null = null;
   private paused = false;
+  /** The batch being written has reported half of its events sent (onBulkHalfway). */
+  private pastHalfway = false;
   private stopped = false;
   private failures = 0;
   lastError: string | null = null;
@@ -96,7 +100,7 @@ export class Ingestor {
     if (!this.flushing) {
       if (pending >= this.o.batchSize) void this.flush();
       else this.scheduleFlush();
-    } else if (pending >= this.o.maxBufferedEvents) {
+    } else if (pending >= this.o.maxBufferedEvents || (this.pastHalfway && pending >= this.o.batchSize)) {
       this.queueNext();
     }
     if (!this.paused && this.pendingCount >= this.o.maxBufferedEvents) {
@@ -132,6 +136,7 @@ export class Ingestor {
     while (current !== null) {
       await this.settle(current);
       // A batch queued meanwhile is being written now (or is handed over again when settled).
+      this.pastHalfway = false;
       const next: Write | null = this.queued;
       this.queued = null;
       if (next) next.startedAt = performance.now();
@@ -157,7 +162,9 @@ export class Ingestor {
       afterPrevious,
       // Only from the batch being written: a queued one reports its progress after it has become current.
       onBulkHalfway: () => {
-        if (this.queued !== write) this.queueNext();
+        if (this.queued === write) return;
+        this.pastHalfway = true;
+        if (this.o.pipeline.pendingCount >= this.o.batchSize) this.queueNext();
       },
     });
     // Awaited in settle(); until then a rejection is not an unhandled one.
