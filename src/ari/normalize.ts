@@ -33,9 +33,25 @@ const ASTERISK_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:([+-]\d
 /** The common case, already UTC: checked field by field so no Date needs building. */
 const UTC_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}\+0000$/;
 
+// The last two times converted, and what they gave. Events come in bursts stamped with the same instant,
+// and an open call keeps its latest time: converting each distinct text once also makes the calls that
+// share an instant share one string (the text pool no longer sees times, see transition.ts).
+let recentIn: [string, string] = ['', ''];
+let recentOut: [string | null, string | null] = [null, null];
+
 /** `2026-11-21T04:11:05.677+0000` (server's local zone, offset without colon) → ISO-8601 UTC. */
 export function toUtcIso(value: string): string | null {
-  if (value.length === 28 && UTC_TIME.test(value)) return `${value.slice(0, 23)}Z`;
+  if (value === recentIn[0]) return recentOut[0];
+  if (value === recentIn[1]) return recentOut[1];
+  const iso = convertTime(value);
+  recentIn = [value, recentIn[0]];
+  recentOut = [iso, recentOut[0]];
+  return iso;
+}
+
+function convertTime(value: string): string | null {
+  // replace() builds a new flat string; a slice plus "Z" would keep the whole Asterisk text alive behind it.
+  if (value.length === 28 && UTC_TIME.test(value)) return value.replace('+0000', 'Z');
   const m = ASTERISK_TIME.exec(value);
   if (!m) return null;
   const date = new Date(m[2] === undefined ? `${m[1]}Z` : `${m[1]}${m[2]}:${m[3]}`);
