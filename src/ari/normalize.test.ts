@@ -16,6 +16,13 @@ describe('toUtcIso', () => {
   it.each(['yesterday', '2026-13-45T99:00:00.000+0000', '', '2026-11-21 04:11:05'])('rejects %j', (input) => {
     expect(toUtcIso(input)).toBeNull();
   });
+  it('gives the same answers whatever came just before (it remembers recent times)', () => {
+    const a = '2026-11-21T04:11:05.677+0000';
+    const b = '2026-11-21T07:11:05.677+0300';
+    const sequence = [a, a, 'yesterday', b, a, 'yesterday', 'yesterday', b, b, a];
+    const expected = sequence.map((t) => (t === 'yesterday' ? null : '2026-11-21T04:11:05.677Z'));
+    expect(sequence.map((t) => toUtcIso(t))).toEqual(expected);
+  });
 });
 
 describe('normalizeAriEvent', () => {
