@@ -8,6 +8,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { trafficLines } from '../../src/sim/traffic.ts';
 import type { WriteOptions } from '../../src/store/sql-client.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { WriteBatch } from '../../src/store/types.ts';
 import { postgresUrl, useTestStore } from '../support/test-store.ts';
 
@@ -15,6 +16,23 @@ import { postgresUrl, useTestStore } from '../support/test-store.ts';
 // store reports the events of the batch in flight half sent. In the first test the write in flight fails
 // while a batch is queued behind it: the queued batch must not overtake it, and every event must end up
 // stored once, in arrival order.
+
+/**
+ * Waits until the engine's writer connection is blocked on a lock. Asked from outside the locking transaction,
+ * which sees one snapshot of the statistics.
+ */
+async function writerWaitingOnLock(store: SqlStore): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const rows = await store.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = 'callflow-writer' AND datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      expect(rows[0]!.n).toBe(1);
+    },
+    { timeout: 5_000 },
+  );
+}
 
 describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', () => {
   const testStore = useTestStore('postgres');
@@ -49,17 +67,7 @@ describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', (
       expect(ingestor.pendingCount).toBe(150);
       expect(ingestor.isPaused).toBe(true);
 
-      await vi.waitFor(
-        async () => {
-          // Asked from outside the locking transaction, which sees one snapshot of the statistics.
-          const rows = await t.store.sql.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE application_name = 'callflow-writer' AND datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          expect(rows[0]!.n).toBe(1);
-        },
-        { timeout: 5_000 },
-      );
+      await writerWaitingOnLock(t.store);
       const killed = await t.store.sql.query<{ n: number }>(
         `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
          WHERE application_name = 'callflow-writer' AND datname = current_database()`,
@@ -115,16 +123,7 @@ describe.runIf(postgresUrl)('ingest batches queued behind a write (postgres)', (
       const receivedAt = new Date('2026-11-21T09:30:00.000Z');
       // Event 100 hands batch 1 over; the ones after it are ingested while it is written.
       for (const text of texts) expect(ingestor.acceptText(text, receivedAt, server).ok).toBe(true);
-      await vi.waitFor(
-        async () => {
-          const rows = await t.store.sql.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE application_name = 'callflow-writer' AND datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          expect(rows[0]!.n).toBe(1);
-        },
-        { timeout: 5_000 },
-      );
+      await writerWaitingOnLock(t.store);
       if (second.afterPrevious) await vi.waitFor(() => expect(handedOver).toHaveLength(2), { timeout: 5_000 });
       else expect(handedOver).toHaveLength(1);
       await locker.query('ROLLBACK');
