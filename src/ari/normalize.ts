@@ -36,16 +36,21 @@ const UTC_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0
 // The last two times converted, and what they gave. Events come in bursts stamped with the same instant,
 // and an open call keeps its latest time: converting each distinct text once also makes the calls that
 // share an instant share one string (the text pool no longer sees times, see transition.ts).
-let recentIn: [string, string] = ['', ''];
-let recentOut: [string | null, string | null] = [null, null];
+// Plain variables, not pairs: this runs for every event, and a miss should allocate nothing but its answer.
+let lastIn = '';
+let lastOut: string | null = null;
+let olderIn = '';
+let olderOut: string | null = null;
 
 /** `2026-11-21T04:11:05.677+0000` (server's local zone, offset without colon) → ISO-8601 UTC. */
 export function toUtcIso(value: string): string | null {
-  if (value === recentIn[0]) return recentOut[0];
-  if (value === recentIn[1]) return recentOut[1];
+  if (value === lastIn) return lastOut;
+  if (value === olderIn) return olderOut;
   const iso = convertTime(value);
-  recentIn = [value, recentIn[0]];
-  recentOut = [iso, recentOut[0]];
+  olderIn = lastIn;
+  olderOut = lastOut;
+  lastIn = value;
+  lastOut = iso;
   return iso;
 }
 
