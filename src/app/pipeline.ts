@@ -71,8 +71,6 @@ export class Pipeline {
   private absorbed: CallHandle[] = [];
   private order = 0;
   private finishedQueue: CallHandle[] = [];
-  /** Counts by event type since start (all events accepted, including uninterpreted ones). */
-  readonly countsByType = new Map<string, number>();
   invalidCount = 0;
   // Events arrive in bursts within the same millisecond; formatting the arrival time once per
   // millisecond instead of once per event saves a good part of the per-event cost.
@@ -111,7 +109,7 @@ export class Pipeline {
     for (const e of events) {
       const raw = e.event as Record<string, unknown>;
       try {
-        const { call } = this.registry(server).process(normalizeAriEvent(raw, e.receivedAt), ++this.order);
+        const call = this.registry(server).process(normalizeAriEvent(raw, e.receivedAt), ++this.order, this.absorbed);
         if (call) this.touched.add(call);
       } catch {
         // A stored event the normalizer rejects now was accepted before: nothing to rebuild from it.
@@ -173,10 +171,8 @@ export class Pipeline {
     const receivedIso = this.isoOf(receivedAt);
     const event = normalizeAriEvent(raw, receivedIso);
     const order = ++this.order;
-    const { call, absorbed } = this.registry(server).process(event, order);
-    for (const h of absorbed) this.absorbed.push(h);
+    const call = this.registry(server).process(event, order, this.absorbed);
     if (call) this.touched.add(call);
-    this.countsByType.set(event.type, (this.countsByType.get(event.type) ?? 0) + 1);
     const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
     this.pending.push({ handle: call, callId: null, server, type: event.type, channelId, receivedAt: receivedIso, raw: text });

@@ -94,6 +94,12 @@ export function mergeCalls(a: CallState, b: CallState): CallState {
   };
 }
 
-export function withLegs(state: CallState, legs: LegState[]): CallState {
-  return { ...state, legs: legs.sort(byUniqueid) };
+/**
+ * `legs` (in uniqueid order) with `leg` added in its place, as an array of exactly the right size. A new
+ * channel is nearly always the newest, so this is usually one concat; sorting instead cost a work array.
+ */
+export function withLegAdded(legs: readonly LegState[], leg: LegState): LegState[] {
+  let at = legs.length;
+  while (at > 0 && byUniqueid(legs[at - 1]!, leg) > 0) at--;
+  return at === legs.length ? legs.concat(leg) : legs.slice(0, at).concat(leg, legs.slice(at));
 }

@@ -84,25 +84,3 @@ export type CallEvent =
   | (Base & { kind: 'other'; channelIds: string[] });
 
 export type CallEventKind = CallEvent['kind'];
-
-/** Channel snapshots an event carries, first the one it is filed under. */
-export function channelsOf(event: CallEvent): ChannelSnapshot[] {
-  switch (event.kind) {
-    case 'dial':
-      return event.caller ? [event.caller, event.peer] : [event.peer];
-    case 'transfer':
-      return event.channels;
-    case 'recording':
-    case 'other':
-      return [];
-    default:
-      return [event.channel];
-  }
-}
-
-/** Channel ids an event only refers to (no snapshot): it is filed under a call that already has them. */
-export function referencedChannelIds(event: CallEvent): string[] {
-  if (event.kind === 'recording') return [event.channelId];
-  if (event.kind === 'other') return event.channelIds;
-  return [];
-}

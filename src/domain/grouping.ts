@@ -1,6 +1,6 @@
 import { emptyCall, mergeCalls, type CallState } from './call-state.ts';
 import { localPairKey } from './channel-name.ts';
-import { channelsOf, referencedChannelIds, type CallEvent, type ChannelSnapshot } from './events.ts';
+import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { applyEvent, type TextSharing } from './transition.ts';
 
 // Groups channel legs into calls for one Asterisk server. Authoritative when the channels carry
@@ -18,13 +18,6 @@ export interface CallHandle {
    * dozen more) is far smaller than a Set.
    */
   channels: readonly string[];
-}
-
-export interface GroupResult {
-  /** The call the event was filed under; null for events that concern no known channel. */
-  call: CallHandle | null;
-  /** Calls absorbed into `call` while processing this event. */
-  absorbed: CallHandle[];
 }
 
 /** Follows merges to the call that holds a handle's legs now. */
@@ -78,27 +71,53 @@ export class CallRegistry {
     this.originators.set(channelId, originatorId);
   }
 
-  process(event: CallEvent, order: number): GroupResult {
-    const snaps = channelsOf(event);
-    if (snaps.length === 0) {
-      const ref = referencedChannelIds(event).map((id) => this.byChannel.get(id)).find((h) => h !== undefined);
-      if (!ref) return { call: null, absorbed: [] };
-      ref.state = applyEvent(ref.state, event, order, this.texts);
-      return { call: ref, absorbed: [] };
+  /**
+   * Files one event under its call and folds it into the call's state. Returns the call, or null for an
+   * event that concerns no known channel; calls absorbed into it on the way are pushed onto `absorbed`.
+   * Runs once per event: it builds no arrays or result objects of its own.
+   */
+  process(event: CallEvent, order: number, absorbed: CallHandle[] = []): CallHandle | null {
+    let call: CallHandle | null;
+    switch (event.kind) {
+      case 'recording':
+        call = this.byChannel.get(event.channelId) ?? null;
+        break;
+      case 'other':
+        call = this.firstKnown(event.channelIds);
+        break;
+      case 'dial': {
+        // The caller first: it is usually known, and the peer joins its call.
+        const caller = event.caller ? this.attach(event.caller, event.at) : null;
+        const peer = this.attach(event.peer, event.at);
+        call = caller ? this.join(caller, peer, absorbed) : peer;
+        break;
+      }
+      case 'transfer':
+        // A transfer names channels of possibly different calls; it is filed under the first one only.
+        call = this.attach(event.channels[0]!, event.at);
+        break;
+      case 'bridge_entered':
+        call = this.enterBridge(this.attach(event.channel, event.at), event.bridgeId, event.bridgeType, event.channel.id, absorbed);
+        break;
+      case 'bridge_left':
+      case 'channel_destroyed':
+        call = this.attach(event.channel, event.at);
+        this.leaveBridge(event.channel.id);
+        break;
+      default:
+        call = this.attach(event.channel, event.at);
     }
-    const absorbed: CallHandle[] = [];
-    // A transfer names channels of possibly different calls; it is filed under the first one only.
-    const primary = event.kind === 'transfer' ? snaps.slice(0, 1) : snaps;
-    let call = this.attach(primary[0]!, event.at);
-    for (let i = 1; i < primary.length; i++) {
-      const other = this.attach(primary[i]!, event.at);
-      if (event.kind === 'dial') call = this.join(call, other, absorbed);
-    }
-    if (event.kind === 'bridge_entered') call = this.enterBridge(call, event.bridgeId, event.bridgeType, event.channel.id, absorbed);
-    if (event.kind === 'bridge_left') this.leaveBridge(event.channel.id);
-    if (event.kind === 'channel_destroyed') this.leaveBridge(event.channel.id);
+    if (call === null) return null;
     call.state = applyEvent(call.state, event, order, this.texts);
-    return { call, absorbed };
+    return call;
+  }
+
+  private firstKnown(channelIds: readonly string[]): CallHandle | null {
+    for (const id of channelIds) {
+      const h = this.byChannel.get(id);
+      if (h !== undefined) return h;
+    }
+    return null;
   }
 
   /** Forgets a finished call's channels (after the caller's grace period for late events). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { directionPolicy } from './direction.ts';
-import { CallRegistry } from './grouping.ts';
+import { CallRegistry, type CallHandle } from './grouping.ts';
 import { toRecord } from './record.ts';
 
 // Table-driven tests of the call state machine on normalized events: no ARI JSON, no I/O.
@@ -61,8 +61,8 @@ const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type
 function run(steps: Step[]) {
   const registry = new CallRegistry('pbx1');
   let order = 0;
-  let last = null as ReturnType<CallRegistry['process']>['call'];
-  for (const step of steps) last = registry.process(step(t()), ++order).call ?? last;
+  let last: CallHandle | null = null;
+  for (const step of steps) last = registry.process(step(t()), ++order) ?? last;
   return toRecord(last!.state, policy);
 }
 
@@ -242,12 +242,24 @@ describe('direction', () => {
 });
 
 describe('grouping', () => {
+  it('keeps legs in uniqueid order when older channels show up after newer ones', () => {
+    const newest = ch('1700000001.2', 'PJSIP/c-00000003', 'Ring', { linkedId: '1700000000.7' });
+    const oldest = ch('1700000000.7', 'PJSIP/a-00000001', 'Ring', { linkedId: '1700000000.7' });
+    const middle = ch('1700000000.10', 'PJSIP/b-00000002', 'Ring', { linkedId: '1700000000.7' });
+    const registry = new CallRegistry('s');
+    registry.process(created(newest)(t()), 1);
+    // A Dial naming two channels the call does not hold yet adds both legs in one event.
+    const call = registry.process(dial(oldest, middle, '')(t()), 2);
+    expect(call!.state.legs.map((l) => l.channelId)).toEqual(['1700000000.7', '1700000000.10', '1700000001.2']);
+    expect(toRecord(call!.state, policy).id).toBe('1700000000.7');
+  });
+
   it('groups by linkedid when channels carry it, even with no other relation', () => {
     const a = ch('1.10', 'PJSIP/a-00000001', 'Ring', { linkedId: '1.10' });
     const b = ch('1.11', 'PJSIP/b-00000002', 'Down', { linkedId: '1.10' });
     const registry = new CallRegistry('s');
-    const first = registry.process(created(a)(t()), 1).call;
-    const second = registry.process(created(b)(t()), 2).call;
+    const first = registry.process(created(a)(t()), 1);
+    const second = registry.process(created(b)(t()), 2);
     expect(second).toBe(first);
     expect(toRecord(first!.state, policy).legs.map((l) => l.channelId)).toEqual(['1.10', '1.11']);
   });
@@ -260,7 +272,8 @@ describe('grouping', () => {
     registry.process(created(b)(t()), 2);
     const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'br', bridgeType: 'mixing' });
     registry.process(enter(a), 3);
-    const { absorbed } = registry.process(enter(b), 4);
+    const absorbed: CallHandle[] = [];
+    registry.process(enter(b), 4, absorbed);
     expect(absorbed).toEqual([]);
     expect(registry.callOfChannel('1.10')).not.toBe(registry.callOfChannel('1.20'));
   });
@@ -273,7 +286,9 @@ describe('grouping', () => {
     registry.process(created(b)(t()), 2);
     const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'hold', bridgeType: 'holding' });
     registry.process(enter(a), 3);
-    expect(registry.process(enter(b), 4).absorbed).toEqual([]);
+    const absorbed: CallHandle[] = [];
+    registry.process(enter(b), 4, absorbed);
+    expect(absorbed).toEqual([]);
   });
 
   it('pairs Local halves only while the first half is open (a same-named pair later is a new call)', () => {
@@ -281,15 +296,15 @@ describe('grouping', () => {
     const half1 = ch('1700000000.1', 'Local/200@from-test-00000003;1', 'Down');
     const half2 = ch('1700000000.2', 'Local/200@from-test-00000003;2', 'Ring');
     registry.process(created(half1)(t()), 1);
-    const first = registry.process(created(half2)(t()), 2).call;
+    const first = registry.process(created(half2)(t()), 2);
     expect(registry.callOfChannel('1700000000.1')).toBe(first);
     registry.process(destroyed(half2, 16)(t()), 3);
     registry.process(destroyed(half1, 16)(t()), 4);
     // After an Asterisk restart the Local counter starts again: the same names, another call.
     const again1 = ch('1700000500.1', 'Local/200@from-test-00000003;1', 'Down');
     const again2 = ch('1700000500.2', 'Local/200@from-test-00000003;2', 'Ring');
-    const second = registry.process(created(again1)(t()), 5).call;
-    expect(registry.process(created(again2)(t()), 6).call).toBe(second);
+    const second = registry.process(created(again1)(t()), 5);
+    expect(registry.process(created(again2)(t()), 6)).toBe(second);
     expect(second).not.toBe(first);
     expect(toRecord(second!.state, policy).legs.map((l) => l.channelId)).toEqual(['1700000500.1', '1700000500.2']);
     expect(toRecord(first!.state, policy).status).toBe('finished');
@@ -301,7 +316,8 @@ describe('grouping', () => {
     const registry = new CallRegistry('s');
     registry.process(created(newer)(t()), 1);
     registry.process(created(older)(t()), 2);
-    const { call, absorbed } = registry.process(dial(newer, older, '')(t()), 3);
+    const absorbed: CallHandle[] = [];
+    const call = registry.process(dial(newer, older, '')(t()), 3, absorbed);
     expect(absorbed).toHaveLength(1);
     expect(toRecord(call!.state, policy).id).toBe('1700000000.3');
   });

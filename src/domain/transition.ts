@@ -1,5 +1,5 @@
 import type { CallState, DialFact, LegEnd, LegState } from './call-state.ts';
-import { withLegs } from './call-state.ts';
+import { withLegAdded } from './call-state.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 
 // The call state machine: a pure fold of normalized events into call facts. No I/O, no clock:
@@ -122,33 +122,42 @@ function legSpecific(event: CallEvent, at: string, order: number): LegChange | n
   }
 }
 
-/** Snapshots of channels whose legs this event updates. */
-function legSnapshots(event: CallEvent): ChannelSnapshot[] {
+/**
+ * The channel whose leg this event updates first (the one a Dial's caller is, or its peer without one),
+ * or null. Only a Dial with a caller updates a second leg, its peer's. No array: this runs per event.
+ */
+function primarySnapshot(event: CallEvent): ChannelSnapshot | null {
   switch (event.kind) {
     case 'dial':
-      return event.caller ? [event.caller, event.peer] : [event.peer];
+      return event.caller ?? event.peer;
     case 'transfer':
-      return event.channels.slice(0, 1);
+      return event.channels[0] ?? null;
     case 'recording':
     case 'other':
-      return [];
+      return null;
     default:
-      return [event.channel];
+      return event.channel;
   }
 }
 
+function legIndex(legs: readonly LegState[], channelId: string): number {
+  for (let i = 0; i < legs.length; i++) if (legs[i]!.channelId === channelId) return i;
+  return -1;
+}
+
 export function applyEvent(state: CallState, event: CallEvent, order: number, texts: TextSharing = UNSHARED): CallState {
-  const snaps = legSnapshots(event);
+  const first = primarySnapshot(event);
+  const second = event.kind === 'dial' && event.caller !== null ? event.peer : null;
   // The event's time, one instance for all its uses in the state. Not pooled: almost every event has a
   // time of its own, so pooling times only churned the pool (measured: ~10% of the pipeline's time) and
   // saved no memory (memory benchmark unchanged).
   const at = event.at;
   let legs: LegState[] | null = null;
-  let added = false;
-  for (let i = 0; i < snaps.length; i++) {
-    const snap = snaps[i]!;
+  const count = first === null ? 0 : second === null ? 1 : 2;
+  for (let i = 0; i < count; i++) {
+    const snap = i === 0 ? first! : second!;
     const current: readonly LegState[] = legs ?? state.legs;
-    const index = current.findIndex((l) => l.channelId === snap.id);
+    const index = legIndex(current, snap.id);
     let leg = index >= 0 ? refreshed(current[index]!, snap, at, texts) : newLeg(snap, at, event.kind === 'channel_created', texts);
     if (i === 0) {
       const change = legSpecific(event, at, order);
@@ -159,9 +168,8 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
       legs ??= [...state.legs];
       legs[index] = leg;
     } else {
-      // concat sizes the array exactly; push would reserve room for a dozen more legs in every call.
-      legs = current.concat(leg);
-      added = true;
+      // Sized exactly (push would reserve room for a dozen more legs in every call), in uniqueid order.
+      legs = withLegAdded(current, leg);
     }
   }
   let dials = state.dials;
@@ -175,10 +183,10 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     };
     dials = dials.concat(fact);
   }
-  const found = state.linkedId === null ? snaps.find((s) => s.linkedId !== null)?.linkedId : undefined;
+  const found = state.linkedId === null ? (first?.linkedId ?? second?.linkedId) : null;
   const linkedId = found ? texts.share(found) : state.linkedId;
   // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
-  const next: CallState = {
+  return {
     server: state.server,
     legs: legs ?? state.legs,
     dials,
@@ -187,6 +195,4 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,
     lastEventAt: at > state.lastEventAt ? at : state.lastEventAt,
   };
-  // Legs are kept in uniqueid order; a leg replaced in place keeps its id, so only an added leg re-sorts.
-  return added ? withLegs(next, legs!) : next;
 }
