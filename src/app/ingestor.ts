@@ -19,9 +19,10 @@ import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.
 // events are waiting, and when the buffer fills up. The database then starts on the next batch the moment
 // the current one commits, instead of waiting for this thread to notice the commit and drain and serialize
 // the next (measured: a third of each write cycle under load), and the work after a commit (live stream,
-// metrics, eviction) runs while it is written. A batch is still cut once per write cycle; without the idle time the cycle is shorter, so
-// batches are smaller. Under light load nothing is handed over early: a few events queued behind a small
-// write would wait for two commits instead of one (measured: commit p99 at 5,000 events/s 17 → 29 ms).
+// metrics, eviction) runs while it is written. A batch is still cut once per write cycle; without the idle
+// time the cycle is shorter, so batches are smaller. Under light load nothing is handed over early: a few
+// events queued behind a small write would wait for two commits instead of one (measured: commit p99 at
+// 5,000 events/s 17 → 29 ms).
 // A queued batch counts against the buffer, so memory stays bounded by the batch being written plus
 // `maxBufferedEvents` waiting ones. Batches are written strictly in drain order: a queued batch runs only
 // if the one before it committed, and is handed over again after that one when it did not.

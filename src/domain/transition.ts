@@ -123,8 +123,9 @@ function legSpecific(event: CallEvent, at: string, order: number): LegChange | n
 }
 
 /**
- * The channel whose leg this event updates first (the one a Dial's caller is, or its peer without one),
- * or null. Only a Dial with a caller updates a second leg, its peer's. No array: this runs per event.
+ * The channel whose leg this event updates first, or null: a Dial's caller (its peer when it has none), a
+ * transfer's first channel, any other event's channel. Only a Dial with a caller updates a second leg, its
+ * peer's (see applyEvent). No array: this runs per event.
  */
 function primarySnapshot(event: CallEvent): ChannelSnapshot | null {
   switch (event.kind) {
