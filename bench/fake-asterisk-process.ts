@@ -1,4 +1,4 @@
-import { FakeAsterisk } from '../test/support/fake-asterisk.ts';
+import { FakeAsterisk, textFrames, type FramedBurst } from '../test/support/fake-asterisk.ts';
 import { eventTextStream } from './support/traffic.ts';
 import type { FeedCommand, FeedMessage } from './support/feed-protocol.ts';
 
@@ -9,6 +9,20 @@ import type { FeedCommand, FeedMessage } from './support/feed-protocol.ts';
 
 const fake = new FakeAsterisk();
 let stopRequested = false;
+
+/**
+ * Flat-out traffic rendered and framed ahead of a run (the 'prepare' command), so that during the run this
+ * process spends its CPU on the socket alone: Asterisk runs on a machine of its own, this process shares the
+ * engine's cores. The next flat-out stream of the same traffic sends these bursts first, then renders the
+ * rest of the same sequence as it goes.
+ */
+interface Prepared {
+  traffic: string;
+  bursts: { burst: FramedBurst; textBytes: number }[];
+  events: number;
+  rest: Iterator<string, void>;
+}
+let prepared: Prepared | null = null;
 
 function send(message: FeedMessage): void {
   process.send?.(message);
@@ -52,11 +66,8 @@ async function* paced(
   texts: Iterable<string>,
   meter: SendMeter,
   command: Extract<FeedCommand, { cmd: 'stream' }>,
-): AsyncGenerator<string | string[], void, undefined> {
-  if (command.ratePerSec === null) {
-    yield* flatOut(texts, meter, command);
-    return;
-  }
+  ratePerSec: number,
+): AsyncGenerator<string, void, undefined> {
   const started = performance.now();
   const deadline = command.durationMs === null ? Infinity : started + command.durationMs;
   let n = 0;
@@ -69,7 +80,7 @@ async function* paced(
     }
     // Paced: never ahead of the offered rate; a late sender catches up in a burst, as Asterisk would.
     for (;;) {
-      const dueMs = started + (n * 1000) / command.ratePerSec;
+      const dueMs = started + (n * 1000) / ratePerSec;
       const waitMs = dueMs - performance.now();
       if (waitMs <= 0) break;
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(waitMs))));
@@ -82,13 +93,24 @@ async function* paced(
   }
 }
 
-/** As fast as the socket takes them, BURST frames at a time (each still its own WebSocket message). */
+/**
+ * As fast as the socket takes them, BURST frames at a time (each still its own WebSocket message): the
+ * prepared bursts first, when there are any, then `texts`.
+ */
 async function* flatOut(
   texts: Iterable<string>,
   meter: SendMeter,
   command: Extract<FeedCommand, { cmd: 'stream' }>,
-): AsyncGenerator<string[], void, undefined> {
+  ready: Prepared['bursts'] = [],
+): AsyncGenerator<string[] | FramedBurst, void, undefined> {
   const deadline = command.durationMs === null ? Infinity : performance.now() + command.durationMs;
+  for (const { burst, textBytes } of ready) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (stopRequested || performance.now() >= deadline) return;
+    meter.sent += burst.count;
+    meter.bytes += textBytes;
+    yield burst;
+  }
   let burst: string[] = [];
   for (const text of texts) {
     burst.push(text);
@@ -108,18 +130,69 @@ async function* flatOut(
   }
 }
 
+function prepare(command: Extract<FeedCommand, { cmd: 'prepare' }>): void {
+  const started = performance.now();
+  prepared = null;
+  const rest = eventTextStream(Number.MAX_SAFE_INTEGER, command.traffic);
+  const bursts: Prepared['bursts'] = [];
+  let events = 0;
+  let bytes = 0;
+  while (events < command.events) {
+    const texts: string[] = [];
+    for (let n = Math.min(BURST, command.events - events); n > 0; n--) {
+      const next = rest.next();
+      if (next.done) break;
+      texts.push(next.value);
+    }
+    if (texts.length === 0) break;
+    const textBytes = texts.reduce((sum, t) => sum + t.length, 0);
+    bursts.push({ burst: { frames: textFrames(texts), count: texts.length }, textBytes });
+    events += texts.length;
+    bytes += textBytes;
+  }
+  prepared = { traffic: JSON.stringify(command.traffic), bursts, events, rest };
+  send({ type: 'prepared', events, bytes, ms: performance.now() - started });
+}
+
+/** The stream's sources: the prepared bursts when they are this very traffic, then its remaining texts. */
+function sourcesOf(command: Extract<FeedCommand, { cmd: 'stream' }>): { ready: Prepared['bursts']; texts: Iterable<string> } {
+  const ready = prepared;
+  prepared = null;
+  if (ready === null || command.ratePerSec !== null || ready.traffic !== JSON.stringify(command.traffic) || ready.events > command.maxEvents) {
+    return { ready: [], texts: eventTextStream(command.maxEvents, command.traffic) };
+  }
+  const rest = ready.rest;
+  const remaining = command.maxEvents - ready.events;
+  function* texts(): Generator<string, void, undefined> {
+    for (let n = 0; n < remaining; n++) {
+      const next = rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { ready: ready.bursts, texts: texts() };
+}
+
 async function stream(command: Extract<FeedCommand, { cmd: 'stream' }>): Promise<void> {
   stopRequested = false;
   await fake.waitForConnection(1, 30_000);
   const meter = new SendMeter();
   const started = performance.now();
-  const sent = await fake.stream(paced(eventTextStream(command.maxEvents, command.traffic), meter, command));
+  const { ready, texts } = sourcesOf(command);
+  const items = command.ratePerSec === null ? flatOut(texts, meter, command, ready) : paced(texts, meter, command, command.ratePerSec);
+  const sent = await fake.stream(items);
   meter.stop();
   send({ type: 'done', sent, bytes: meter.bytes, elapsedMs: performance.now() - started, blockedMs: meter.blockedMs, longestStallMs: meter.longestStallMs });
 }
 
 process.on('message', (message: FeedCommand) => {
-  if (message.cmd === 'stream') {
+  if (message.cmd === 'prepare') {
+    try {
+      prepare(message);
+    } catch (error) {
+      send({ type: 'error', message: (error as Error).message });
+    }
+  } else if (message.cmd === 'stream') {
     stream(message).catch((error: unknown) => send({ type: 'error', message: (error as Error).message }));
   } else if (message.cmd === 'stop') {
     stopRequested = true;

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { TrafficOptions } from '../../src/sim/traffic.ts';
 import type { FeedCommand, FeedMessage } from './feed-protocol.ts';
 import { endChild, forkTsx, nextMessage } from './spawn-tsx.ts';
 
@@ -31,19 +32,29 @@ export class FakeFeed {
     return this.child.pid;
   }
 
+  /** Renders and frames the first `events` of `traffic` ahead of a flat-out stream of it (see the fake's process). */
+  prepare(traffic: Partial<TrafficOptions>, events: number, timeoutMs: number): Promise<Extract<FeedMessage, { type: 'prepared' }>> {
+    return this.ask({ cmd: 'prepare', traffic, events }, 'prepared', timeoutMs);
+  }
+
   /** Starts streaming; the promise resolves when the fake has sent everything it was asked to. */
   stream(command: Omit<Extract<FeedCommand, { cmd: 'stream' }>, 'cmd'>, timeoutMs: number): Promise<FeedResult> {
+    return this.ask({ cmd: 'stream', ...command }, 'done', timeoutMs);
+  }
+
+  /** Sends a command and waits for its answer; an error the fake reports rejects. */
+  private ask<T extends FeedMessage['type']>(command: FeedCommand, answer: T, timeoutMs: number): Promise<Extract<FeedMessage, { type: T }>> {
     const done = nextMessage(
       this.child,
       (m) => {
         const message = m as FeedMessage;
         if (message.type === 'error') throw new Error(`fake Asterisk: ${message.message}`);
-        return message.type === 'done' ? message : undefined;
+        return message.type === answer ? (message as Extract<FeedMessage, { type: T }>) : undefined;
       },
       timeoutMs,
-      'fake Asterisk stream',
+      `fake Asterisk ${command.cmd}`,
     );
-    this.child.send({ cmd: 'stream', ...command } satisfies FeedCommand);
+    this.child.send(command);
     return done;
   }
 

@@ -13,9 +13,16 @@ export type FeedCommand =
       /** Stops sending after this long; null sends all `maxEvents`. */
       durationMs: number | null;
     }
+  | {
+      /** Renders and frames the first `events` of this traffic now; the next flat-out stream of it sends them first. */
+      cmd: 'prepare';
+      traffic: Partial<TrafficOptions>;
+      events: number;
+    }
   | { cmd: 'stop' };
 
 export type FeedMessage =
   | { type: 'ready'; url: string }
+  | { type: 'prepared'; events: number; bytes: number; ms: number }
   | { type: 'done'; sent: number; bytes: number; elapsedMs: number; blockedMs: number; longestStallMs: number }
   | { type: 'error'; message: string };
