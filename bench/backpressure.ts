@@ -38,6 +38,7 @@ export const backpressureBenchmark: Benchmark = {
         rss.push(process.memoryUsage().rss);
       }, 10);
       try {
+        await harness.synced;
         const streamStarted = performance.now();
         const fed = await feed.stream({ traffic: {}, maxEvents: events, ratePerSec: null, durationMs: null }, 150_000);
         const drainStarted = performance.now();

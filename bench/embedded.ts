@@ -7,7 +7,7 @@ import type { Benchmark } from './support/benchmark.ts';
 import { figure } from './support/figures.ts';
 import { measureThroughput } from './support/throughput.ts';
 
-// The embedded database (PGlite in the engine's process, data folder on disk): the same end-to-end run
+// The embedded database (PGlite on a thread of the engine's process, data folder on disk): the same end-to-end run
 // as the PostgreSQL one. Baseline: the same event rows inserted into an equivalent PGlite table by
 // themselves, the fastest way PGlite takes rows (one INSERT of a JSON array per 500 rows, see
 // src/store/pglite-client.ts), one transaction per 10,000 rows.

@@ -71,6 +71,7 @@ export const latencyBenchmark: Benchmark = {
       probe = realProbe;
       try {
         await realProbe.connect();
+        await harness.synced;
         const sending = feed.stream({ traffic: {}, maxEvents: Number.MAX_SAFE_INTEGER, ratePerSec: OFFERED_PER_SEC, durationMs: warmupMs + windowMs }, warmupMs + windowMs + 30_000);
         await sleep(warmupMs);
         window = { startMs: Date.now(), endMs: Date.now() + windowMs };

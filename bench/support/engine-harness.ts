@@ -32,6 +32,12 @@ export interface EngineHarness {
   connection: AriConnection | null;
   /** `http://127.0.0.1:PORT` when `http` was asked for. */
   baseUrl: string | null;
+  /**
+   * Settles once the engine has connected to Asterisk and reconciled with what it reports alive. Traffic
+   * streamed before would race that listing: the fake Asterisk does not list the channels it streams, so
+   * legs opened meanwhile would be taken for gone.
+   */
+  synced: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +53,10 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
     policy: directionPolicy(config.direction),
     ingest: { ...config.ingest, ...options.ingest },
   });
-  const connection = options.ariUrl === undefined ? null : connect(engine, options.ariUrl, serverName, options.tap, logger);
+  let markSynced = (): void => {};
+  const synced = new Promise<void>((resolve) => (markSynced = resolve));
+  const connection = options.ariUrl === undefined ? null : connect(engine, options.ariUrl, serverName, options.tap, logger, markSynced);
+  if (connection === null) markSynced();
 
   let server: FastifyInstance | null = null;
   let baseUrl: string | null = null;
@@ -74,6 +83,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
     engine,
     connection,
     baseUrl,
+    synced,
     async stop() {
       await server?.close();
       await engine.stop();
@@ -81,7 +91,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
   };
 }
 
-function connect(engine: Engine, ariUrl: string, serverName: string, tap: EngineHarnessOptions['tap'], logger: Logger): AriConnection {
+function connect(engine: Engine, ariUrl: string, serverName: string, tap: EngineHarnessOptions['tap'], logger: Logger, onSynced: () => void): AriConnection {
   const connection: AriConnection = new AriConnection(
     { name: serverName, url: ariUrl, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
     {
@@ -94,7 +104,7 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
       onConnected: () =>
         engine
           .resync(serverName, async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }))
-          .then(() => undefined),
+          .then(onSynced),
     },
     { logger },
   );

@@ -94,6 +94,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     const harness = await startEngine({ store, ariUrl: feed.url });
     try {
       const { engine } = harness;
+      await harness.synced;
       const sending = feed.stream(
         { traffic: {}, maxEvents: Number.MAX_SAFE_INTEGER, ratePerSec: null, durationMs: runMs },
         runMs + 60_000,

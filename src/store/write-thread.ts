@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { writeSkippedError, type WriteOptions, type WriteStep } from './sql-client.ts';
 import { returnCopyBuffer } from './copy-buffers.ts';
+import { errorOf, type ThreadError } from './thread-error.ts';
 
 // Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
 // Why: on the main thread a COPY of tens of megabytes is written to the socket only when the event loop
@@ -27,7 +28,7 @@ interface Reply {
   ok?: boolean;
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
-  error?: { message: string; code?: string; name: string };
+  error?: ThreadError;
   /** The request's COPY buffers, transferred back. */
   buffers?: ArrayBuffer[];
 }
@@ -41,14 +42,6 @@ interface Pending {
 export interface WriteThreadOptions {
   url: string;
   connectTimeoutMs: number;
-}
-
-/** An Error carrying the driver's `code` (SQLSTATE or socket error), as toStoreError expects. */
-function errorOf(reply: NonNullable<Reply['error']>): Error {
-  const error = new Error(reply.message) as Error & { code?: string };
-  error.name = reply.name;
-  if (reply.code !== undefined) error.code = reply.code;
-  return error;
 }
 
 export class WriteThread {
