@@ -4,6 +4,7 @@ import type { CallRecord } from '../domain/call.ts';
 import { prepareBatch, type LegRow, type PreparedBatch } from './prepare-batch.ts';
 import { BinaryCopy } from './copy-binary.ts';
 import { cleanText, jsonbSafeReplacer, jsonbSafeText, rawText } from './copy-text.ts';
+import { textArrayLiteral } from './array-literal.ts';
 
 // The ingest write path: one transaction per batch, every statement serialized before it opens. Events go
 // in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database); calls and legs as one
@@ -116,7 +117,7 @@ function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteS
 }
 
 /** One parameter array per column (for `unnest`), each column read from every row by its getter. */
-function columns<T>(rows: readonly T[], getters: readonly ((row: T) => unknown)[]): unknown[][] {
+function columns<T, V>(rows: readonly T[], getters: readonly ((row: T) => V)[]): V[][] {
   return getters.map((get) => rows.map(get));
 }
 
@@ -190,8 +191,9 @@ function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): W
     return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.finish() }];
   }
   // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
-  // parameters; each raw JSON text is passed as it came.
-  const eventColumns: ((e: EventRow) => unknown)[] = [
+  // parameters; each raw JSON text is passed as it came. The arrays go as literals built here, off
+  // PGlite's thread (array-literal.ts).
+  const eventColumns: ((e: EventRow) => string | null)[] = [
     (e) => nullableClean(e.callId),
     (e) => cleanText(e.server),
     (e) => cleanText(e.type),
@@ -199,7 +201,7 @@ function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): W
     (e) => e.receivedAt,
     (e) => cleanText(rawText(payload(e, strict))),
   ];
-  return [...chunks(events)].map((rows) => query(INSERT_EVENTS, columns(rows, eventColumns)));
+  return [...chunks(events)].map((rows) => query(INSERT_EVENTS, columns(rows, eventColumns).map((column) => textArrayLiteral(column))));
 }
 
 function nullableClean(value: string | null): string | null {
