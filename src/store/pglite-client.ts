@@ -125,38 +125,37 @@ export async function openPgliteClient(dataDir: string): Promise<SqlClient> {
   const writeSteps = async (steps: readonly WriteStep[], options: WriteOptions = {}): Promise<void> => {
     await thread.call({ op: 'write', steps, afterPrevious: options.afterPrevious === true }, options.onBulkHalfway);
   };
-  /** Posts once no transaction holds the database. */
-  const outside =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      await gate;
-      return fn(...args);
-    };
-
-  // Inside a transaction its statements go straight to the thread.
-  const inside: SqlClient = {
-    dialect: 'pglite',
-    query,
-    exec,
-    transaction: (fn) => fn(inside),
-    writeSteps: (steps) => writeInside(steps),
-    async close() {},
-  };
   const writeInside = async (steps: readonly WriteStep[]): Promise<void> => {
     for (const step of steps) {
       if (step.kind === 'copy') throw new Error('the embedded database takes no COPY steps');
       await query(step.sql, step.params);
     }
   };
+  // Inside a transaction its statements go straight to the thread.
+  const inside: SqlClient = {
+    dialect: 'pglite',
+    query,
+    exec,
+    transaction: (fn) => fn(inside),
+    writeSteps: writeInside,
+    async close() {},
+  };
 
+  // Outside a transaction, each request is posted once no transaction holds the database.
   return {
     dialect: 'pglite',
     async query<T extends object>(sql: string, params?: readonly unknown[]): Promise<T[]> {
       await gate;
       return query<T>(sql, params);
     },
-    exec: outside(exec),
-    writeSteps: outside(writeSteps),
+    async exec(sql) {
+      await gate;
+      return exec(sql);
+    },
+    async writeSteps(steps, options) {
+      await gate;
+      return writeSteps(steps, options);
+    },
     async transaction(fn) {
       const before = gate;
       let release = (): void => {};

@@ -61,14 +61,3 @@ export interface SqlClient {
   /** Ends the pool or the embedded database. A transaction client's close() does nothing. */
   close(): Promise<void>;
 }
-
-/** Runs async tasks one after another, in call order; a failed task does not block the next. */
-export class SerialQueue {
-  #tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task, task);
-    this.#tail = result.catch(() => undefined);
-    return result;
-  }
-}
