@@ -111,22 +111,38 @@ async function* flatOut(
     meter.bytes += textBytes;
     yield burst;
   }
+  for (const burst of inBursts(texts)) {
+    if (burst.length === BURST) {
+      // Let IPC (a stop request) and timers in even when the socket never pushes back.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stopRequested || performance.now() >= deadline) return;
+    } else if (stopRequested) {
+      return;
+    }
+    meter.sent += burst.length;
+    for (const t of burst) meter.bytes += t.length;
+    yield burst;
+  }
+}
+
+/** The texts in arrays of BURST (the last one shorter). */
+function* inBursts(texts: Iterable<string>): Generator<string[], void, undefined> {
   let burst: string[] = [];
   for (const text of texts) {
     burst.push(text);
     if (burst.length < BURST) continue;
-    // Let IPC (a stop request) and timers in even when the socket never pushes back.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (stopRequested || performance.now() >= deadline) return;
-    meter.sent += burst.length;
-    for (const t of burst) meter.bytes += t.length;
     yield burst;
     burst = [];
   }
-  if (burst.length > 0 && !stopRequested) {
-    meter.sent += burst.length;
-    for (const t of burst) meter.bytes += t.length;
-    yield burst;
+  if (burst.length > 0) yield burst;
+}
+
+/** The next `limit` texts of `source` at most, leaving the rest in it. */
+function* take(source: Iterator<string, void>, limit: number): Generator<string, void, undefined> {
+  for (let n = 0; n < limit; n++) {
+    const next = source.next();
+    if (next.done) return;
+    yield next.value;
   }
 }
 
@@ -137,14 +153,7 @@ function prepare(command: Extract<FeedCommand, { cmd: 'prepare' }>): void {
   const bursts: Prepared['bursts'] = [];
   let events = 0;
   let bytes = 0;
-  while (events < command.events) {
-    const texts: string[] = [];
-    for (let n = Math.min(BURST, command.events - events); n > 0; n--) {
-      const next = rest.next();
-      if (next.done) break;
-      texts.push(next.value);
-    }
-    if (texts.length === 0) break;
+  for (const texts of inBursts(take(rest, command.events))) {
     const textBytes = texts.reduce((sum, t) => sum + t.length, 0);
     bursts.push({ burst: { frames: textFrames(texts), count: texts.length }, textBytes });
     events += texts.length;
@@ -161,16 +170,7 @@ function sourcesOf(command: Extract<FeedCommand, { cmd: 'stream' }>): { ready: P
   if (ready === null || command.ratePerSec !== null || ready.traffic !== JSON.stringify(command.traffic) || ready.events > command.maxEvents) {
     return { ready: [], texts: eventTextStream(command.maxEvents, command.traffic) };
   }
-  const rest = ready.rest;
-  const remaining = command.maxEvents - ready.events;
-  function* texts(): Generator<string, void, undefined> {
-    for (let n = 0; n < remaining; n++) {
-      const next = rest.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  return { ready: ready.bursts, texts: texts() };
+  return { ready: ready.bursts, texts: take(ready.rest, command.maxEvents - ready.events) };
 }
 
 async function stream(command: Extract<FeedCommand, { cmd: 'stream' }>): Promise<void> {
