@@ -7,6 +7,7 @@ import { createMetrics } from '../../src/app/metrics.ts';
 import { AriConnection } from '../../src/ari/client.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
+import { cacheListings, DEFAULT_LISTING_CACHE } from '../../src/store/listing-cache.ts';
 import type { Store } from '../../src/store/types.ts';
 import type { Logger } from '../../src/app/logger.ts';
 import { defaultConfig } from './benchmark.ts';
@@ -25,6 +26,8 @@ export interface EngineHarnessOptions {
   http?: boolean;
   /** Sees every frame as it arrives, before the engine does (latency probes). Must be cheap. */
   tap?: (text: string, receivedAt: Date) => void;
+  /** `http.listingCacheMs` (the configured default unless given; 0 turns the listing cache off). */
+  listingCacheMs?: number;
 }
 
 export interface EngineHarness {
@@ -46,8 +49,13 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
   const logger = createLogger('error', process.stderr);
   const metrics = createMetrics();
   const serverName = options.serverName ?? 'pbx1';
+  const store = cacheListings(options.store, {
+    maxAgeMs: options.listingCacheMs ?? config.http.listingCacheMs,
+    maxBytes: DEFAULT_LISTING_CACHE.maxBytes,
+    onLookup: (answer) => metrics.listingLookups.inc({ answer }),
+  });
   const engine = new Engine({
-    store: options.store,
+    store,
     logger,
     metrics,
     policy: directionPolicy(config.direction),
@@ -63,7 +71,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
   if (options.http) {
     const health = async (): Promise<HealthReport> => {
       const started = performance.now();
-      await options.store.ping();
+      await store.ping();
       return {
         status: 'ok',
         checks: {
@@ -75,7 +83,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
         },
       };
     };
-    server = await buildServer({ engine, store: options.store, metrics, logger, apiKeys: [], health, defaultServer: serverName });
+    server = await buildServer({ engine, store, metrics, logger, apiKeys: [], health, defaultServer: serverName });
     baseUrl = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   }
   await engine.start();

@@ -14,6 +14,7 @@ import { directionPolicy } from '../domain/direction.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { Redis } from 'ioredis';
 import { Simulator } from '../sim/simulator.ts';
+import { cacheListings, DEFAULT_LISTING_CACHE } from '../store/listing-cache.ts';
 import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
@@ -52,14 +53,18 @@ export function simulatorEnabled(config: Config): boolean {
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const store = await openStore({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize, logger });
+  const metrics = createMetrics();
+  const store = cacheListings(await openStore({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize, logger }), {
+    maxAgeMs: config.http.listingCacheMs,
+    maxBytes: DEFAULT_LISTING_CACHE.maxBytes,
+    onLookup: (answer) => metrics.listingLookups.inc({ answer }),
+  });
   try {
     await store.migrate();
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;
   }
-  const metrics = createMetrics();
   const policy = directionPolicy(config.direction);
   const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
   const connections = new Map<string, AriConnection>();

@@ -22,6 +22,7 @@ export interface EngineMetrics {
   ariReconnects: Gauge<'server'>;
   ingestPaused: Gauge<string>;
   liveSubscribers: Gauge<string>;
+  listingLookups: Counter<'answer'>;
 }
 
 export function createMetrics(): EngineMetrics {
@@ -67,5 +68,11 @@ export function createMetrics(): EngineMetrics {
     ariReconnects: new Gauge({ name: 'callflow_ari_reconnects', help: 'ARI reconnects since start', labelNames: ['server'], ...r }),
     ingestPaused: new Gauge({ name: 'callflow_ingest_paused', help: '1 while event sources are paused by backpressure', ...r }),
     liveSubscribers: new Gauge({ name: 'callflow_live_subscribers', help: 'Connected /api/live clients', ...r }),
+    listingLookups: new Counter({
+      name: 'callflow_api_listing_lookups_total',
+      help: 'GET /api/calls pages by how they were answered: hit (from memory), shared (joined a running query), miss (queried)',
+      labelNames: ['answer'],
+      ...r,
+    }),
   };
 }

@@ -11,7 +11,14 @@ describe('loadConfig', () => {
     expect(c.database.url).toBeUndefined();
     expect(c.ari.servers).toEqual([]);
     expect(c.simulator.mode).toBe('auto');
+    expect(c.http.listingCacheMs).toBe(1000);
     expect(Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('reads the listing cache lifetime from LISTING_CACHE_MS, 0 turning it off', () => {
+    expect(loadConfig({ env: { LISTING_CACHE_MS: '0' } }).http.listingCacheMs).toBe(0);
+    expect(loadConfig({ env: { LISTING_CACHE_MS: '250' } }).http.listingCacheMs).toBe(250);
+    expect(() => loadConfig({ env: { LISTING_CACHE_MS: '-1' } })).toThrow(/http.listingCacheMs/);
   });
 
   it('applies flag > env > file > default', () => {

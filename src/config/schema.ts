@@ -34,6 +34,11 @@ export const configSchema = z.object({
       port: z.number().int().min(0).max(65535).default(4100),
       /** When non-empty, every endpoint but /health requires one of these keys. */
       apiKeys: z.array(z.string().min(8)).default([]),
+      /**
+       * Longest a call listing (`GET /api/calls`) is answered from memory; every write of this engine ends it
+       * sooner. It bounds how long another instance's writes to the same database stay unseen. 0: off.
+       */
+      listingCacheMs: z.number().int().min(0).max(60_000).default(1_000),
     })
     .prefault({}),
   database: z

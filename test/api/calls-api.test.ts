@@ -184,3 +184,32 @@ describe('API keys', () => {
     expect((await t.server.inject({ method: 'GET', url: '/api/calls?apiKey=secret-key-1' })).statusCode).toBe(200);
   });
 });
+
+describe('GET /api/calls between writes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp('embedded');
+  });
+  afterAll(async () => t?.close());
+
+  const post = async (trace: string) => expect((await t.server.inject({ method: 'POST', url: '/api/events', payload: { events: traceEvents(trace) } })).statusCode).toBe(202);
+  const list = () => t.server.inject({ method: 'GET', url: '/api/calls' });
+  const lookups = async (answer: string) => {
+    const text = (await t.server.inject({ method: 'GET', url: '/metrics' })).body;
+    return Number(new RegExp(`^callflow_api_listing_lookups_total\\{answer="${answer}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
+
+  it('answers a repeated listing from memory and shows calls posted in between at once', async () => {
+    await post('c_dial_answered');
+    const first = await list();
+    const again = await list();
+    expect(again.body).toBe(first.body);
+    expect(again.headers['content-type']).toBe(first.headers['content-type']);
+    expect(first.json().items.map((c: any) => c.disposition)).toEqual(['answered']);
+    await post('d1_dial_busy');
+    const after = (await list()).json();
+    expect(after.items.map((c: any) => c.disposition)).toEqual(['busy', 'answered']);
+    expect(await lookups('hit')).toBe(1);
+    expect(await lookups('miss')).toBe(2);
+  });
+});

@@ -6,6 +6,7 @@ import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
 import { buildServer } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
+import { cacheListings, DEFAULT_LISTING_CACHE } from '../../src/store/listing-cache.ts';
 import { openTestStore, type StoreKind, type TestStore } from './test-store.ts';
 
 // The engine and its HTTP API on a real test store, without listening (requests go through inject()).
@@ -17,19 +18,25 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[] } = {}): Promise<TestApp> {
+export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]; listingCacheMs?: number } = {}): Promise<TestApp> {
   const db = await openTestStore(kind);
   const logger = silentLogger();
   const metrics = createMetrics();
+  // Wired as the composition root wires it: listings are cached between this engine's writes.
+  const store = cacheListings(db.store, {
+    maxAgeMs: options.listingCacheMs ?? DEFAULT_LISTING_CACHE.maxAgeMs,
+    maxBytes: DEFAULT_LISTING_CACHE.maxBytes,
+    onLookup: (answer) => metrics.listingLookups.inc({ answer }),
+  });
   const engine = new Engine({
-    store: db.store,
+    store,
     logger,
     metrics,
     policy: directionPolicy(DEFAULT_DIRECTION_RULES),
     ingest: { batchSize: 2000, flushIntervalMs: 10, maxBufferedEvents: 50_000 },
   });
   const health = async (): Promise<HealthReport> => {
-    await db.store.ping();
+    await store.ping();
     return {
       status: 'ok',
       checks: {
@@ -41,7 +48,7 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
       },
     };
   };
-  const server = await buildServer({ engine, store: db.store, metrics, logger, apiKeys: options.apiKeys ?? [], health, defaultServer: 'default' });
+  const server = await buildServer({ engine, store, metrics, logger, apiKeys: options.apiKeys ?? [], health, defaultServer: 'default' });
   await engine.start();
   return {
     engine,

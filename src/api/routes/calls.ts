@@ -7,7 +7,7 @@ import type { Engine } from '../../app/engine.ts';
 import type { CallEvent } from '../../domain/events.ts';
 import { buildTimeline } from '../../domain/timeline.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
-import type { Store } from '../../store/types.ts';
+import type { CallPageJson, Store } from '../../store/types.ts';
 import { callsCsv } from '../csv.ts';
 import { callDetailSchema, callListQuery, callFilterQuery, callPageSchema, callSchema, errorSchema } from '../schemas.ts';
 import { toCallFilter } from './call-filter.ts';
@@ -22,9 +22,22 @@ const storedEventSchema = z.object({
   event: z.unknown(),
 });
 
-/** JSON text already in the response's documented shape; fastify sends a string with a JSON type as is. */
-function preserialized<T>(json: string): T {
-  return json as unknown as T;
+/** A body already in the response's documented shape; fastify sends bytes with a JSON type as they are. */
+function preserialized<T>(body: Buffer): T {
+  return body as unknown as T;
+}
+
+// The page's body, built once per page: a page answered from the listing cache (src/store/listing-cache.ts)
+// is the same object on every hit, so its bytes are too.
+const pageBodies = new WeakMap<CallPageJson, Buffer>();
+
+function pageBody(page: CallPageJson): Buffer {
+  let body = pageBodies.get(page);
+  if (body === undefined) {
+    body = Buffer.from(`{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`, 'utf8');
+    pageBodies.set(page, body);
+  }
+  return body;
 }
 
 export interface CrmLinkView {
@@ -53,9 +66,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
         const page = await deps.store.listCallsJson(toCallFilter(filter), cursor ?? null, limit);
         // The hot listing: records go out as the JSON text the store holds (written from CallRecords,
         // the shape callPageSchema documents), spliced into the page rather than parsed and serialized.
-        return reply
-          .type('application/json; charset=utf-8')
-          .send(preserialized<z.infer<typeof callPageSchema>>(`{"items":[${page.items.join(',')}],"nextCursor":${JSON.stringify(page.nextCursor)}}`));
+        return reply.type('application/json; charset=utf-8').send(preserialized<z.infer<typeof callPageSchema>>(pageBody(page)));
       },
     );
 
