@@ -33,7 +33,7 @@ async function runOne(name: string, options: BenchOptions, timeoutMs: number): P
   // Benchmarks host the engine in this process: it runs with the engine's own V8 flags. BENCH_CPU_PROFILE_DIR
   // names a folder for a CPU profile of that process (all of it: setup, baselines and measured runs).
   const profileDir = process.env.BENCH_CPU_PROFILE_DIR;
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const profile = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [])];
   const child = forkTsx(CHILD, [name, JSON.stringify(options)], [...ENGINE_NODE_FLAGS, ...profile]);
   try {
     const result = await nextMessage(child, (m) => ((m as ChildResult)?.kind === 'figures' ? (m as ChildResult) : undefined), timeoutMs, name);
