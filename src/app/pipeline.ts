@@ -3,7 +3,7 @@ import type { CallRecord, CallStatus } from '../domain/call.ts';
 import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
-import { callIdOf, toRecord } from '../domain/record.ts';
+import { callIdOf, isFinished, toRecord } from '../domain/record.ts';
 import { AppError, ERROR_CODES, isAppError } from '../errors.ts';
 import type { EventRow, OutboxInsert, WriteBatch } from '../store/types.ts';
 
@@ -281,7 +281,8 @@ export class Pipeline {
       if (m.finishedAtMs !== null && nowMs - m.finishedAtMs < graceMs) break;
       this.finishedQueue.shift();
       const current = resolve(h);
-      if (current.mergedInto === null && toRecord(current.state, this.options.policy).status === 'finished') {
+      // The status alone, not the whole record: this runs for every finished call after every commit.
+      if (current.mergedInto === null && isFinished(current.state)) {
         this.registry(current.state.server).release(current);
         evicted++;
       } else if (current !== h) {

@@ -13,6 +13,11 @@ export function callIdOf(state: CallState): string {
   return state.linkedId ?? state.legs[0]?.channelId ?? '';
 }
 
+/** The record's status is `finished`: the call has channels and every one of them has ended. */
+export function isFinished(state: CallState): boolean {
+  return state.legs.length > 0 && state.legs.every((l) => l.end !== null);
+}
+
 function firstLegOf(state: CallState, id: string): LegState | undefined {
   return state.legs.find((l) => l.channelId === id) ?? state.legs[0];
 }
@@ -111,7 +116,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   const origin = originIdsOf(state, first);
   const destinationAnswer = state.dials.find((d) => d.status === 'ANSWER' && !origin.has(d.peerId));
   const answeredAt = first.answeredAt ?? destinationAnswer?.at ?? null;
-  const finished = state.legs.every((l) => l.end !== null);
+  const finished = isFinished(state);
   const endedAt = finished ? state.legs.reduce((max, l) => ((l.end?.at ?? '') > max ? (l.end?.at ?? '') : max), '') || state.lastEventAt : null;
   const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
   const { from, to } = numbersOf(state, first, origin);

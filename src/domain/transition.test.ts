@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { directionPolicy } from './direction.ts';
 import { CallRegistry, type CallHandle } from './grouping.ts';
-import { toRecord } from './record.ts';
+import { isFinished, toRecord } from './record.ts';
 
 // Table-driven tests of the call state machine on normalized events: no ARI JSON, no I/O.
 
@@ -320,5 +320,21 @@ describe('grouping', () => {
     const call = registry.process(dial(newer, older, '')(t()), 3, absorbed);
     expect(absorbed).toHaveLength(1);
     expect(toRecord(call!.state, policy).id).toBe('1700000000.3');
+  });
+});
+
+describe('isFinished', () => {
+  it('agrees with the record status at every step of a call, and holds no channels for unfinished', () => {
+    const registry = new CallRegistry('pbx1');
+    const steps = [created(caller), state(caller, 'Up'), created(callee), dial(caller, callee, ''), state(callee, 'Up'), hangupReq(callee), destroyed(callee, 16), destroyed(caller, 16)];
+    const seen: boolean[] = [];
+    let order = 0;
+    for (const step of steps) {
+      const call = registry.process(step(t()), ++order)!;
+      seen.push(isFinished(call.state));
+      expect(isFinished(call.state)).toBe(toRecord(call.state, policy).status === 'finished');
+    }
+    expect(seen).toEqual([false, false, false, false, false, false, false, true]);
+    expect(isFinished({ server: 'pbx1', legs: [], dials: [], linkedId: null, eventCount: 0, firstEventAt: t(), lastEventAt: t() })).toBe(false);
   });
 });
