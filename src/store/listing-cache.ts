@@ -5,7 +5,9 @@ import type { CallFilter, CallPageJson, Store } from './types.ts';
 // and every batch of this engine is written through this store. So each page is kept with the store's
 // write generation at the time its query started: any write that settles (commit or failure) moves the
 // generation on, and a page from an older generation is never served again. Requests for a page whose
-// query is already running share that query when no write has settled since it started.
+// query is already running share that query when no write has settled since it started. The generation
+// moves on before the write's caller hears of it, so anyone told of a commit (the live stream, a
+// POST /api/events answer) finds it in every listing asked for afterwards.
 //
 // Writes by another engine instance on the same database do not pass through here: `maxAgeMs` bounds how
 // long such a write can stay unseen. A page is never older than that, measured from when its query started.
@@ -15,7 +17,10 @@ export type ListingLookup = 'hit' | 'shared' | 'miss';
 export interface ListingCacheOptions {
   /** Longest a page is served from memory; 0 turns the cache off. */
   maxAgeMs: number;
-  /** Memory held by kept pages (record text, counted in UTF-16 code units ×2), oldest dropped first. */
+  /**
+   * Memory held by kept pages, oldest dropped first. Counted as two bytes per character of the record texts:
+   * the texts themselves, and the page body the route keeps beside each page (routes/calls.ts).
+   */
   maxBytes: number;
   /** Milliseconds of a monotonic clock (tests pass their own). */
   nowMs?: () => number;
