@@ -49,3 +49,73 @@ describe('Pipeline write batches', () => {
     expect(written).toBeLessThan(possible);
   });
 });
+
+describe('Pipeline call lifecycle', () => {
+  const GRACE_MS = 10_000;
+  const trace = 'a_answer_wait_hangup_channelvars';
+
+  function feed(pipeline: Pipeline, events: unknown[], drainEvery = 1): string[] {
+    const types: string[] = [];
+    events.forEach((event, i) => {
+      expect(pipeline.ingestObject(event, new Date(Date.parse('2026-11-21T08:00:00Z') + i), 'pbx1').ok).toBe(true);
+      if ((i + 1) % drainEvery === 0) types.push(...pipeline.drain(1_000).live.map((m) => m.type));
+    });
+    types.push(...pipeline.drain(1_000).live.map((m) => m.type));
+    return types;
+  }
+
+  /** A channel that joins the call after it finished (its linkedid names the call), then ends. */
+  function lateChannel(linkedId: string, type: 'ChannelCreated' | 'ChannelDestroyed'): unknown {
+    const channel = {
+      id: `${linkedId}9`,
+      name: 'PJSIP/late-000000ff',
+      state: 'Down',
+      caller: { name: '', number: '' },
+      connected: { name: '', number: '' },
+      dialplan: { context: 'from-test', exten: '100', priority: 1 },
+      creationtime: '2026-11-21T04:13:00.000+0000',
+      channelvars: { 'CHANNEL(linkedid)': linkedId, 'CHANNEL(uniqueid)': `${linkedId}9` },
+    };
+    return type === 'ChannelCreated'
+      ? { type, timestamp: '2026-11-21T04:13:00.000+0000', channel }
+      : { type, timestamp: '2026-11-21T04:13:01.000+0000', channel, cause: 16, cause_txt: 'Normal Clearing' };
+  }
+
+  it('announces a call created once and finished once, whatever the batches', () => {
+    for (const every of [1, 4, 1000]) {
+      const types = feed(new Pipeline({ policy }), traceEvents(trace), every);
+      expect(types.filter((t) => t === 'call.created')).toHaveLength(1);
+      expect(types.filter((t) => t === 'call.finished')).toHaveLength(1);
+      expect(types.at(-1)).toBe('call.finished');
+    }
+  });
+
+  it('keeps a finished call for the grace period, then forgets it', () => {
+    const pipeline = new Pipeline({ policy });
+    const events = traceEvents(trace);
+    feed(pipeline, events);
+    const firstId = (events[0] as { channel: { id: string } }).channel.id;
+    expect(pipeline.recordOfChannel('pbx1', firstId)?.status).toBe('finished');
+    expect(pipeline.evictFinished(1_000 + GRACE_MS - 1, GRACE_MS)).toBe(0);
+    expect(pipeline.recordOfChannel('pbx1', firstId)).not.toBeNull();
+    expect(pipeline.evictFinished(1_000 + GRACE_MS, GRACE_MS)).toBe(1);
+    expect(pipeline.recordOfChannel('pbx1', firstId)).toBeNull();
+  });
+
+  it('keeps a call reopened by a late channel until it finishes again, and announces it finished again', () => {
+    const pipeline = new Pipeline({ policy });
+    const events = traceEvents(trace);
+    feed(pipeline, events);
+    const firstId = (events[0] as { channel: { id: string } }).channel.id;
+    const linkedId = pipeline.recordOfChannel('pbx1', firstId)!.id;
+    expect(feed(pipeline, [lateChannel(linkedId, 'ChannelCreated')])).toEqual(['call.updated']);
+    expect(pipeline.recordOfChannel('pbx1', firstId)?.status).not.toBe('finished');
+    // Its first finish is past the grace period, but it is open again: kept, and out of the queue.
+    expect(pipeline.evictFinished(1_000 + GRACE_MS, GRACE_MS)).toBe(0);
+    expect(pipeline.recordOfChannel('pbx1', firstId)).not.toBeNull();
+    expect(feed(pipeline, [lateChannel(linkedId, 'ChannelDestroyed')])).toEqual(['call.finished']);
+    // Queued again when it finished again (drained at 1,000 like every batch here): gone after the grace.
+    expect(pipeline.evictFinished(1_000 + GRACE_MS, GRACE_MS)).toBe(1);
+    expect(pipeline.recordOfChannel('pbx1', firstId)).toBeNull();
+  });
+});

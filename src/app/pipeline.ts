@@ -1,5 +1,5 @@
 import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
-import type { CallRecord, CallStatus } from '../domain/call.ts';
+import type { CallRecord } from '../domain/call.ts';
 import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
@@ -38,16 +38,6 @@ export interface IngestFailed {
   error: AppError;
 }
 
-// What the store holds of a call. Its last persisted record is kept as the facts it was derived from
-// (immutable, and usually the very state the call is in now, so it costs nothing) plus its status;
-// the record itself is rebuilt only when a change's `previous` is read.
-interface Meta {
-  persistedId: string | null;
-  persistedState: CallState | null;
-  persistedStatus: CallStatus | null;
-  finishedAtMs: number | null;
-}
-
 /**
  * An event waiting for its batch: the row it will be stored as, with the call it was filed under. The
  * call's id is read at drain time (a merge may have moved it meanwhile) and written into the row itself,
@@ -65,12 +55,21 @@ export interface PipelineOptions {
 
 export class Pipeline {
   private readonly registries = new Map<string, CallRegistry>();
-  private readonly meta = new WeakMap<CallHandle, Meta>();
+  /**
+   * What the store holds of each call: the facts its last written record was derived from (immutable, and
+   * usually the very state the call is in now, so it costs nothing). That record's id and status follow
+   * from them; the record itself is rebuilt only when a change's `previous` is read.
+   */
+  private readonly persisted = new WeakMap<CallHandle, CallState>();
   private pending: PendingRow[] = [];
   private touched = new Set<CallHandle>();
   private absorbed: CallHandle[] = [];
   private order = 0;
+  /** Calls written finished, in that order, with when (two arrays: no object per call). */
   private finishedQueue: CallHandle[] = [];
+  private finishedAtMs: number[] = [];
+  /** Calls in finishedQueue: a call reopened by a late event is queued again only once it left it. */
+  private readonly awaitingEviction = new WeakSet<CallHandle>();
   invalidCount = 0;
   // Events arrive in bursts within the same millisecond; formatting the arrival time once per
   // millisecond instead of once per event saves a good part of the per-event cost.
@@ -117,11 +116,7 @@ export class Pipeline {
     }
     for (const h of this.touched) {
       const current = resolve(h);
-      const m = this.metaOf(current);
-      const record = toRecord(current.state, this.options.policy);
-      m.persistedId = record.id;
-      m.persistedState = current.state;
-      m.persistedStatus = record.status;
+      this.persisted.set(current, current.state);
     }
     this.pending = saved.pending;
     this.touched = saved.touched;
@@ -179,15 +174,6 @@ export class Pipeline {
     return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, channelId };
   }
 
-  private metaOf(handle: CallHandle): Meta {
-    let m = this.meta.get(handle);
-    if (!m) {
-      m = { persistedId: null, persistedState: null, persistedStatus: null, finishedAtMs: null };
-      this.meta.set(handle, m);
-    }
-    return m;
-  }
-
   /** The current record of the call holding a channel, if the engine holds it in memory. */
   recordOfChannel(server: string, channelId: string): CallRecord | null {
     const h = this.registries.get(server)?.callOfChannel(channelId);
@@ -222,11 +208,12 @@ export class Pipeline {
     const merges: WriteBatch['merges'] = [];
     const live: LiveMessage[] = [];
     for (const gone of absorbed) {
-      const m = this.meta.get(gone);
+      const written = this.persisted.get(gone);
+      const from = written === undefined ? null : callIdOf(written);
       const into = callIdOf(resolve(gone).state);
-      if (m?.persistedId && m.persistedId !== into) {
-        merges.push({ from: m.persistedId, into });
-        live.push({ type: 'call.merged', from: m.persistedId, into });
+      if (from && from !== into) {
+        merges.push({ from, into });
+        live.push({ type: 'call.merged', from, into });
       }
       touched.delete(gone);
       touched.add(resolve(gone));
@@ -243,29 +230,29 @@ export class Pipeline {
     for (const h of touched) {
       if (h.mergedInto) continue;
       const record = toRecord(h.state, this.options.policy);
-      const m = this.metaOf(h);
-      if (m.persistedId && m.persistedId !== record.id) {
-        merges.push({ from: m.persistedId, into: record.id });
-        live.push({ type: 'call.merged', from: m.persistedId, into: record.id });
+      const written = this.persisted.get(h) ?? null;
+      const writtenId = written === null ? null : callIdOf(written);
+      if (writtenId && writtenId !== record.id) {
+        merges.push({ from: writtenId, into: record.id });
+        live.push({ type: 'call.merged', from: writtenId, into: record.id });
       }
       calls.push(record);
-      const persisted = m.persistedId !== null;
       // A leg the call kept as the very object it had when last written has not changed since.
-      if (m.persistedId === record.id && m.persistedState !== null) {
-        const before = m.persistedState.legs;
+      if (written !== null && writtenId === record.id) {
+        const before = written.legs;
         const same = h.state.legs.filter((leg) => before.includes(leg)).map((leg) => leg.channelId);
         if (same.length > 0) storedLegs.set(record.id, new Set(same));
       }
-      changes.push(changeOf(persisted ? m.persistedState : null, record, this.options.policy));
-      if (!persisted) live.push({ type: 'call.created', call: record });
-      if (record.status === 'finished' && m.persistedStatus !== 'finished') live.push({ type: 'call.finished', call: record });
-      else if (persisted) live.push({ type: 'call.updated', call: record });
-      m.persistedId = record.id;
-      m.persistedState = h.state;
-      m.persistedStatus = record.status;
-      if (record.status === 'finished' && m.finishedAtMs === null) {
-        m.finishedAtMs = nowMs;
+      changes.push(changeOf(written, record, this.options.policy));
+      const finished = record.status === 'finished';
+      if (written === null) live.push({ type: 'call.created', call: record });
+      if (finished && !(written !== null && isFinished(written))) live.push({ type: 'call.finished', call: record });
+      else if (written !== null) live.push({ type: 'call.updated', call: record });
+      this.persisted.set(h, h.state);
+      if (finished && !this.awaitingEviction.has(h)) {
+        this.awaitingEviction.add(h);
         this.finishedQueue.push(h);
+        this.finishedAtMs.push(nowMs);
       }
     }
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
@@ -276,10 +263,9 @@ export class Pipeline {
   evictFinished(nowMs: number, graceMs: number): number {
     let evicted = 0;
     while (this.finishedQueue.length > 0) {
-      const h = this.finishedQueue[0]!;
-      const m = this.metaOf(h);
-      if (m.finishedAtMs !== null && nowMs - m.finishedAtMs < graceMs) break;
-      this.finishedQueue.shift();
+      if (nowMs - this.finishedAtMs[0]! < graceMs) break;
+      const h = this.finishedQueue.shift()!;
+      this.finishedAtMs.shift();
       const current = resolve(h);
       // The status alone, not the whole record: this runs for every finished call after every commit.
       if (current.mergedInto === null && isFinished(current.state)) {
@@ -289,7 +275,7 @@ export class Pipeline {
         // Merged after finishing: the surviving call is tracked on its own.
         continue;
       } else {
-        m.finishedAtMs = null; // reopened by a late event; queued again when it finishes again
+        this.awaitingEviction.delete(h); // reopened by a late event; queued again when it finishes again
       }
     }
     return evicted;
