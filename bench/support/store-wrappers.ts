@@ -1,3 +1,4 @@
+import { eventCount } from '../../src/store/batch-events.ts';
 import type { Store, WriteBatch } from '../../src/store/types.ts';
 import { sleep } from './stats.ts';
 
@@ -24,7 +25,7 @@ export function throttledStore(store: Store, eventsPerSec: number): Store {
     ...store,
     writeBatch(batch, options) {
       const written = tail.then(async () => {
-        await sleep((batch.events.length * 1000) / eventsPerSec);
+        await sleep((eventCount(batch) * 1000) / eventsPerSec);
         await store.writeBatch(batch, options);
       });
       tail = written.catch(() => undefined);

@@ -1,3 +1,4 @@
+import { eventCount } from '../../src/store/batch-events.ts';
 import type { Store } from '../../src/store/types.ts';
 import { startEngine } from './engine-harness.ts';
 import { FakeFeed, type FeedResult } from './fake-feed.ts';
@@ -83,8 +84,9 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   const commits: Commit[] = [];
   let total = 0;
   const store = observedStore(options.store, (batch) => {
-    total += batch.events.length;
-    commits.push({ atMs: performance.now(), events: batch.events.length, total });
+    const events = eventCount(batch);
+    total += events;
+    commits.push({ atMs: performance.now(), events, total });
   });
   const feed = await FakeFeed.start();
   try {

@@ -4,7 +4,8 @@ import type { AriBridge, AriChannel } from '../ari/types.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import type { EventRow, Store } from '../store/types.ts';
+import { eventCount, forEachArrival } from '../store/batch-events.ts';
+import type { Store } from '../store/types.ts';
 import { Ingestor } from './ingestor.ts';
 import { LiveHub } from './live-hub.ts';
 import type { EngineMetrics } from './metrics.ts';
@@ -52,7 +53,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.logger;
-    this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox });
+    this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
       pipeline: this.pipeline,
@@ -62,8 +63,8 @@ export class Engine {
       onCommitted: (drained, writeMs) => {
         const now = Date.now();
         metrics.batchSeconds.observe(writeMs / 1000);
-        metrics.batchEvents.observe(drained.batch.events.length);
-        observeCommitLag(metrics, drained.batch.events, now);
+        metrics.batchEvents.observe(eventCount(drained.batch));
+        forEachArrival(drained.batch, (arrivedAtMs, events) => metrics.commitLagSeconds.observe((now - arrivedAtMs) / 1000, events));
         this.hub.publish(drained.live);
       },
       onBackpressure: (paused) => {
@@ -179,17 +180,5 @@ export class Engine {
 
   activeCalls(): CallRecord[] {
     return this.pipeline.openCalls();
-  }
-}
-
-/** Arrival-to-commit lag of every event of a batch, observed once per run of events sharing an arrival instant. */
-function observeCommitLag(metrics: EngineMetrics, events: readonly EventRow[], nowMs: number): void {
-  let i = 0;
-  while (i < events.length) {
-    const receivedAt = events[i]!.receivedAt;
-    let j = i + 1;
-    while (j < events.length && events[j]!.receivedAt === receivedAt) j++;
-    metrics.commitLagSeconds.observe((nowMs - Date.parse(receivedAt)) / 1000, j - i);
-    i = j;
   }
 }

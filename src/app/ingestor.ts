@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ERROR_CODES, isAppError } from '../errors.ts';
+import { eventCount } from '../store/batch-events.ts';
 import type { Store } from '../store/types.ts';
 import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.ts';
 
@@ -84,7 +85,7 @@ export class Ingestor {
 
   /** Events waiting for their commit: ingested since the last drain, plus a queued batch. */
   get pendingCount(): number {
-    return this.o.pipeline.pendingCount + (this.queued?.drained.batch.events.length ?? 0);
+    return this.o.pipeline.pendingCount + (this.queued ? eventCount(this.queued.drained.batch) : 0);
   }
 
   acceptText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
@@ -183,11 +184,11 @@ export class Ingestor {
       } catch (error) {
         if (isAppError(error) && error.code === ERROR_CODES.STORE_WRITE_SKIPPED) {
           // Queued behind a batch whose write failed; that one is durable now, so this one goes next.
-          this.o.logger.debug({ events: write.drained.batch.events.length }, 'queued batch skipped after the batch before it failed; writing it again');
+          this.o.logger.debug({ events: eventCount(write.drained.batch) }, 'queued batch skipped after the batch before it failed; writing it again');
         } else {
           this.failures++;
           this.lastError = (error as Error).message;
-          this.o.logger.error({ err: error, attempt: this.failures, events: write.drained.batch.events.length }, 'batch commit failed; retrying');
+          this.o.logger.error({ err: error, attempt: this.failures, events: eventCount(write.drained.batch) }, 'batch commit failed; retrying');
           if (this.stopped && this.failures > 3) throw error;
           const delayMs = Math.min(5_000, 50 * 2 ** Math.min(this.failures, 7)) * (0.5 + Math.random() / 2);
           await new Promise((r) => setTimeout(r, delayMs));
@@ -202,7 +203,7 @@ export class Ingestor {
   /** After a durable commit: counters, the commit callback, eviction of finished calls. */
   private committed(write: Write): void {
     this.lastCommitAt = this.now();
-    this.committedEvents += write.drained.batch.events.length;
+    this.committedEvents += eventCount(write.drained.batch);
     this.o.onCommitted?.(write.drained, performance.now() - write.startedAt);
     this.o.pipeline.evictFinished(this.now(), this.o.finishedGraceMs ?? 10_000);
   }

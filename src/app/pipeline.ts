@@ -5,7 +5,8 @@ import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
 import { callIdOf, isFinished, toRecord } from '../domain/record.ts';
 import { AppError, ERROR_CODES, isAppError } from '../errors.ts';
-import type { EventRow, OutboxInsert, WriteBatch } from '../store/types.ts';
+import type { EventEncoder, OutboxInsert, WriteBatch } from '../store/types.ts';
+import { pendingEvents, type PendingEvents } from './pending-events.ts';
 
 // The ingest pipeline: raw text → parse → normalize → group → state machine, then batches of
 // everything that changed, ready for one store transaction. Synchronous and free of I/O; the
@@ -38,19 +39,12 @@ export interface IngestFailed {
   error: AppError;
 }
 
-/**
- * An event waiting for its batch: the row it will be stored as, with the call it was filed under. The
- * call's id is read at drain time (a merge may have moved it meanwhile) and written into the row itself,
- * which then goes into the batch as it is: no second object per event.
- */
-interface PendingRow extends EventRow {
-  handle: CallHandle | null;
-}
-
 export interface PipelineOptions {
   policy: DirectionPolicy;
   /** Outbox deliveries for a call change (CRM and webhook sinks). */
   planOutbox?: (change: CallChange) => OutboxInsert[];
+  /** The store's encoder of events (Store.encodeEvents): events are encoded as they arrive. */
+  encodeEvents?: () => EventEncoder;
 }
 
 export class Pipeline {
@@ -61,7 +55,7 @@ export class Pipeline {
    * from them; the record itself is rebuilt only when a change's `previous` is read.
    */
   private readonly persisted = new WeakMap<CallHandle, CallState>();
-  private pending: PendingRow[] = [];
+  private pending: PendingEvents;
   private touched = new Set<CallHandle>();
   private absorbed: CallHandle[] = [];
   private order = 0;
@@ -76,7 +70,9 @@ export class Pipeline {
   private lastReceivedMs = Number.NaN;
   private lastReceivedIso = '';
 
-  constructor(private readonly options: PipelineOptions) {}
+  constructor(private readonly options: PipelineOptions) {
+    this.pending = pendingEvents(options.encodeEvents);
+  }
 
   registry(server: string): CallRegistry {
     let r = this.registries.get(server);
@@ -88,12 +84,12 @@ export class Pipeline {
   }
 
   get pendingCount(): number {
-    return this.pending.length;
+    return this.pending.count;
   }
 
   /** True when a drain would write something. */
   get hasChanges(): boolean {
-    return this.pending.length > 0 || this.touched.size > 0 || this.absorbed.length > 0;
+    return this.pending.count > 0 || this.touched.size > 0 || this.absorbed.length > 0;
   }
 
   /**
@@ -102,7 +98,7 @@ export class Pipeline {
    */
   hydrate(server: string, events: Iterable<{ event: unknown; receivedAt: string }>): void {
     const saved = { pending: this.pending, touched: this.touched, absorbed: this.absorbed };
-    this.pending = [];
+    this.pending = pendingEvents();
     this.touched = new Set();
     this.absorbed = [];
     for (const e of events) {
@@ -170,7 +166,7 @@ export class Pipeline {
     if (call) this.touched.add(call);
     const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
-    this.pending.push({ handle: call, callId: null, server, type: event.type, channelId, receivedAt: receivedIso, raw: text });
+    this.pending.add(call, server, event.type, channelId, receivedAt, receivedIso, text);
     return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, channelId };
   }
 
@@ -198,10 +194,9 @@ export class Pipeline {
    * makes that true by writing batches strictly in drain order and retrying each until it is durable.
    */
   drain(nowMs: number): DrainedBatch {
-    const rows = this.pending;
+    const taken = this.pending.take();
     const touched = this.touched;
     const absorbed = this.absorbed;
-    this.pending = [];
     this.touched = new Set();
     this.absorbed = [];
 
@@ -218,12 +213,6 @@ export class Pipeline {
       touched.delete(gone);
       touched.add(resolve(gone));
     }
-    for (const r of rows) {
-      if (r.handle === null) continue;
-      r.callId = callIdOf(resolve(r.handle).state);
-      r.handle = null;
-    }
-    const events: EventRow[] = rows;
     const calls: CallRecord[] = [];
     const changes: CallChange[] = [];
     const storedLegs = new Map<string, Set<string>>();
@@ -255,8 +244,12 @@ export class Pipeline {
         this.finishedAtMs.push(nowMs);
       }
     }
+    // Rows written under an id their call has left: moved with the merges, announced to nobody.
+    merges.push(...taken.renamed);
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
-    return { batch: { events, calls, merges, outbox, storedLegs }, changes, live };
+    const batch: WriteBatch = { events: taken.events, calls, merges, outbox, storedLegs };
+    if (taken.encoded !== null) batch.encodedEvents = taken.encoded;
+    return { batch, changes, live };
   }
 
   /** Forgets finished calls older than the grace period (late events within it still reach them). */

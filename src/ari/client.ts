@@ -15,8 +15,8 @@ export type AriConnectionState = 'connecting' | 'connected' | 'disconnected' | '
 
 export interface AriConnectionHandlers {
   /**
-   * One frame: its text, and its bytes as received (kept as the stored raw event: off the JavaScript heap,
-   * so events waiting for their commit cost the garbage collector next to nothing).
+   * One frame: its text, and its bytes as received (stored as the raw event: copied into the batch's COPY
+   * data as they are, or kept as the event's row until its batch is written).
    */
   onEvent(rawText: string, receivedAt: Date, bytes: Uint8Array): void;
   /** Runs after every successful (re)connect while events keep flowing; a rejection drops the socket and retries. */

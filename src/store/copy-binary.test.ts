@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BinaryCopy } from './copy-binary.ts';
+import { BinaryCopy, readCopyRows } from './copy-binary.ts';
+import { CHUNK_BYTES, giveBackChunks, spareChunkBytes, takeChunk } from './copy-chunks.ts';
 
-// An independent reader of PostgreSQL's binary COPY format, enough to check what the builder wrote.
-function readRows(data: Uint8Array): (Buffer | null)[][] {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+// An independent reader of PostgreSQL's binary COPY format, enough to check what the builder wrote: it
+// reads the chunks joined, as the server receives them.
+function readRows(chunks: readonly Uint8Array[]): (Buffer | null)[][] {
+  const buf = Buffer.concat(chunks);
   expect(buf.subarray(0, 11).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
   expect(buf.readInt32BE(11)).toBe(0);
   let at = 15 + 4 + buf.readInt32BE(15);
@@ -29,7 +31,7 @@ const micros = (field: Buffer | null): bigint => field!.readBigInt64BE(0);
 
 describe('BinaryCopy', () => {
   it('writes text, bytes, NULL and timestamps as PostgreSQL reads them', () => {
-    const copy = new BinaryCopy(0);
+    const copy = new BinaryCopy();
     copy.row(5);
     copy.text('Zoë ☎ tab\there \\ "q"\n');
     copy.text(null);
@@ -49,23 +51,47 @@ describe('BinaryCopy', () => {
     expect(micros(second![1]!)).toBe(-1000n);
   });
 
-  it('grows past its estimate and keeps a buffer of its own, never the shared pool', () => {
-    const copy = new BinaryCopy(10);
+  it('spreads rows over chunks of shared memory without splitting a field, a field larger than a chunk in one of its own', () => {
+    const copy = new BinaryCopy();
     const text = `${'x'.repeat(1000)}é`;
-    for (let i = 0; i < 100; i++) {
-      copy.row(1);
+    const huge = 'y'.repeat(CHUNK_BYTES + 10);
+    for (let i = 0; i < 3000; i++) {
+      copy.row(2);
       copy.text(text);
+      copy.text(i === 1500 ? huge : String(i));
     }
-    const data = copy.finish();
-    const rows = readRows(data);
-    expect(rows).toHaveLength(100);
+    const chunks = copy.finish();
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    expect(chunks.every((c) => c.buffer instanceof SharedArrayBuffer && c.byteLength > 0)).toBe(true);
+    const rows = readRows(chunks);
+    expect(rows).toHaveLength(3000);
     expect(rows.every((row) => row[0]!.toString('utf8') === text)).toBe(true);
-    expect(data.buffer.byteLength).toBeGreaterThan(Buffer.poolSize);
+    expect(rows[1500]![1]!.toString('utf8')).toBe(huge);
+    expect(rows[2999]![1]!.toString('utf8')).toBe('2999');
+    // Read back chunk by chunk, as a rewrite does: the same rows.
+    const again: string[] = [];
+    readCopyRows(chunks, (fields) => again.push(Buffer.from(fields[1]!).toString('utf8')));
+    expect(again).toEqual(rows.map((row) => row[1]!.toString('utf8')));
+    giveBackChunks(chunks);
   });
 
   it('refuses a time that is not an ISO-8601 instant', () => {
-    const copy = new BinaryCopy(0);
+    const copy = new BinaryCopy();
     copy.row(1);
     expect(() => copy.timestampIso('yesterday')).toThrow(RangeError);
+  });
+});
+
+describe('copy chunks', () => {
+  it('keeps chunks given back for the next batch, each once, but not an oversized one', () => {
+    while (spareChunkBytes() > 0) takeChunk();
+    const a = takeChunk();
+    const big = takeChunk(CHUNK_BYTES * 2);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(big.length).toBe(CHUNK_BYTES * 2);
+    giveBackChunks([a, a.subarray(0, 10), big]);
+    expect(spareChunkBytes()).toBe(CHUNK_BYTES);
+    expect(takeChunk().buffer).toBe(a.buffer);
+    expect(spareChunkBytes()).toBe(0);
   });
 });

@@ -4,8 +4,12 @@
 // escaping at all, timestamps as 64-bit microseconds since 2000-01-01 UTC. Measured on this project's
 // event rows, PostgreSQL takes them ~20% faster than the same rows in text format, and building them
 // needs no scan for characters to escape.
+//
+// The data is written into chunks of shared memory (copy-chunks.ts) that go to the server one after
+// another. A field (its length and value) or a row's field count never straddles two chunks, so the
+// data can be read back chunk by chunk (readCopyRows); a row may.
 
-import { returnCopyBuffer, takeCopyBuffer } from './copy-buffers.ts';
+import { CHUNK_BYTES, giveBackChunks, takeChunk } from './copy-chunks.ts';
 import { cleanText } from './copy-text.ts';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -15,31 +19,29 @@ const HEADER_BYTES = SIGNATURE.length + 4 + 4;
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_POW_32 = 2 ** 32;
 
-/**
- * One COPY's binary data built straight into one buffer of its own (never Buffer's shared pool, so it can
- * be handed to another thread; taken from and given back to copy-buffers.ts). Write each row as `row(n)`
- * followed by exactly n field calls.
- */
+/** Write each row as `row(n)` followed by exactly n field calls; `finish()` once, last. */
 export class BinaryCopy {
+  private readonly full: Uint8Array[] = [];
   private buf: Buffer;
-  private length = 0;
+  private length: number;
   private lastIso = '';
   private lastIsoMs = 0;
 
-  constructor(estimatedBytes: number) {
-    this.buf = takeCopyBuffer(Math.max(Buffer.poolSize * 2, HEADER_BYTES + estimatedBytes + 2));
+  constructor() {
+    this.buf = takeChunk();
     SIGNATURE.copy(this.buf, 0);
     this.buf.writeInt32BE(0, SIGNATURE.length);
     this.buf.writeInt32BE(0, SIGNATURE.length + 4);
     this.length = HEADER_BYTES;
   }
 
+  /** Makes room for `bytes` more in the current chunk, starting the next one when they do not fit. */
   private room(bytes: number): void {
     if (this.length + bytes <= this.buf.length) return;
-    const next = takeCopyBuffer(Math.max(this.buf.length * 2, this.length + bytes));
-    this.buf.copy(next, 0, 0, this.length);
-    returnCopyBuffer(this.buf.buffer as ArrayBuffer);
-    this.buf = next;
+    if (this.length > 0) this.full.push(this.buf.subarray(0, this.length));
+    else giveBackChunks([this.buf]);
+    this.buf = takeChunk(Math.max(CHUNK_BYTES, bytes));
+    this.length = 0;
   }
 
   /** Starts a row of `fields` fields. */
@@ -100,11 +102,51 @@ export class BinaryCopy {
     this.length += 4;
   }
 
-  /** The data with its trailer, a view of the start of this builder's own buffer. Call once, last. */
-  finish(): Uint8Array {
+  /** The data with its trailer: views of the written part of each chunk, in order. */
+  finish(): Uint8Array[] {
     this.room(2);
     this.buf.writeInt16BE(-1, this.length);
     this.length += 2;
-    return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
+    this.full.push(this.buf.subarray(0, this.length));
+    return this.full;
   }
+}
+
+/** A value read back: its bytes (a view into the chunk), or null. */
+export type CopyField = Uint8Array | null;
+
+/**
+ * Reads back the rows a BinaryCopy wrote, calling `onRow` with each row's fields (views into the chunks,
+ * valid during the call). For rewriting a batch that PostgreSQL refused (write-batch.ts).
+ */
+export function readCopyRows(chunks: readonly Uint8Array[], onRow: (fields: CopyField[]) => void): void {
+  let fieldsLeft = -1;
+  let row: CopyField[] = [];
+  chunks.forEach((chunk, index) => {
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = 0;
+    if (index === 0) {
+      if (Buffer.compare(Buffer.from(chunk.buffer, chunk.byteOffset, SIGNATURE.length), SIGNATURE) !== 0) throw new Error('not binary COPY data');
+      at = HEADER_BYTES + view.getInt32(SIGNATURE.length + 4);
+    }
+    while (at < chunk.byteLength) {
+      if (fieldsLeft === -1) {
+        const fields = view.getInt16(at);
+        at += 2;
+        if (fields === -1) return;
+        fieldsLeft = fields;
+        row = [];
+      } else {
+        const length = view.getInt32(at);
+        at += 4;
+        row.push(length === -1 ? null : chunk.subarray(at, at + length));
+        if (length > 0) at += length;
+        fieldsLeft--;
+      }
+      if (fieldsLeft === 0) {
+        onRow(row);
+        fieldsLeft = -1;
+      }
+    }
+  });
 }

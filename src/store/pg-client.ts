@@ -93,7 +93,7 @@ function connectionClient(conn: pg.PoolClient): SqlClient {
     transaction: (fn) => fn(self),
     async writeSteps(steps) {
       for (const step of steps) {
-        if (step.kind === 'copy') await copyOn(conn, step.sql, step.data);
+        if (step.kind === 'copy') await copyOn(conn, step.sql, step.chunks);
         else await conn.query(step.sql, step.params as unknown[]);
       }
     },
@@ -102,7 +102,7 @@ function connectionClient(conn: pg.PoolClient): SqlClient {
   return self;
 }
 
-async function copyOn(conn: pg.PoolClient, copySql: string, data: Uint8Array): Promise<void> {
+async function copyOn(conn: pg.PoolClient, copySql: string, chunks: readonly Uint8Array[]): Promise<void> {
   const stream = conn.query(copyFromStdin(copySql));
-  await pipeline(Readable.from([data]), stream);
+  await pipeline(Readable.from(chunks.map((chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))), stream);
 }

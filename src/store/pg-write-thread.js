@@ -4,13 +4,12 @@
 //
 // Plain JavaScript: a worker thread does not share the TypeScript loader of the main thread.
 //
-// Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, data: Uint8Array }] }
-//          afterPrevious: run only if the request before it succeeded; else reply skipped without writing
+// Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, chunks: Uint8Array[] }] }
+//          afterPrevious: run only if the request before it succeeded; else reply skipped without writing;
+//          a COPY's chunks are views of shared memory the sender keeps unchanged until the reply
 // Progress { id, bulkHalfway: true } once half of the step marked bulk has gone to the server (a COPY's
 //          data; a query's when it is done), before the request goes on
-// Reply    { id, ok: true, buffers } | { id, ok: false, error: { message, code, name }, buffers }
-//          | { id, ok: false, skipped: true, buffers }
-//          buffers: the COPY data's own buffers, transferred back for reuse once the request is done
+// Reply    { id, ok: true } | { id, ok: false, error: { message, code, name } } | { id, ok: false, skipped: true }
 // Request  { close: true } ends the connection; the thread then exits by itself.
 
 import { parentPort, workerData } from 'node:worker_threads';
@@ -46,37 +45,24 @@ function drop(conn) {
   conn.end().catch(() => undefined);
 }
 
-/** Pieces a COPY's data is fed in, so that how far the server has read it can be told. */
-const COPY_PIECES = 8;
-
-/** Feeds the data piece by piece; `halfway` runs once the first half has gone to the server. */
-async function copy(conn, sql, data, halfway) {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const size = Math.ceil(bytes.length / COPY_PIECES);
+/**
+ * Feeds the data chunk by chunk, each asked for only once the socket has taken the ones before it; `halfway`
+ * runs once the first half of the chunks has gone to the server.
+ */
+async function copy(conn, sql, chunks, halfway) {
   function* pieces() {
-    for (let start = 0, n = 0; start < bytes.length; start += size, n++) {
-      // Asked for the next piece only once the socket has taken the ones before it.
-      if (n === COPY_PIECES / 2) halfway();
-      yield bytes.subarray(start, start + size);
+    for (let n = 0; n < chunks.length; n++) {
+      if (n === Math.ceil(chunks.length / 2) && n > 0) halfway();
+      const chunk = chunks[n];
+      yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     }
   }
   await pipeline(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), conn.query(copyFromStdin(sql)));
 }
 
-/** The buffers of the request's COPY data that were transferred here (none of Buffer's shared pool). */
-function ownBuffers(request) {
-  const buffers = [];
-  for (const step of request.steps) {
-    const buffer = step.kind === 'copy' ? step.data.buffer : null;
-    if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !buffers.includes(buffer)) buffers.push(buffer);
-  }
-  return buffers;
-}
-
 async function run(request) {
-  const buffers = ownBuffers(request);
   if (request.afterPrevious && !lastOk) {
-    parentPort.postMessage({ id: request.id, ok: false, skipped: true, buffers }, buffers);
+    parentPort.postMessage({ id: request.id, ok: false, skipped: true });
     return;
   }
   lastOk = false;
@@ -92,13 +78,13 @@ async function run(request) {
       reported = true;
     };
     for (const step of request.steps) {
-      if (step.kind === 'copy') await copy(conn, step.sql, step.data, step.bulk ? halfway : () => undefined);
+      if (step.kind === 'copy') await copy(conn, step.sql, step.chunks, step.bulk ? halfway : () => undefined);
       else await conn.query(step.sql, step.params);
       if (step.bulk) halfway();
     }
     await conn.query('COMMIT');
     lastOk = true;
-    parentPort.postMessage({ id: request.id, ok: true, buffers }, buffers);
+    parentPort.postMessage({ id: request.id, ok: true });
   } catch (err) {
     if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));
     else if (conn) drop(conn);
@@ -111,8 +97,7 @@ async function run(request) {
         code: typeof e.code === 'string' ? e.code : undefined,
         name: typeof e.name === 'string' ? e.name : 'Error',
       },
-      buffers,
-    }, buffers);
+    });
   }
 }
 

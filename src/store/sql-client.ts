@@ -9,13 +9,13 @@ export type SqlDialect = 'postgres' | 'pglite';
 
 /**
  * One statement of a prepared write: a parameterized query, or `COPY table (cols) FROM STDIN` with its
- * data in the format the statement names (the ingest path sends binary, see copy-binary.ts). A copy
- * step's data belongs to the write: a client may hand its buffer over to another thread, leaving it
- * empty here.
+ * data in the format the statement names, in chunks sent one after another (the ingest path sends binary
+ * in chunks of shared memory, see copy-binary.ts and copy-chunks.ts; a client may read them from another
+ * thread, and the caller keeps them unchanged until the write has settled).
  */
 export type WriteStep =
   | { kind: 'query'; sql: string; params: readonly unknown[]; bulk?: boolean }
-  | { kind: 'copy'; sql: string; data: Uint8Array; bulk?: boolean };
+  | { kind: 'copy'; sql: string; chunks: readonly Uint8Array[]; bulk?: boolean };
 
 export interface WriteOptions {
   /**

@@ -8,6 +8,7 @@ import { loadMigrations, runMigrations } from './migrate.ts';
 import { toCallRecord, toStoredEvent, type EventDbRow } from './row-mapping.ts';
 import { guarded } from './store-errors.ts';
 import { writeBatch } from './write-batch.ts';
+import { EventCopy } from './event-copy.ts';
 
 // The Store port over any SqlClient: the same SQL serves PostgreSQL and PGlite.
 
@@ -78,6 +79,9 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
       }),
 
     writeBatch: (batch, options) => guarded('writeBatch', () => writeBatch(sql, batch, options)),
+
+    // PostgreSQL takes events as binary COPY data, which can be built as they arrive; PGlite takes rows.
+    ...(sql.dialect === 'postgres' ? { encodeEvents: () => new EventCopy() } : {}),
 
     getCall: (id) =>
       guarded('getCall', async () => {

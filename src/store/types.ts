@@ -16,7 +16,7 @@ export interface EventRow {
   receivedAt: string;
   /**
    * The raw event JSON text exactly as received: a string, or its UTF-8 bytes (what an ARI socket
-   * delivered, kept off the JavaScript heap until the batch is written).
+   * delivered, stored as they are).
    */
   raw: string | Uint8Array;
 }
@@ -27,12 +27,37 @@ export interface StoredEvent extends Omit<EventRow, 'raw'> {
   event: unknown;
 }
 
+/**
+ * A batch's events already encoded for the store, row by row as they were ingested (Store.encodeEvents),
+ * instead of an EventRow each. A row carries the id its call had when the event arrived; `merges` moves
+ * the rows of ids that changed since (the store applies merges after writing the batch's events).
+ */
+export interface EncodedEvents {
+  readonly count: number;
+  readonly typeCounts: ReadonlyMap<string, number>;
+  /** Arrival times as runs: `arrivalCounts[i]` events in a row arrived at `arrivalMs[i]` (Unix ms). */
+  readonly arrivalMs: readonly number[];
+  readonly arrivalCounts: readonly number[];
+}
+
+/** Encodes a batch's events one at a time, as they arrive; `finish()` once, into WriteBatch.encodedEvents. */
+export interface EventEncoder {
+  readonly count: number;
+  add(callId: string | null, server: string, type: string, channelId: string | null, receivedAtMs: number, raw: string | Uint8Array): void;
+  finish(): EncodedEvents;
+}
+
 /** Everything one ingest batch changes, committed in one transaction. */
 export interface WriteBatch {
   events: EventRow[];
+  /** More events of the batch, encoded by this store's encodeEvents(); written after `events`. */
+  encodedEvents?: EncodedEvents;
   /** Latest snapshot of every call the batch touched (insert or replace). */
   calls: CallRecord[];
-  /** Calls found to be parts of another call: their events and legs move to `into`, the call row goes. */
+  /**
+   * Calls found to be parts of another call: their events and legs move to `into`, the call row goes. Also
+   * ids that encoded events were written under and that their call no longer has.
+   */
   merges: { from: string; into: string }[];
   /** Outbox deliveries enqueued in the same transaction as the call state they report. */
   outbox: OutboxInsert[];
@@ -110,6 +135,11 @@ export interface Store {
    * WriteOptions), so the next batch can be queued while one is written.
    */
   writeBatch(batch: WriteBatch, options?: WriteOptions): Promise<void>;
+  /**
+   * For stores that take events in bulk (PostgreSQL's binary COPY): an encoder for one batch's events, to be
+   * written as WriteBatch.encodedEvents. Absent, events go to the store as EventRows.
+   */
+  encodeEvents?(): EventEncoder;
   getCall(id: string): Promise<CallRecord | null>;
   /** Newest first (startedAt desc, id desc). `limit` is 1..500. */
   listCalls(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPage>;

@@ -1,28 +1,24 @@
-import type { EventRow, WriteBatch } from './types.ts';
+import type { EncodedEvents, EventRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteOptions, WriteStep } from './sql-client.ts';
 import type { CallRecord } from '../domain/call.ts';
 import { prepareBatch, type LegRow, type PreparedBatch } from './prepare-batch.ts';
-import { BinaryCopy } from './copy-binary.ts';
 import { cleanText, jsonbSafeReplacer, jsonbSafeText, rawText } from './copy-text.ts';
 import { textArrayLiteral } from './array-literal.ts';
+import { EVENTS_COPY, EventCopy, eventCopyOf, INVALID_EVENT_TYPE } from './event-copy.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
 
 // The ingest write path: one transaction per batch, every statement serialized before it opens. Events go
-// in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database); calls and legs as one
+// in with COPY on PostgreSQL (one INSERT per CHUNK rows on the embedded database), then the merges (which
+// also move rows of this batch written under an id their call has since left); calls and legs as one
 // array parameter per column (unnest), CHUNK rows per statement: one parameter per column instead of
 // thousands, parsed by PostgreSQL far more cheaply than JSON. The call's columns and its stored record
 // come from the same CallRecord, so they cannot disagree. Outbox rows, few, go as one JSON array.
 
 const CHUNK = 500;
 
-/** Events of this type carry text the engine could not read; it may not be JSON at all. */
-const INVALID_EVENT_TYPE = 'Invalid';
-
 // SQLSTATEs of JSON input PostgreSQL refused: invalid_text_representation, untranslatable_character,
 // and character_not_in_repertoire (a NUL byte or broken UTF-8 in a binary COPY field).
 const JSON_INPUT_ERRORS = new Set(['22P02', '22P05', '22021']);
-
-const EVENT_FIELDS = 6;
-const EVENTS_COPY = 'COPY events (call_id, server, type, channel_id, received_at, payload) FROM STDIN (FORMAT binary)';
 
 const INSERT_EVENTS = `
 INSERT INTO events (call_id, server, type, channel_id, received_at, payload)
@@ -74,46 +70,81 @@ const MERGE_SQL = [
 
 export async function writeBatch(client: SqlClient, batch: WriteBatch, options: WriteOptions = {}): Promise<void> {
   const prepared = prepareBatch(batch);
+  const encoded = encodedOf(batch.encodedEvents, client.dialect);
   // Even an empty batch goes through the client when it must follow the previous write's outcome.
-  if (isEmpty(prepared) && !options.afterPrevious) return;
+  if (isEmpty(prepared, encoded) && !options.afterPrevious) return;
   try {
-    await client.writeSteps(stepsOf(prepared, client.dialect, false), options);
+    await write(client, prepared, encoded, false, options);
   } catch (err) {
     // Events are passed through as received for speed; when PostgreSQL refuses one of them as JSON,
     // the batch is written again with every text made jsonb-safe rather than lost. That second write
     // follows this very batch's failure, so it runs whatever came before.
     if (!JSON_INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
-    await client.writeSteps(stepsOf(prepared, client.dialect, true));
+    const safe = encoded?.withSafePayloads() ?? null;
+    try {
+      await write(client, prepared, safe, true, {});
+    } finally {
+      safe?.release();
+    }
+  }
+  // Durable: the batch's own COPY data is not needed again (until now a failed write could retry from it).
+  encoded?.release();
+}
+
+/** One attempt. COPY data built here from EventRows is this attempt's own, given back when it settles. */
+async function write(client: SqlClient, p: PreparedBatch, encoded: EventCopy | null, strict: boolean, options: WriteOptions): Promise<void> {
+  const fromRows = client.dialect === 'postgres' && p.events.length > 0 ? eventCopyOf(p.events, strict) : null;
+  try {
+    await client.writeSteps(stepsOf(p, client.dialect, strict, fromRows, encoded), options);
+  } finally {
+    fromRows?.release();
   }
 }
 
-function isEmpty(p: PreparedBatch): boolean {
-  return p.events.length + p.calls.length + p.merges.length + p.outbox.length === 0;
+function encodedOf(events: EncodedEvents | undefined, dialect: SqlDialect): EventCopy | null {
+  if (events === undefined) return null;
+  if (dialect !== 'postgres' || !(events instanceof EventCopy)) {
+    throw new AppError(ERROR_CODES.INTERNAL, 'encoded events were not made by this store (Store.encodeEvents)');
+  }
+  if (events.count > 0) return events;
+  events.release();
+  return null;
+}
+
+function isEmpty(p: PreparedBatch, encoded: EventCopy | null): boolean {
+  return p.events.length + (encoded?.count ?? 0) + p.calls.length + p.merges.length + p.outbox.length === 0;
 }
 
 const query = (sql: string, params: readonly unknown[]): WriteStep => ({ kind: 'query', sql, params });
 
-/** The whole transaction, serialized before it opens. */
-function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean): WriteStep[] {
+/** The whole transaction, serialized before it opens: the events (given as COPY data on PostgreSQL) first. */
+function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean, fromRows: EventCopy | null, encoded: EventCopy | null): WriteStep[] {
   const steps: WriteStep[] = [];
+  if (dialect === 'pglite' && p.events.length > 0) steps.push(...eventInserts(p.events, strict));
+  for (const copy of [fromRows, encoded]) if (copy !== null) steps.push({ kind: 'copy', sql: EVENTS_COPY, chunks: copy.chunks });
+  // The events are the bulk of a batch; what follows is a few statements of merges, calls and legs.
+  if (steps.length > 0) steps[steps.length - 1]!.bulk = true;
   if (p.merges.length > 0) {
     const froms = p.merges.map((m) => m.from);
     const intos = p.merges.map((m) => m.into);
     for (const sql of MERGE_SQL) steps.push(query(sql, sql.includes('$2') ? [froms, intos] : [froms]));
-  }
-  if (p.events.length > 0) {
-    steps.push(...eventSteps(p.events, dialect, strict));
-    // The events are the bulk of a batch; what follows is a few statements of calls and legs.
-    const last = steps[steps.length - 1] as WriteStep;
-    last.bulk = true;
   }
   const stringify = (rows: unknown[]) => (strict ? JSON.stringify(rows, jsonbSafeReplacer) : JSON.stringify(rows));
   for (const rows of chunks(p.calls)) steps.push(query(UPSERT_CALLS, callColumns(rows, strict)));
   for (const rows of chunks(p.legs)) steps.push(query(UPSERT_LEGS, columns(rows, LEG_COLUMNS)));
   for (const rows of chunks(p.outbox)) steps.push(query(INSERT_OUTBOX, [stringify(rows)]));
   // Last, so the hot counter rows stay locked for the shortest time.
-  if (p.typeCounts.types.length > 0) steps.push(query(BUMP_TYPE_COUNTS, [p.typeCounts.types, p.typeCounts.counts]));
+  const typeCounts = encoded === null ? p.typeCounts : withCounts(p.typeCounts, encoded.typeCounts);
+  if (typeCounts.types.length > 0) steps.push(query(BUMP_TYPE_COUNTS, [typeCounts.types, typeCounts.counts]));
   return steps;
+}
+
+/** The rows' events per type (prepareBatch) and the encoded events' together, sorted by type. */
+function withCounts(rows: PreparedBatch['typeCounts'], encoded: ReadonlyMap<string, number>): PreparedBatch['typeCounts'] {
+  const counts = new Map(encoded);
+  rows.types.forEach((type, i) => counts.set(type, (counts.get(type) ?? 0) + rows.counts[i]!));
+  const types = [...counts.keys()].sort();
+  return { types, counts: types.map((t) => counts.get(t)!) };
 }
 
 /** One parameter array per column (for `unnest`), each column read from every row by its getter. */
@@ -169,30 +200,12 @@ function payload(event: EventRow, strict: boolean): string | Uint8Array {
   return strict || event.type === INVALID_EVENT_TYPE ? jsonbSafeText(rawText(event.raw)) : event.raw;
 }
 
-/** Bytes a row takes besides its payload, generously: ids, server, type, time and field lengths. */
-const ROW_OVERHEAD_BYTES = 160;
-
-function eventSteps(events: EventRow[], dialect: SqlDialect, strict: boolean): WriteStep[] {
-  if (dialect === 'postgres') {
-    let estimate = 0;
-    for (const e of events) estimate += (typeof e.raw === 'string' ? e.raw.length * 3 : e.raw.byteLength) + ROW_OVERHEAD_BYTES;
-    const copy = new BinaryCopy(estimate);
-    for (const e of events) {
-      copy.row(EVENT_FIELDS);
-      copy.text(e.callId);
-      copy.text(e.server);
-      copy.text(e.type);
-      copy.text(e.channelId);
-      copy.timestampIso(e.receivedAt);
-      const body = payload(e, strict);
-      if (typeof body === 'string') copy.text(body);
-      else copy.bytes(body);
-    }
-    return [{ kind: 'copy', sql: EVENTS_COPY, data: copy.finish() }];
-  }
-  // The embedded database reads COPY input only from a mounted blob, slower than one INSERT of array
-  // parameters; each raw JSON text is passed as it came. The arrays go as literals built here, off
-  // PGlite's thread (array-literal.ts).
+/**
+ * The embedded database's events: it reads COPY input only from a mounted blob, slower than one INSERT of
+ * array parameters; each raw JSON text is passed as it came. The arrays go as literals built here, off
+ * PGlite's thread (array-literal.ts).
+ */
+function eventInserts(events: EventRow[], strict: boolean): WriteStep[] {
   const eventColumns: ((e: EventRow) => string | null)[] = [
     (e) => nullableClean(e.callId),
     (e) => cleanText(e.server),

@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import { writeSkippedError, type WriteOptions, type WriteStep } from './sql-client.ts';
-import { returnCopyBuffer } from './copy-buffers.ts';
 import { errorOf, type ThreadError } from './thread-error.ts';
 
 // Runs prepared write transactions on PostgreSQL from a thread of their own (pg-write-thread.js).
@@ -8,8 +7,8 @@ import { errorOf, type ThreadError } from './thread-error.ts';
 // gets round to it, and under load the loop is busy reading events for many milliseconds at a time; the
 // server then sat waiting for data for about a third of each COPY. The writer thread does nothing else.
 //
-// COPY data is handed over without copying (its buffer is transferred), and handed back for reuse when
-// the write is done (copy-buffers.ts). The thread starts on the first
+// COPY data is shared with the thread, not copied: its chunks are shared memory (copy-chunks.ts), and the
+// caller keeps them unchanged until the write has settled. The thread starts on the first
 // write, keeps the process alive only while a write is in flight, and is restarted if it dies.
 //
 // Writes run one after another in the order they were handed over. A write handed over while another is
@@ -29,8 +28,6 @@ interface Reply {
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
   error?: ThreadError;
-  /** The request's COPY buffers, transferred back. */
-  buffers?: ArrayBuffer[];
 }
 
 interface Pending {
@@ -56,18 +53,11 @@ export class WriteThread {
     if (this.closed) return Promise.reject(new Error('connection pool was closed'));
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    const transfer: ArrayBuffer[] = [];
-    for (const step of steps) {
-      if (step.kind !== 'copy') continue;
-      const { buffer } = step.data;
-      // Handed over without a copy when the bytes have a buffer of their own (BinaryCopy's always has; a
-      // buffer of Buffer's shared pool is never larger than the pool and is copied instead).
-      if (buffer instanceof ArrayBuffer && buffer.byteLength > Buffer.poolSize && !transfer.includes(buffer)) transfer.push(buffer);
-    }
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onBulkHalfway: options.onBulkHalfway });
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true }, transfer);
+      // Chunks over shared memory reach the thread as views of the same memory; any others are copied.
+      worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true });
     });
   }
 
@@ -102,7 +92,6 @@ export class WriteThread {
       notify?.();
       return;
     }
-    for (const buffer of reply.buffers ?? []) returnCopyBuffer(buffer);
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);

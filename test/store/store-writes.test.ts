@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
 import { batchOf, makeCall, makeEventRow, makeLeg, makeOutbox, uniqueId } from '../support/call-factory.ts';
 import { rawText } from '../../src/store/copy-text.ts';
-import { spareCopyBytes, takeCopyBuffer } from '../../src/store/copy-buffers.ts';
+import { spareChunkBytes, takeChunk } from '../../src/store/copy-chunks.ts';
+import type { EventRow, WriteBatch } from '../../src/store/types.ts';
 
 // The write path (writeBatch) against each store kind: one store per kind for the file, every test on
 // its own ids so tests stay independent.
@@ -147,12 +148,79 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     expect(calls).toBe(0);
   });
 
-  it.runIf(kind === 'postgres')('gets the COPY buffer back from the writer thread for the next batch', async () => {
-    while (spareCopyBytes() > 0) takeCopyBuffer(1);
+  /** The rows as the pipeline hands them to PostgreSQL's store: encoded one by one (Store.encodeEvents). */
+  const encoded = (rows: EventRow[], parts: Partial<WriteBatch> = {}): WriteBatch => {
+    const encoder = t.store.encodeEvents!();
+    for (const r of rows) encoder.add(r.callId, r.server, r.type, r.channelId, Date.parse(r.receivedAt), r.raw);
+    return batchOf({ ...parts, encodedEvents: encoder.finish() });
+  };
+
+  it('offers an event encoder only where it takes COPY data (PostgreSQL)', () => {
+    expect(typeof t.store.encodeEvents).toBe(kind === 'postgres' ? 'function' : 'undefined');
+  });
+
+  it.runIf(kind === 'postgres')('stores encoded events exactly like the same rows, with their type counts', async () => {
+    const asRows = uniqueId('call');
+    const asEncoded = uniqueId('call');
+    const base = [
+      makeEventRow({ callId: 'x', type: 'ChannelCreated', receivedAt: '2026-11-21T04:15:00.000Z', fields: { text: 'tab\there "q" Zoë ☎' } }),
+      makeEventRow({ callId: 'x', type: 'ChannelVarset', receivedAt: '2026-11-21T04:15:00.000Z', raw: new Uint8Array(Buffer.from('{"type":"ChannelVarset","value":"a\\\\b"}')) }),
+      makeEventRow({ callId: 'x', type: 'Invalid', receivedAt: '2026-11-21T04:15:01.500Z', raw: '{"type": broken' }),
+      makeEventRow({ callId: null, channelId: null, type: 'BridgeCreated', receivedAt: '2026-11-21T04:15:02.000Z' }),
+    ];
+    const rowsFor = (callId: string) => base.map((r) => ({ ...r, callId: r.callId === null ? null : callId }));
+    const [before] = await t.store.sql.query<{ n: string }>("SELECT coalesce(sum(count), 0)::text AS n FROM event_type_counts WHERE type = 'Invalid'");
+    await t.store.writeBatch(batchOf({ events: rowsFor(asRows) }));
+    const batch = encoded(rowsFor(asEncoded));
+    expect(batch.encodedEvents!.count).toBe(4);
+    await t.store.writeBatch(batch);
+    const strip = (events: Awaited<ReturnType<typeof t.store.getEvents>>) => events.map(({ seq: _s, callId: _c, ...rest }) => rest);
+    expect(strip(await t.store.getEvents(asEncoded))).toEqual(strip(await t.store.getEvents(asRows)));
+    expect(await t.store.getEvents(asEncoded)).toHaveLength(3);
+    const [after] = await t.store.sql.query<{ n: string }>("SELECT coalesce(sum(count), 0)::text AS n FROM event_type_counts WHERE type = 'Invalid'");
+    expect(Number(after!.n) - Number(before!.n)).toBe(2);
+  });
+
+  it.runIf(kind === 'postgres')('moves encoded rows written under an id their call has left, with the merges, after writing them', async () => {
+    const early = uniqueId('call');
+    const final = uniqueId('call');
+    const rows = [0, 1].map((i) => makeEventRow({ callId: early, type: 'ChannelStateChange', receivedAt: `2026-11-21T04:16:0${i}.000Z` }));
+    rows.push(makeEventRow({ callId: final, type: 'ChannelDestroyed', receivedAt: '2026-11-21T04:16:02.000Z' }));
+    await t.store.writeBatch(encoded(rows, { calls: [makeCall({ id: final })], merges: [{ from: early, into: final }] }));
+    expect(await t.store.getEvents(early)).toHaveLength(0);
+    expect((await t.store.getEvents(final)).map((e) => e.type)).toEqual(['ChannelStateChange', 'ChannelStateChange', 'ChannelDestroyed']);
+    expect(await t.store.getCall(final)).not.toBeNull();
+  });
+
+  it.runIf(kind === 'postgres')('keeps encoded events PostgreSQL refuses as they came (a NUL, broken UTF-8), made safe', async () => {
     const callId = uniqueId('call');
-    await t.store.writeBatch(batchOf({ events: [makeEventRow({ callId, type: 'ChannelVarset' })] }));
-    expect(spareCopyBytes()).toBeGreaterThan(Buffer.poolSize);
-    expect(await t.store.getEvents(callId)).toHaveLength(1);
+    const good = makeEventRow({ callId, type: 'ChannelVarset', receivedAt: '2026-11-21T04:17:00.000Z' });
+    const withNul = makeEventRow({ callId, type: 'ChannelVarset', receivedAt: '2026-11-21T04:17:01.000Z', raw: new Uint8Array(Buffer.from('{"type":"ChannelVarset","value":"a\0b"}')) });
+    const broken = makeEventRow({
+      callId,
+      type: 'ChannelVarset',
+      receivedAt: '2026-11-21T04:17:02.000Z',
+      raw: new Uint8Array(Buffer.concat([Buffer.from('{"type":"ChannelVarset","value":"a'), Buffer.from([0xff]), Buffer.from('b"}')])),
+    });
+    await t.store.writeBatch(encoded([good, withNul, broken]));
+    const stored = await t.store.getEvents(callId);
+    expect(stored.map((e) => e.receivedAt)).toEqual(['2026-11-21T04:17:00.000Z', '2026-11-21T04:17:01.000Z', '2026-11-21T04:17:02.000Z']);
+    expect(stored[0]!.event).toEqual(JSON.parse(rawText(good.raw)));
+    expect(stored[1]!.event).toBe('{"type":"ChannelVarset","value":"a\uFFFDb"}');
+    expect(stored[2]!.event).toEqual({ type: 'ChannelVarset', value: 'a\uFFFDb' });
+  });
+
+  it.runIf(kind === 'postgres')('writes a refused encoded batch again from the same data, and gives its chunks back once it is durable', async () => {
+    while (spareChunkBytes() > 0) takeChunk();
+    const callId = uniqueId('call');
+    const rows = [0, 1, 2].map((i) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:18:0${i}.000Z` }));
+    const batch = encoded(rows, { outbox: [{ ...makeOutbox(callId), sink: null as unknown as string }] });
+    await expect(t.store.writeBatch(batch)).rejects.toMatchObject({ code: 'CF_INTERNAL' });
+    expect(spareChunkBytes()).toBe(0);
+    // As the ingestor does: the same batch again (here with the row the database refused left out).
+    await t.store.writeBatch({ ...batch, outbox: [] });
+    expect((await t.store.getEvents(callId)).map((e) => e.receivedAt)).toEqual(rows.map((r) => r.receivedAt));
+    expect(spareChunkBytes()).toBeGreaterThan(0);
   });
 
   it.runIf(kind === 'postgres')('writes again once the writer connection was killed: the failure is retryable, nothing is half written', async () => {
