@@ -7,10 +7,17 @@
 // Request  { id, afterPrevious, steps: [{ kind: 'query', sql, params } | { kind: 'copy', sql, chunks: Uint8Array[] }] }
 //          afterPrevious: run only if the request before it succeeded; else reply skipped without writing;
 //          a COPY's chunks are views of shared memory the sender keeps unchanged until the reply
+// Progress { id, began: { xid, pid } } once the transaction is open: its id and the server process running it
 // Progress { id, bulkHalfway: true } once half of the step marked bulk has gone to the server (a COPY's
 //          data; a query's when it is done), before the request goes on
 // Reply    { id, ok: true } | { id, ok: false, error: { message, code, name } } | { id, ok: false, skipped: true }
+// Request  { id, check: { xid, pid } } asks how a transaction whose COMMIT got no answer ended (the thread
+//          that sent it died): replies ok if it committed, an error if it did not
 // Request  { close: true } ends the connection; the thread then exits by itself.
+//
+// A COMMIT that fails because the connection broke may have committed or not, and writing the batch again
+// could then store its events twice. So whenever COMMIT fails the thread asks the server, on a new
+// connection, how the transaction ended (txid_status), ending its old server process if that still runs it.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Readable } from 'node:stream';
@@ -60,7 +67,55 @@ async function copy(conn, sql, chunks, halfway) {
   await pipeline(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), conn.query(copyFromStdin(sql)));
 }
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How the transaction `xid`, run by server process `pid`, ended: 'committed' or 'aborted'. While the server
+ * cannot be reached it asks again, up to a second apart; the answer decides whether the batch is written
+ * again, and a wrong guess either way would lose or duplicate it.
+ */
+async function outcomeOf(xid, pid) {
+  for (let attempt = 0; ; attempt++) {
+    let conn = null;
+    try {
+      conn = await connection();
+      const { rows } = await conn.query('SELECT txid_status($1::bigint) AS status', [xid]);
+      const status = rows[0]?.status ?? null;
+      if (status === 'committed') return 'committed';
+      // null: too old for the server to know, which no transaction of seconds ago is; aborted either way.
+      if (status === 'aborted' || status === null) return 'aborted';
+      // Still in progress: its server process has not seen the connection break yet. Once ended it aborts,
+      // unless its COMMIT was already under way, which then completes first.
+      await conn.query('SELECT pg_terminate_backend($1)', [pid]);
+    } catch {
+      if (conn) drop(conn);
+    }
+    await sleep(Math.min(1_000, 20 * 2 ** attempt));
+  }
+}
+
+function replyError(id, err) {
+  const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (err ?? {});
+  parentPort.postMessage({
+    id,
+    ok: false,
+    error: {
+      message: typeof e.message === 'string' ? e.message : String(err),
+      code: typeof e.code === 'string' ? e.code : undefined,
+      name: typeof e.name === 'string' ? e.name : 'Error',
+    },
+  });
+}
+
+async function check(request) {
+  const outcome = await outcomeOf(request.check.xid, request.check.pid);
+  lastOk = outcome === 'committed';
+  if (lastOk) parentPort.postMessage({ id: request.id, ok: true });
+  else replyError(request.id, new Error('connection terminated: the database writer thread ended before its write committed'));
+}
+
 async function run(request) {
+  if (request.check) return check(request);
   if (request.afterPrevious && !lastOk) {
     parentPort.postMessage({ id: request.id, ok: false, skipped: true });
     return;
@@ -68,10 +123,16 @@ async function run(request) {
   lastOk = false;
   let conn = null;
   let open = false;
+  /** @type {{ xid: string, pid: number } | null} */
+  let began = null;
+  let committing = false;
   try {
     conn = await connection();
-    await conn.query('BEGIN');
+    // One round trip: the transaction opens and takes its id, which tells later how it ended.
+    const opened = await conn.query('BEGIN; SELECT txid_current()::text AS xid');
     open = true;
+    began = { xid: opened[1].rows[0].xid, pid: conn.processID };
+    parentPort.postMessage({ id: request.id, began });
     let reported = false;
     const halfway = () => {
       if (!reported) parentPort.postMessage({ id: request.id, bulkHalfway: true });
@@ -82,22 +143,22 @@ async function run(request) {
       else await conn.query(step.sql, step.params);
       if (step.bulk) halfway();
     }
+    committing = true;
     await conn.query('COMMIT');
     lastOk = true;
     parentPort.postMessage({ id: request.id, ok: true });
   } catch (err) {
-    if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));
+    if (committing && began) {
+      // No answer to COMMIT: the server decides whether this write is durable.
+      drop(conn);
+      if ((await outcomeOf(began.xid, began.pid)) === 'committed') {
+        lastOk = true;
+        parentPort.postMessage({ id: request.id, ok: true });
+        return;
+      }
+    } else if (conn && open) await conn.query('ROLLBACK').catch(() => drop(conn));
     else if (conn) drop(conn);
-    const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (err ?? {});
-    parentPort.postMessage({
-      id: request.id,
-      ok: false,
-      error: {
-        message: typeof e.message === 'string' ? e.message : String(err),
-        code: typeof e.code === 'string' ? e.code : undefined,
-        name: typeof e.name === 'string' ? e.name : 'Error',
-      },
-    });
+    replyError(request.id, err);
   }
 }
 

@@ -17,13 +17,26 @@ import { errorOf, type ThreadError } from './thread-error.ts';
 // never overtaken by the one behind it. The thread also reports when half of a write's step marked `bulk`
 // (a batch's events) has gone to the server (WriteOptions.onBulkHalfway), so the ingestor can queue its
 // next batch in time.
+//
+// Each write reports its transaction's id once it has begun. If the thread dies with a write in flight,
+// that write's outcome is unknown (its COMMIT may have reached the server): a new thread asks the server
+// how the transaction ended, and the write succeeds or fails by that answer, so a retry never stores a
+// committed batch twice.
 
 const THREAD_FILE = new URL('./pg-write-thread.js', import.meta.url);
+
+/** A transaction on the server: its id and the server process running it. */
+interface Began {
+  xid: string;
+  pid: number;
+}
 
 interface Reply {
   id: number;
   /** A progress message, not the end: half of the step marked bulk has gone to the server. */
   bulkHalfway?: boolean;
+  /** A progress message, not the end: the write's transaction is open. */
+  began?: Began;
   ok?: boolean;
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
@@ -34,6 +47,7 @@ interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
   onBulkHalfway?: () => void;
+  began?: Began;
 }
 
 export interface WriteThreadOptions {
@@ -85,6 +99,11 @@ export class WriteThread {
   }
 
   private settle(reply: Reply): void {
+    if (reply.began) {
+      const waiting = this.pending.get(reply.id);
+      if (waiting) waiting.began = reply.began;
+      return;
+    }
     if (reply.bulkHalfway) {
       const waiting = this.pending.get(reply.id);
       const notify = waiting?.onBulkHalfway;
@@ -101,12 +120,22 @@ export class WriteThread {
     else waiting.reject(errorOf(reply.error ?? { message: 'unknown database writer error', name: 'Error' }));
   }
 
-  /** The thread died: what it held fails (the ingestor retries), the next write starts a new one. */
+  /**
+   * The thread died. A write whose transaction had begun may have committed: a new thread asks the server
+   * and settles it by the answer. The writes behind it never started and fail (the ingestor retries them).
+   */
   private fail(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    const waiting = [...this.pending.values()];
+    const entries = [...this.pending];
     this.pending.clear();
-    for (const w of waiting) w.reject(error);
+    for (const [id, w] of entries) {
+      if (w.began && !this.closed) {
+        this.pending.set(id, w);
+        const fresh = this.ensureWorker();
+        if (this.pending.size === 1) fresh.ref();
+        fresh.postMessage({ id, check: w.began });
+      } else w.reject(error);
+    }
   }
 }
