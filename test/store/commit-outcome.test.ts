@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +9,19 @@ import { openStore } from '../../src/store/open-store.ts';
 import type { SqlStore } from '../../src/store/sql-store.ts';
 import { WriteThread } from '../../src/store/write-thread.ts';
 import { isAppError, ERROR_CODES } from '../../src/errors.ts';
+import { Ingestor } from '../../src/app/ingestor.ts';
+import { createLogger } from '../../src/app/logger.ts';
+import { Pipeline } from '../../src/app/pipeline.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { directionPolicy } from '../../src/domain/direction.ts';
+import { trafficLines } from '../../src/sim/traffic.ts';
 
 // A batch whose COMMIT got no answer may be durable or not. The writer asks PostgreSQL how its
 // transaction ended instead of guessing: writing a committed batch again would store its events twice,
 // and giving up on an uncommitted one would lose them. The connection is broken at the COMMIT by a proxy
-// that reads the wire protocol (pg-proxy.ts), and the writer thread is killed with a COMMIT in flight.
+// that reads the wire protocol (pg-proxy.ts), under the store, under the ingestor with a batch queued
+// behind (the code before this check stored 350 events of 250 there), and the writer thread is killed with a
+// COMMIT in flight.
 
 describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', () => {
   let database: TestDatabase;
@@ -74,6 +83,39 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     expect(await eventCount(callId)).toBe(0);
     await store.writeBatch(batchFor(callId));
     expect(await eventCount(callId)).toBe(3);
+  });
+
+  it('keeps every event once, in arrival order, when the ingestor loses the answer to a COMMIT with a batch queued behind', async () => {
+    const logLines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    const pipeline = new Pipeline({ policy: directionPolicy(configSchema.parse({}).direction) });
+    const ingestor = new Ingestor({
+      pipeline,
+      store,
+      logger: createLogger('debug', sink),
+      batchSize: 100,
+      flushIntervalMs: 1_000,
+      maxBufferedEvents: 100,
+    });
+    const texts = [...trafficLines({ seed: 5, calls: 40, concurrency: 10 })].slice(0, 250);
+    expect(texts).toHaveLength(250);
+    const broken = proxy.breakNextCommit('answer-lost');
+    const receivedAt = new Date('2026-11-21T10:00:00.000Z');
+    // Event 100 hands batch 1 over; at event 200 the buffer is full and batch 2 is queued behind it.
+    for (const text of texts) expect(ingestor.acceptText(text, receivedAt, 'pbx-lost').ok).toBe(true);
+    await ingestor.flush();
+    await broken;
+
+    const stored = await admin.query<{ payload: unknown }>("SELECT payload FROM events WHERE server = 'pbx-lost' ORDER BY seq");
+    expect(stored.rows.map((row) => JSON.stringify(row.payload))).toEqual(texts.map((text) => JSON.stringify(JSON.parse(text))));
+    expect(ingestor.committedEvents).toBe(250);
+    // Batch 1 was durable: nothing was written again.
+    expect(logLines.join('')).not.toContain('batch commit failed');
   });
 
   describe('when the writer thread dies', () => {
