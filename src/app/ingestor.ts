@@ -167,6 +167,7 @@ export class Ingestor {
         this.pastHalfway = true;
         if (this.o.pipeline.pendingCount >= this.o.batchSize) this.queueNext();
       },
+      onCommitUnknown: (reason) => this.commitUnknown(write, reason),
     });
     // Awaited in settle(); until then a rejection is not an unhandled one.
     write.done.catch(ignore);
@@ -194,10 +195,16 @@ export class Ingestor {
           await new Promise((r) => setTimeout(r, delayMs));
         }
         write.startedAt = performance.now();
-        write.done = this.o.store.writeBatch(write.drained.batch);
+        write.done = this.o.store.writeBatch(write.drained.batch, { onCommitUnknown: (reason) => this.commitUnknown(write, reason) });
         write.done.catch(ignore);
       }
     }
+  }
+
+  /** The write's COMMIT got no answer: the store asks the database whether it committed before anything else. */
+  private commitUnknown(write: Write, reason: string): void {
+    this.lastError = `commit outcome unknown, asking the database: ${reason}`;
+    this.o.logger.warn({ reason, events: eventCount(write.drained.batch) }, 'batch commit got no answer; asking the database whether it committed');
   }
 
   /** After a durable commit: counters, the commit callback, eviction of finished calls. */

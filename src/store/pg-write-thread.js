@@ -8,6 +8,7 @@
 //          afterPrevious: run only if the request before it succeeded; else reply skipped without writing;
 //          a COPY's chunks are views of shared memory the sender keeps unchanged until the reply
 // Progress { id, began: { xid, pid } } once the transaction is open: its id and the server process running it
+// Progress { id, commitUnknown: message } when COMMIT failed and the thread asks how it ended (below)
 // Progress { id, bulkHalfway: true } once half of the step marked bulk has gone to the server (a COPY's
 //          data; a query's when it is done), before the request goes on
 // Reply    { id, ok: true } | { id, ok: false, error: { message, code, name } } | { id, ok: false, skipped: true }
@@ -94,13 +95,18 @@ async function outcomeOf(xid, pid) {
   }
 }
 
+function messageOf(err) {
+  const message = /** @type {{ message?: unknown }} */ (err ?? {}).message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 function replyError(id, err) {
   const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (err ?? {});
   parentPort.postMessage({
     id,
     ok: false,
     error: {
-      message: typeof e.message === 'string' ? e.message : String(err),
+      message: messageOf(err),
       code: typeof e.code === 'string' ? e.code : undefined,
       name: typeof e.name === 'string' ? e.name : 'Error',
     },
@@ -151,6 +157,7 @@ async function run(request) {
     if (committing && began) {
       // No answer to COMMIT: the server decides whether this write is durable.
       drop(conn);
+      parentPort.postMessage({ id: request.id, commitUnknown: messageOf(err) });
       if ((await outcomeOf(began.xid, began.pid)) === 'committed') {
         lastOk = true;
         parentPort.postMessage({ id: request.id, ok: true });

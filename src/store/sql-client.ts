@@ -31,6 +31,12 @@ export interface WriteOptions {
    * batch meanwhile, so that it is waiting when this write commits.
    */
   onBulkHalfway?: () => void;
+  /**
+   * Called when the write's COMMIT got no answer (its connection broke, or the thread writing it died) and
+   * the client asks the database whether it committed. The write then settles by that answer, which waits
+   * while the database cannot be reached; `reason` is the failure that left the outcome unknown.
+   */
+  onCommitUnknown?: (reason: string) => void;
 }
 
 /** The failure of a write that was not run because the write before it failed (WriteOptions.afterPrevious). */

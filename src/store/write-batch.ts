@@ -82,7 +82,7 @@ export async function writeBatch(client: SqlClient, batch: WriteBatch, options: 
     if (!JSON_INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
     const safe = encoded?.withSafePayloads() ?? null;
     try {
-      await write(client, prepared, safe, true, {});
+      await write(client, prepared, safe, true, { onCommitUnknown: options.onCommitUnknown });
     } finally {
       safe?.release();
     }

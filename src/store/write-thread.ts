@@ -37,6 +37,8 @@ interface Reply {
   bulkHalfway?: boolean;
   /** A progress message, not the end: the write's transaction is open. */
   began?: Began;
+  /** A progress message, not the end: COMMIT failed, the thread is asking how the transaction ended. */
+  commitUnknown?: string;
   ok?: boolean;
   /** Not run: the write before it failed (afterPrevious). */
   skipped?: boolean;
@@ -47,6 +49,7 @@ interface Pending {
   resolve: () => void;
   reject: (error: Error) => void;
   onBulkHalfway?: () => void;
+  onCommitUnknown?: (reason: string) => void;
   began?: Began;
 }
 
@@ -68,7 +71,7 @@ export class WriteThread {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onBulkHalfway: options.onBulkHalfway });
+      this.pending.set(id, { resolve, reject, onBulkHalfway: options.onBulkHalfway, onCommitUnknown: options.onCommitUnknown });
       if (this.pending.size === 1) worker.ref();
       // Chunks over shared memory reach the thread as views of the same memory; any others are copied.
       worker.postMessage({ id, steps, afterPrevious: options.afterPrevious === true });
@@ -104,6 +107,10 @@ export class WriteThread {
       if (waiting) waiting.began = reply.began;
       return;
     }
+    if (reply.commitUnknown !== undefined) {
+      this.pending.get(reply.id)?.onCommitUnknown?.(reply.commitUnknown);
+      return;
+    }
     if (reply.bulkHalfway) {
       const waiting = this.pending.get(reply.id);
       const notify = waiting?.onBulkHalfway;
@@ -135,6 +142,7 @@ export class WriteThread {
         const fresh = this.ensureWorker();
         if (this.pending.size === 1) fresh.ref();
         fresh.postMessage({ id, check: w.began });
+        w.onCommitUnknown?.(error.message);
       } else w.reject(error);
     }
   }

@@ -58,8 +58,10 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
   it('succeeds without writing again when the server committed but its answer was lost', async () => {
     const callId = uniqueId('call');
     const broken = proxy.breakNextCommit('answer-lost');
-    await store.writeBatch(batchFor(callId));
+    const reasons: string[] = [];
+    await store.writeBatch(batchFor(callId), { onCommitUnknown: (reason) => reasons.push(reason) });
     await broken;
+    expect(reasons).toEqual([expect.stringMatching(/connection terminated/i)]);
     expect(await eventCount(callId)).toBe(3);
     const [row] = (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM calls WHERE id = $1', [callId])).rows;
     expect(row!.n).toBe(1);
@@ -114,8 +116,11 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     const stored = await admin.query<{ payload: unknown }>("SELECT payload FROM events WHERE server = 'pbx-lost' ORDER BY seq");
     expect(stored.rows.map((row) => JSON.stringify(row.payload))).toEqual(texts.map((text) => JSON.stringify(JSON.parse(text))));
     expect(ingestor.committedEvents).toBe(250);
-    // Batch 1 was durable: nothing was written again.
-    expect(logLines.join('')).not.toContain('batch commit failed');
+    // Batch 1 was durable: nothing was written again, and the log says what happened.
+    const log = logLines.join('');
+    expect(log).toContain('batch commit got no answer; asking the database whether it committed');
+    expect(log).not.toContain('batch commit failed');
+    expect(ingestor.lastError).toBeNull();
   });
 
   describe('when the writer thread dies', () => {
@@ -130,11 +135,15 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     it('settles a write as done when its transaction committed', async () => {
       thread = new WriteThread({ url: proxy.url, connectTimeoutMs: 5_000 });
       const held = proxy.breakNextCommit('answer-held');
-      const write = thread.run([{ kind: 'query', sql: 'INSERT INTO marks (n) VALUES ($1)', params: [1] }]);
+      const reasons: string[] = [];
+      const write = thread.run([{ kind: 'query', sql: 'INSERT INTO marks (n) VALUES ($1)', params: [1] }], {
+        onCommitUnknown: (reason) => reasons.push(reason),
+      });
       await held;
       // Committed on the server, the answer never delivered, and now the thread that waited for it is gone.
       await workerOf(thread).terminate();
       await write;
+      expect(reasons).toEqual([expect.stringMatching(/writer thread exited/)]);
       expect(await marks(1)).toBe(1);
     });
 
