@@ -86,8 +86,13 @@ async function outcomeOf(xid, pid) {
       // null: too old for the server to know, which no transaction of seconds ago is; aborted either way.
       if (status === 'aborted' || status === null) return 'aborted';
       // Still in progress: its server process has not seen the connection break yet. Once ended it aborts,
-      // unless its COMMIT was already under way, which then completes first.
-      await conn.query('SELECT pg_terminate_backend($1)', [pid]);
+      // unless its COMMIT was already under way, which then completes first. Only that process, and only
+      // while it holds this transaction (pg_stat_activity shows the 32-bit xid without its epoch).
+      await conn.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE pid = $1 AND backend_xid::text = ($2::bigint % 4294967296)::text`,
+        [pid, xid],
+      );
     } catch {
       if (conn) drop(conn);
     }
@@ -134,10 +139,11 @@ async function run(request) {
   let committing = false;
   try {
     conn = await connection();
-    // One round trip: the transaction opens and takes its id, which tells later how it ended.
-    const opened = await conn.query('BEGIN; SELECT txid_current()::text AS xid');
+    // One round trip: the transaction opens and takes its id, which tells later how it ended. The server
+    // names its process itself (a pooler in between may hand out process ids of its own).
+    const opened = await conn.query('BEGIN; SELECT txid_current()::text AS xid, pg_backend_pid() AS pid');
     open = true;
-    began = { xid: opened[1].rows[0].xid, pid: conn.processID };
+    began = { xid: opened[1].rows[0].xid, pid: opened[1].rows[0].pid };
     parentPort.postMessage({ id: request.id, began });
     let reported = false;
     const halfway = () => {
