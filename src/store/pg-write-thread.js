@@ -17,8 +17,9 @@
 // Request  { close: true } ends the connection; the thread then exits by itself.
 //
 // A COMMIT that fails because the connection broke may have committed or not, and writing the batch again
-// could then store its events twice. So whenever COMMIT fails the thread asks the server, on a new
-// connection, how the transaction ended (txid_status), ending its old server process if that still runs it.
+// could then store its events twice. So unless the server answered with an error that means the
+// transaction was rolled back, the thread asks the server, on a new connection, how the transaction ended
+// (txid_status), ending its old server process if that still runs it.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Readable } from 'node:stream';
@@ -69,6 +70,16 @@ async function copy(conn, sql, chunks, halfway) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether a failed COMMIT surely did not commit: the server answered with an SQLSTATE, other than a
+ * connection exception (08), operator intervention (57: a process told to stop may have committed before
+ * it says so) or an internal error (XX).
+ */
+function surelyRolledBack(err) {
+  const code = /** @type {{ code?: unknown }} */ (err ?? {}).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|XX)/.test(code);
+}
 
 /**
  * How the transaction `xid`, run by server process `pid`, ended: 'committed' or 'aborted'. While the server
@@ -160,7 +171,7 @@ async function run(request) {
     lastOk = true;
     parentPort.postMessage({ id: request.id, ok: true });
   } catch (err) {
-    if (committing && began) {
+    if (committing && began && !surelyRolledBack(err)) {
       // No answer to COMMIT: the server decides whether this write is durable.
       drop(conn);
       parentPort.postMessage({ id: request.id, commitUnknown: messageOf(err) });

@@ -37,6 +37,7 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     await admin.query('CREATE TABLE marks (n int NOT NULL)');
+    await admin.query('CREATE TABLE deferred (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)');
   });
   afterAll(async () => {
     await admin?.end();
@@ -123,7 +124,7 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     expect(ingestor.lastError).toBeNull();
   });
 
-  describe('when the writer thread dies', () => {
+  describe('the writer thread', () => {
     let thread: WriteThread;
     afterEach(async () => {
       await thread?.close();
@@ -132,7 +133,23 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
     const marks = async (n: number) =>
       (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM marks WHERE n = $1', [n])).rows[0]!.n;
 
-    it('settles a write as done when its transaction committed', async () => {
+    it('fails a write whose COMMIT the server refused without asking anything', async () => {
+      thread = new WriteThread({ url: database.url, connectTimeoutMs: 5_000 });
+      const reasons: string[] = [];
+      const error = await thread
+        .run([{ kind: 'query', sql: 'INSERT INTO deferred (n) VALUES (7), (7)', params: [] }], { onCommitUnknown: (r) => reasons.push(r) })
+        .then(
+          () => null,
+          (err: unknown) => err as Error & { code?: string },
+        );
+      // The unique check is deferred to COMMIT, which PostgreSQL answers with unique_violation: rolled back.
+      expect(error?.code).toBe('23505');
+      expect(reasons).toEqual([]);
+      const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM deferred');
+      expect(rows[0]!.n).toBe(0);
+    });
+
+    it('settles a write as done when it dies and the transaction had committed', async () => {
       thread = new WriteThread({ url: proxy.url, connectTimeoutMs: 5_000 });
       const held = proxy.breakNextCommit('answer-held');
       const reasons: string[] = [];
@@ -147,7 +164,7 @@ describe.skipIf(!postgresUrl)('a write whose COMMIT got no answer (postgres)', (
       expect(await marks(1)).toBe(1);
     });
 
-    it('fails a write as retryable when its transaction had not committed, ending it on the server', async () => {
+    it('fails a write as retryable when it dies before the transaction committed, ending it on the server', async () => {
       thread = new WriteThread({ url: database.url, connectTimeoutMs: 5_000 });
       const write = thread.run([
         { kind: 'query', sql: 'INSERT INTO marks (n) VALUES ($1)', params: [2] },
