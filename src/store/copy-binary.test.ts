@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BinaryCopy, readCopyRows } from './copy-binary.ts';
 import { CHUNK_BYTES, giveBackChunks, spareChunkBytes, takeChunk } from './copy-chunks.ts';
+import { eventCopyOf } from './event-copy.ts';
+import { makeEventRow } from '../../test/support/call-factory.ts';
 
 // An independent reader of PostgreSQL's binary COPY format, enough to check what the builder wrote: it
 // reads the chunks joined, as the server receives them.
@@ -36,8 +38,8 @@ describe('BinaryCopy', () => {
     copy.text('Zoë ☎ tab\there \\ "q"\n');
     copy.text(null);
     copy.bytes(new Uint8Array(Buffer.from('{"type":"Dial"}', 'utf8')));
-    copy.timestampIso('2000-01-01T00:00:00.000Z');
-    copy.timestampIso('2026-11-21T04:11:05.678Z');
+    copy.timestampMs(Date.parse('2000-01-01T00:00:00.000Z'));
+    copy.timestampMs(Date.parse('2026-11-21T04:11:05.678Z'));
     copy.row(2);
     copy.text('nul\0gone');
     copy.timestampMs(Date.parse('1999-12-31T23:59:59.999Z'));
@@ -74,11 +76,12 @@ describe('BinaryCopy', () => {
     expect(again).toEqual(rows.map((row) => row[1]!.toString('utf8')));
     giveBackChunks(chunks);
   });
+});
 
-  it('refuses a time that is not an ISO-8601 instant', () => {
-    const copy = new BinaryCopy();
-    copy.row(1);
-    expect(() => copy.timestampIso('yesterday')).toThrow(RangeError);
+describe('eventCopyOf', () => {
+  it('refuses an event row whose time is not an ISO-8601 instant', () => {
+    const row = (receivedAt: string) => makeEventRow({ callId: 'c1', receivedAt });
+    expect(() => eventCopyOf([row('2026-11-21T04:11:05.678Z'), row('yesterday')], false)).toThrow(RangeError);
   });
 });
 

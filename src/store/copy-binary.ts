@@ -24,8 +24,6 @@ export class BinaryCopy {
   private readonly full: Uint8Array[] = [];
   private buf: Buffer;
   private length: number;
-  private lastIso = '';
-  private lastIsoMs = 0;
 
   constructor() {
     this.buf = takeChunk();
@@ -70,18 +68,6 @@ export class BinaryCopy {
     this.buf.writeInt32BE(value.byteLength, this.length);
     this.buf.set(value, this.length + 4);
     this.length += 4 + value.byteLength;
-  }
-
-  /** A timestamptz field from an ISO-8601 instant (millisecond precision, as Date writes it). */
-  timestampIso(iso: string): void {
-    // Events of one batch mostly share a few arrival instants: parse each distinct text once.
-    if (iso !== this.lastIso) {
-      const ms = Date.parse(iso);
-      if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 instant: ${JSON.stringify(iso)}`);
-      this.lastIso = iso;
-      this.lastIsoMs = ms;
-    }
-    this.timestampMs(this.lastIsoMs);
   }
 
   /** A timestamptz field from Unix milliseconds. */

@@ -89,9 +89,15 @@ export class EventCopy implements EventEncoder, EncodedEvents {
 /** EventRows as COPY rows, for a batch that came with rows (`strict`: every text made safe as above). */
 export function eventCopyOf(rows: readonly EventRow[], strict: boolean): EventCopy {
   const copy = new EventCopy();
+  let iso = '';
+  let ms = 0;
   for (const e of rows) {
-    const ms = Date.parse(e.receivedAt);
-    if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 instant: ${JSON.stringify(e.receivedAt)}`);
+    // Events of one batch mostly share a few arrival instants: parse each run's text once.
+    if (e.receivedAt !== iso) {
+      ms = Date.parse(e.receivedAt);
+      if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 instant: ${JSON.stringify(e.receivedAt)}`);
+      iso = e.receivedAt;
+    }
     copy.add(e.callId, e.server, e.type, e.channelId, ms, strict ? jsonbSafeText(rawText(e.raw)) : e.raw);
   }
   return copy.finish();
