@@ -10,7 +10,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 //  - burst (rawCopyRates): pieces of ROWS_PER_COPY rows, each its own durable transaction into a fresh
 //    table right after a CHECKPOINT; the two formats alternate piece by piece, so passing load on the
 //    machine falls on both alike. A short burst into small, fresh indexes that never meets a checkpoint;
-//  - sustained (sustainedCopyRate): every row the engine committed, one transaction per piece the size
+//  - sustained (sustainedCopyRates): every row the engine committed, one transaction per piece the size
 //    of the engine's batches, one piece after another into one table, as the engine's run wrote them:
 //    the table and its indexes grow to the run's size and checkpoints come as often as in the run.
 // Rows are read out first (not timed).
@@ -25,11 +25,15 @@ export interface CopyRate {
   rows: number;
 }
 
-async function readPiece(client: pg.Client, sourceTable: string, offset: number, format: Format): Promise<Buffer> {
+/** The event columns of the rows `from` (a FROM ... clause) selects, as COPY data in `format`. */
+async function copyOut(client: pg.Client, from: string, format: Format): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const select = `SELECT ${COLUMNS} FROM ${sourceTable} ORDER BY seq LIMIT ${ROWS_PER_COPY} OFFSET ${offset}`;
-  for await (const chunk of client.query(copyTo(`COPY (${select}) TO STDOUT ${FORMATS[format]}`))) chunks.push(chunk as Buffer);
+  for await (const chunk of client.query(copyTo(`COPY (SELECT ${COLUMNS} ${from}) TO STDOUT ${FORMATS[format]}`))) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+async function copyIn(client: pg.Client, table: string, data: Buffer, format: Format): Promise<void> {
+  await pipeline(Readable.from([data]), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN ${FORMATS[format]}`)));
 }
 
 /** Raw COPY rates of the first `rows` rows of `sourceTable` (whole pieces of ROWS_PER_COPY), per format. */
@@ -45,11 +49,11 @@ export async function rawCopyRates(url: string, sourceTable: string, rows: numbe
     for (let piece = 0; piece < pieces; piece++) {
       const order: Format[] = piece % 2 === 0 ? ['text', 'binary'] : ['binary', 'text'];
       for (const format of order) {
-        const data = await readPiece(client, sourceTable, piece * ROWS_PER_COPY, format);
+        const data = await copyOut(client, `FROM ${sourceTable} ORDER BY seq LIMIT ${ROWS_PER_COPY} OFFSET ${piece * ROWS_PER_COPY}`, format);
         const [{ n } = { n: 0 }] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${sourceTable} ORDER BY seq LIMIT ${ROWS_PER_COPY} OFFSET ${piece * ROWS_PER_COPY}) AS p`)).rows;
         await client.query('CHECKPOINT');
         const started = performance.now();
-        await pipeline(Readable.from([data]), client.query(copyFrom(`COPY bench_raw_${format} (${COLUMNS}) FROM STDIN ${FORMATS[format]}`)));
+        await copyIn(client, `bench_raw_${format}`, data, format);
         totals[format].ms += performance.now() - started;
         totals[format].rows += n;
       }
@@ -71,9 +75,7 @@ async function readAll(client: pg.Client, sourceTable: string, pieceRows: number
     const { rows } = await client.query<{ last: string | null; n: number }>(`SELECT max(seq)::text AS last, count(*)::int AS n FROM (SELECT seq ${range}) AS p`);
     const last = rows[0]?.last ?? null;
     if (last === null) return pieces;
-    const chunks: Buffer[] = [];
-    for await (const chunk of client.query(copyTo(`COPY (SELECT ${COLUMNS} ${range}) TO STDOUT ${FORMATS[format]}`))) chunks.push(chunk as Buffer);
-    pieces.push({ data: Buffer.concat(chunks), rows: rows[0]!.n });
+    pieces.push({ data: await copyOut(client, range, format), rows: rows[0]!.n });
     after = Number(last);
   }
 }
@@ -97,7 +99,7 @@ export async function sustainedCopyRates(url: string, sourceTable: string, piece
       let rows = 0;
       for (const piece of pieces) {
         await client.query('BEGIN');
-        await pipeline(Readable.from([piece.data]), client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN ${FORMATS[format]}`)));
+        await copyIn(client, table, piece.data, format);
         await client.query('COMMIT');
         rows += piece.rows;
       }
