@@ -1,43 +1,89 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES } from '../errors.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_CODES } from '../errors.ts';
 
-// API keys: when any are configured, every API endpoint but /health needs one, given as the
-// `x-api-key` header, `Authorization: Bearer <key>`, or `?apiKey=` (WebSocket and download links,
-// which browsers cannot give headers). The dashboard's static files stay public so its login shows.
+// Who may call a route is decided on the route Fastify matched, never on the URL text: a path spelled
+// another way (percent-encoded, doubled slashes, dot segments) either matches the same route, and then
+// gets the same check, or matches nothing. Every route declares its access in its config:
+//   'public' — anyone (the dashboard's files, /health's summary, Bitrix24's event handler);
+//   'key'    — the default: a valid API key in `x-api-key` or `Authorization: Bearer`, when keys are set;
+//   'self'   — the route authenticates its callers itself (the live WebSocket's short-lived tickets).
+// A request that matched no route (404, 405) is treated as 'key': nothing answers a stranger for free.
+// Keys are never read from the URL: URLs end up in logs, histories and Referer headers.
 
-const PUBLIC_PREFIXES = ['/health', '/integrations/'];
+export type RouteAccess = 'public' | 'key' | 'self';
 
-function isPublic(url: string): boolean {
-  const path = url.split('?')[0] ?? url;
-  if (PUBLIC_PREFIXES.some((p) => path === p || path.startsWith(p))) return true;
-  return !(path.startsWith('/api') || path.startsWith('/docs') || path === '/metrics');
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (src/api/auth.ts); absent means 'key'. */
+    access?: RouteAccess;
+  }
 }
 
-function keyOf(request: FastifyRequest): string | null {
+export function accessOf(request: FastifyRequest): RouteAccess {
+  return request.routeOptions.config?.access ?? 'key';
+}
+
+/** The API key a request presents in its headers, if any. */
+export function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header) return header;
+  if (typeof header === 'string' && header !== '') return header;
   const auth = request.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  const query = request.query as Record<string, unknown> | undefined;
-  if (query && typeof query.apiKey === 'string') return query.apiKey;
-  const match = /[?&]apiKey=([^&]+)/.exec(request.url);
-  return match ? decodeURIComponent(match[1]!) : null;
+  if (typeof auth === 'string' && /^bearer /i.test(auth)) {
+    const token = auth.slice(7).trim();
+    return token === '' ? null : token;
+  }
+  return null;
 }
 
-function matches(candidate: string, keys: readonly Buffer[]): boolean {
-  const c = Buffer.from(candidate);
-  let ok = false;
-  for (const k of keys) if (k.length === c.length && timingSafeEqual(k, c)) ok = true;
-  return ok;
+export class ApiKeys {
+  private readonly keys: readonly Buffer[];
+
+  constructor(keys: readonly string[]) {
+    this.keys = keys.map((k) => Buffer.from(k));
+  }
+
+  /** No keys configured: the API is open (the server then listens on loopback only unless told otherwise). */
+  get required(): boolean {
+    return this.keys.length > 0;
+  }
+
+  /** Compares against every key in constant time per key, so timing tells nothing about which one is near. */
+  matches(candidate: string): boolean {
+    const c = Buffer.from(candidate);
+    let ok = false;
+    for (const k of this.keys) if (k.length === c.length && timingSafeEqual(k, c)) ok = true;
+    return ok;
+  }
+
+  /** True when the request carries a valid key, or when no keys are configured. */
+  authenticated(request: FastifyRequest): boolean {
+    if (!this.required) return true;
+    const key = presentedKey(request);
+    return key !== null && this.matches(key);
+  }
 }
 
-export function apiKeyHook(apiKeys: readonly string[]) {
-  const keys = apiKeys.map((k) => Buffer.from(k));
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (keys.length === 0 || isPublic(request.url)) return;
-    const key = keyOf(request);
-    if (key && matches(key, keys)) return;
-    await reply.code(401).send({ code: ERROR_CODES.UNAUTHORIZED, message: 'a valid API key is required (x-api-key header)' });
+export function unauthorized(): AppError {
+  return new AppError(ERROR_CODES.UNAUTHORIZED, 'a valid API key is required (x-api-key header or Authorization: Bearer)');
+}
+
+/** The onRequest check of every route that is neither 'public' nor 'self'. */
+export function apiKeyHook(keys: ApiKeys) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const access = accessOf(request);
+    if (access === 'public' || access === 'self') return;
+    if (!keys.authenticated(request)) throw unauthorized();
   };
+}
+
+/**
+ * Marks every route registered inside `app` (an encapsulated plugin context) with `access`, unless the
+ * route declared its own: for plugins whose routes we do not write (static files, the docs UI).
+ */
+export function defaultAccess(app: FastifyInstance, access: (url: string) => RouteAccess): void {
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access !== undefined) return;
+    route.config = { ...(route.config ?? {}), access: access(route.url ?? route.path) };
+  });
 }

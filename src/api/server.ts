@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
 import type { EngineMetrics } from '../app/metrics.ts';
 import type { Store } from '../store/types.ts';
-import { apiKeyHook } from './auth.ts';
+import { ApiKeys, apiKeyHook, defaultAccess } from './auth.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { callRoutes, type CrmLinkView } from './routes/calls.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -69,19 +69,30 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
-  app.addHook('onRequest', apiKeyHook(deps.apiKeys));
+  // Authorization is decided per matched route (src/api/auth.ts); routes declare their access.
+  const keys = new ApiKeys(deps.apiKeys);
+  app.addHook('onRequest', apiKeyHook(keys));
 
-  await app.register(healthRoutes(deps));
+  await app.register(healthRoutes({ health: deps.health, keys }));
   await app.register(statsRoutes(deps));
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(liveRoutes(deps));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    // The docs UI's page and assets are public so a browser can show them; the document itself needs a key.
+    defaultAccess(docs, (url) => (url.startsWith('/docs/json') || url.startsWith('/docs/yaml') ? 'key' : 'public'));
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  });
 
-  if (deps.webRoot && existsSync(deps.webRoot)) {
-    await app.register(fastifyStatic, { root: deps.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  const webRoot = deps.webRoot;
+  if (webRoot && existsSync(webRoot)) {
+    await app.register(async (web) => {
+      // The dashboard's files hold no data: its login shows without a key.
+      defaultAccess(web, () => 'public');
+      await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+    });
   }
   return app as unknown as FastifyInstance;
 }

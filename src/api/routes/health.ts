@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ApiKeys } from '../auth.ts';
 
-// GET /health: real checks of the database and of every ARI connection; 503 when degraded.
+// GET /health: real checks of the database and of every ARI connection; 503 when degraded. Public, so a
+// load balancer can ask; the checks (hosts, backlogs, errors) are shown only to a caller with a key.
 
 export const healthSchema = z
   .object({
@@ -43,14 +45,24 @@ export const healthSchema = z
 
 export type HealthReport = z.infer<typeof healthSchema>;
 
-export function healthRoutes(deps: { health: () => Promise<HealthReport> }): FastifyPluginAsync {
+const healthAnswer = z.union([healthSchema, z.object({ status: z.enum(['ok', 'degraded']) })]);
+
+export function healthRoutes(deps: { health: () => Promise<HealthReport>; keys: ApiKeys }): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
-      { schema: { tags: ['health'], summary: 'Database and Asterisk connection checks', response: { 200: healthSchema, 503: healthSchema } } },
-      async (_request, reply) => {
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['health'],
+          summary: 'Database and Asterisk connection checks (the checks only with an API key)',
+          response: { 200: healthAnswer, 503: healthAnswer },
+        },
+      },
+      async (request, reply) => {
         const report = await deps.health();
-        return reply.code(report.status === 'ok' ? 200 : 503).send(report);
+        const code = report.status === 'ok' ? 200 : 503;
+        return reply.code(code).send(deps.keys.authenticated(request) ? report : { status: report.status });
       },
     );
   };

@@ -8,8 +8,7 @@ import { parseBitrixEvent, parseBracketForm } from '../bitrix24/event-parse.ts';
 import type { Bitrix24Config } from '../config.ts';
 
 // The handler URL Bitrix24 posts events to (set it as the ONEXTERNALCALLSTART handler). Requests are
-// authenticated by the application_token Bitrix24 sends, not by API keys (the server leaves
-// /integrations/ public for that reason).
+// authenticated by the application_token Bitrix24 sends, not by API keys (the route is declared public).
 
 export const BITRIX_EVENTS_PATH = '/integrations/bitrix24/events';
 
@@ -41,7 +40,7 @@ export function bitrixRoutes(deps: BitrixRoutesDeps): FastifyPluginAsync {
     }
 
     const schema = { tags: ['integrations'], summary: 'Bitrix24 event handler: ONEXTERNALCALLSTART places a click-to-call' };
-    app.post(BITRIX_EVENTS_PATH, { schema }, async (req, reply) => {
+    app.post(BITRIX_EVENTS_PATH, { schema, config: { access: 'public' } }, async (req, reply) => {
       const event = parseBitrixEvent(req.body);
       if (!sameSecret(event.applicationToken, expectedToken)) {
         throw new AppError(ERROR_CODES.UNAUTHORIZED, 'unknown application_token');
