@@ -64,7 +64,13 @@ export function fromEnv(env: Env): ConfigInput {
         ]
       : undefined;
   return prune({
-    http: { host: env.HOST, port: num(env.PORT), apiKeys: list(env.API_KEYS), listingCacheMs: num(env.LISTING_CACHE_MS) },
+    http: {
+      host: env.HOST,
+      port: num(env.PORT),
+      apiKeys: list(env.API_KEYS),
+      allowedOrigins: list(env.ALLOWED_ORIGINS),
+      listingCacheMs: num(env.LISTING_CACHE_MS),
+    },
     database: { url: env.DATABASE_URL, dataDir: env.CALLFLOW_DATA_DIR, poolSize: num(env.DATABASE_POOL_SIZE) },
     redis: { url: env.REDIS_URL },
     ari: { servers: ariServers ?? single },

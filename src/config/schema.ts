@@ -35,6 +35,11 @@ export const configSchema = z.object({
       /** When non-empty, every endpoint but /health requires one of these keys. */
       apiKeys: z.array(z.string().min(8)).default([]),
       /**
+       * Origins (scheme://host[:port]) of web pages allowed to call the API from a browser (CORS) and to open
+       * the live WebSocket, besides the engine's own origin. Empty: only the engine's own pages.
+       */
+      allowedOrigins: z.array(z.string().min(1).max(256)).max(100).default([]),
+      /**
        * Longest a call listing (`GET /api/calls`) is answered from memory; every write of this engine ends it
        * sooner. It bounds how long another instance's writes to the same database stay unseen. 0: off.
        */
