@@ -8,7 +8,9 @@ import { AriConnection } from '../../src/ari/client.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { cacheListings, DEFAULT_LISTING_CACHE } from '../../src/store/listing-cache.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { Store } from '../../src/store/types.ts';
+import { IdempotencyKeys } from '../../src/api/idempotency.ts';
 import type { Logger } from '../../src/app/logger.ts';
 import { defaultConfig } from './benchmark.ts';
 
@@ -83,7 +85,10 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
         },
       };
     };
-    server = await buildServer({ engine, store, metrics, logger, apiKeys: [], health, defaultServer: serverName });
+    // Wrappers made by spreading a SqlStore (store-wrappers.ts) keep its SqlClient.
+    const sql = (options.store as Partial<SqlStore>).sql;
+    if (!sql) throw new Error('startEngine({ http: true }) needs a store with its SqlClient (a SqlStore)');
+    server = await buildServer({ engine, store, metrics, logger, apiKeys: [], health, defaultServer: serverName, idempotency: new IdempotencyKeys(sql) });
     baseUrl = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   }
   await engine.start();

@@ -17,6 +17,7 @@ import type { EngineMetrics } from '../app/metrics.ts';
 import type { Store } from '../store/types.ts';
 import { ApiKeys, apiKeyHook, defaultAccess } from './auth.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
+import type { IdempotencyKeys } from './idempotency.ts';
 import { callRoutes, type CrmLinkView } from './routes/calls.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthReport } from './routes/health.ts';
@@ -39,6 +40,8 @@ export interface ApiDeps {
   crmLinks?: (callId: string) => Promise<CrmLinkView[]>;
   /** Default server name for events posted without one. */
   defaultServer: string;
+  /** Idempotency keys of POST /api/events. */
+  idempotency: IdempotencyKeys;
 }
 
 /** Builds the HTTP API without listening (tests use inject(); the CLI calls listen()). */

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AriConnection } from '../ari/client.ts';
 import type { AriChannel } from '../ari/types.ts';
+import { IdempotencyKeys } from '../api/idempotency.ts';
 import { buildServer } from '../api/server.ts';
 import type { HealthReport } from '../api/routes/health.ts';
 import type { Config } from '../config/schema.ts';
@@ -161,6 +162,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // Posted events get their own channel namespace unless they name a server: a recorded trace must
     // never be grouped with the live calls of a connected Asterisk or of the simulator.
     defaultServer: 'api',
+    idempotency: new IdempotencyKeys(store.sql),
   });
 
   return {

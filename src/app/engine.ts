@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { AriConnection } from '../ari/client.ts';
 import type { AriBridge, AriChannel } from '../ari/types.ts';
 import type { CallRecord } from '../domain/call.ts';
+import type { CallHandle } from '../domain/grouping.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
+import { countedEventType } from '../domain/event-types.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { eventCount, forEachArrival } from '../store/batch-events.ts';
 import type { Store } from '../store/types.ts';
@@ -17,6 +19,8 @@ import type { OutboxInsert } from '../store/types.ts';
 
 // The runtime: event sources in, durable call records and live messages out. Built by the
 // composition root (compose.ts) from plain objects; holds no globals.
+
+const CLIP_WARNING_MS = 10_000;
 
 export interface EventSource {
   readonly name: string;
@@ -50,6 +54,8 @@ export class Engine {
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
   private readonly log: Logger;
+  private readonly clipsUnwarned = new Map<string, number>();
+  private lastClipWarningMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.logger;
@@ -124,31 +130,56 @@ export class Engine {
   }
 
   private count(type: string | null): void {
+    if (this.pipeline.clips.total !== 0) this.reportClips();
     if (type === null) {
       this.deps.metrics.eventsInvalid.inc();
       return;
     }
     this.eventRate.mark();
     const uncounted = this.deps.metrics.uncountedEvents;
-    uncounted.set(type, (uncounted.get(type) ?? 0) + 1);
+    const label = countedEventType(type);
+    uncounted.set(label, (uncounted.get(label) ?? 0) + 1);
   }
 
-  /** Events posted to the API: same pipeline; resolves once they are durable. */
+  /** Clipped fields go to their counter at once, and into a warning at most every CLIP_WARNING_MS. */
+  private reportClips(): void {
+    for (const [field, n] of this.pipeline.clips.take()) {
+      this.deps.metrics.fieldsClipped.inc({ field }, n);
+      this.clipsUnwarned.set(field, (this.clipsUnwarned.get(field) ?? 0) + n);
+    }
+    const now = performance.now();
+    if (now - this.lastClipWarningMs < CLIP_WARNING_MS) return;
+    this.lastClipWarningMs = now;
+    this.log.warn({ clipped: Object.fromEntries(this.clipsUnwarned) }, 'event fields over their limits were clipped or dropped (see docs/limits.md)');
+    this.clipsUnwarned.clear();
+  }
+
+  /**
+   * Events posted to the API: same pipeline; resolves once they are durable, with the ids the calls they
+   * touched have then (a call merged into another meanwhile is listed under the surviving id).
+   */
   async inject(events: readonly unknown[], server: string): Promise<InjectResult> {
     const rejected: InjectResult['rejected'] = [];
-    const callIds = new Set<string>();
+    const calls = new Set<CallHandle>();
     const now = new Date();
     events.forEach((event, index) => {
       const result = this.ingestor.acceptObject(event, now, server);
       this.count(result.ok ? result.type : null);
       if (result.ok) {
-        if (result.callId) callIds.add(result.callId);
+        if (result.call) calls.add(result.call);
       } else {
         rejected.push({ index, code: result.error.code, message: result.error.message });
       }
     });
     await this.ingestor.flush();
+    const callIds = new Set<string>();
+    for (const call of calls) callIds.add(this.pipeline.currentCallId(call));
     return { accepted: events.length - rejected.length, rejected, callIds: [...callIds] };
+  }
+
+  /** True when `server` names a live source (a configured ARI server or the simulator). */
+  isLiveSource(server: string): boolean {
+    return this.sources.some((s) => s.name === server);
   }
 
   /** Reconciles one server's open calls with the channels and bridges Asterisk reports alive. */

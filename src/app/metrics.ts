@@ -12,6 +12,8 @@ export interface EngineMetrics {
    */
   uncountedEvents: Map<string, number>;
   eventsInvalid: Counter<string>;
+  /** Event fields clipped or dropped at their bound (src/ari/event-limits.ts). */
+  fieldsClipped: Counter<'field'>;
   batchSeconds: Histogram<string>;
   batchEvents: Histogram<string>;
   /** Per event of each committed batch, observed per distinct arrival instant. */
@@ -43,7 +45,13 @@ export function createMetrics(): EngineMetrics {
       ...r,
     }),
     uncountedEvents,
-    eventsInvalid: new Counter({ name: 'callflow_events_invalid_total', help: 'Events rejected as malformed', ...r }),
+    eventsInvalid: new Counter({ name: 'callflow_events_invalid_total', help: 'Events rejected as malformed or over their size limit', ...r }),
+    fieldsClipped: new Counter({
+      name: 'callflow_event_fields_clipped_total',
+      help: 'Event fields over their bound: texts clipped, numbers out of range dropped',
+      labelNames: ['field'],
+      ...r,
+    }),
     batchSeconds: new Histogram({
       name: 'callflow_batch_commit_seconds',
       help: 'Time to commit one ingest batch',

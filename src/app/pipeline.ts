@@ -1,3 +1,4 @@
+import { ClipTally, EVENT_LIMITS } from '../ari/event-limits.ts';
 import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { CallState } from '../domain/call-state.ts';
@@ -31,6 +32,8 @@ export interface IngestOk {
   ok: true;
   type: string;
   callId: string | null;
+  /** The call the event was filed under: `currentCallId` tells its id after later merges. */
+  call: CallHandle | null;
   /** The channel the event was filed under, if any. */
   channelId: string | null;
 }
@@ -65,6 +68,8 @@ export class Pipeline {
   /** Calls in finishedQueue: a call reopened by a late event is queued again only once it left it. */
   private readonly awaitingEviction = new WeakSet<CallHandle>();
   invalidCount = 0;
+  /** Texts clipped and numbers dropped by the normalizer (event-limits.ts), until the engine reports them. */
+  readonly clips = new ClipTally();
   // Events arrive in bursts within the same millisecond; formatting the arrival time once per
   // millisecond instead of once per event saves a good part of the per-event cost.
   private lastReceivedMs = Number.NaN;
@@ -125,6 +130,7 @@ export class Pipeline {
    */
   ingestText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
     try {
+      checkSize(bytes === undefined ? text : bytes);
       return this.ingestParsed(parseAriEvent(text), bytes ?? text, receivedAt, server);
     } catch (error) {
       return this.failed(error);
@@ -137,7 +143,9 @@ export class Pipeline {
       if (typeof event !== 'object' || event === null || Array.isArray(event)) {
         throw new AppError(ERROR_CODES.EVENT_INVALID, 'event must be a JSON object');
       }
-      return this.ingestParsed(event as Record<string, unknown>, raw ?? JSON.stringify(event), receivedAt, server);
+      const text = raw ?? JSON.stringify(event);
+      checkSize(text);
+      return this.ingestParsed(event as Record<string, unknown>, text, receivedAt, server);
     } catch (error) {
       return this.failed(error);
     }
@@ -160,14 +168,19 @@ export class Pipeline {
 
   private ingestParsed(raw: Record<string, unknown>, text: string | Uint8Array, receivedAt: Date, server: string): IngestOk {
     const receivedIso = this.isoOf(receivedAt);
-    const event = normalizeAriEvent(raw, receivedIso);
+    const event = normalizeAriEvent(raw, receivedIso, this.clips);
     const order = ++this.order;
     const call = this.registry(server).process(event, order, this.absorbed);
     if (call) this.touched.add(call);
     const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
     this.pending.add(call, server, event.type, channelId, receivedAt, receivedIso, text);
-    return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, channelId };
+    return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, call, channelId };
+  }
+
+  /** The id a call has now: the surviving call's, when it was merged into another since. */
+  currentCallId(call: CallHandle): string {
+    return callIdOf(resolve(call).state);
   }
 
   /** The current record of the call holding a channel, if the engine holds it in memory. */
@@ -285,6 +298,14 @@ function changeOf(before: CallState | null, current: CallRecord, policy: Directi
     },
     current,
   };
+}
+
+/** Refuses a raw event over EVENT_LIMITS.eventBytes (its UTF-8 bytes, counted only when it could be over). */
+function checkSize(raw: string | Uint8Array): void {
+  const max = EVENT_LIMITS.eventBytes;
+  if (raw.length <= max / 3) return;
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw, 'utf8') : raw.length;
+  if (bytes > max) throw new AppError(ERROR_CODES.EVENT_INVALID, `event is ${bytes} bytes, over the ${max}-byte limit`);
 }
 
 function channelIdOf(raw: Record<string, unknown>): string | null {

@@ -1,5 +1,6 @@
 import type { CallEvent, ChannelSnapshot } from '../domain/events.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
+import { clipText, ClipTally, EVENT_LIMITS, type ClippedField } from './event-limits.ts';
 
 // Raw ARI JSON → normalized call events. This is the only place that knows ARI's field names.
 // Written by hand rather than with a schema library: it runs once per event on the hot path and
@@ -19,14 +20,43 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+// Where clipped values are counted during one (synchronous) normalizeAriEvent call; a tally nobody reads
+// when the caller passed none.
+let tally = new ClipTally();
+const unread = tally;
+
+/** A text field, cut to `max` characters (counted under `field` when it was longer). */
+function str(value: unknown, max: number, field: ClippedField): string {
+  const s = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '';
+  if (s.length <= max) return s;
+  tally.note(field);
+  return clipText(s, max);
 }
 
-function intOrNull(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Math.trunc(Number(value));
-  return null;
+const name = (value: unknown) => str(value, EVENT_LIMITS.name, 'name');
+const number = (value: unknown) => str(value, EVENT_LIMITS.number, 'number');
+const text = (value: unknown) => str(value, EVENT_LIMITS.text, 'text');
+
+/** An integer in 0..max, or null: a value outside the range is dropped and counted under `field`. */
+function intOrNull(value: unknown, max: number, field: ClippedField): number | null {
+  let n: number | null = null;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && value.trim() !== '') n = Number(value);
+  if (n === null) return null;
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    tally.note(field);
+    return null;
+  }
+  return Math.trunc(n);
+}
+
+const cause = (value: unknown) => intOrNull(value, EVENT_LIMITS.cause, 'cause');
+
+/** An id the engine files things under: refused, not clipped, when too long (two ids could become one). */
+function id(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw invalid(`${field} must be a non-empty string`);
+  if (value.length > EVENT_LIMITS.id) throw invalid(`${field} is longer than ${EVENT_LIMITS.id} characters`);
+  return value;
 }
 
 const ASTERISK_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:([+-]\d\d):?(\d\d)|Z)$/;
@@ -63,28 +93,34 @@ function convertTime(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
+function linkedIdOf(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  if (value.length <= EVENT_LIMITS.id) return value;
+  // Grouping falls back to what it does without channelvars.
+  tally.note('linkedid');
+  return null;
+}
+
 function channelOf(value: unknown, field: string): ChannelSnapshot {
   if (!isObject(value)) throw invalid(`${field} must be an object`);
-  const id = value.id;
-  if (typeof id !== 'string' || id === '') throw invalid(`${field}.id must be a non-empty string`);
+  const channelId = id(value.id, `${field}.id`);
   const caller = isObject(value.caller) ? value.caller : {};
   const connected = isObject(value.connected) ? value.connected : {};
   const dialplan = isObject(value.dialplan) ? value.dialplan : {};
   const vars = isObject(value.channelvars) ? value.channelvars : null;
-  const linked = vars ? vars['CHANNEL(linkedid)'] : undefined;
   const created = typeof value.creationtime === 'string' ? toUtcIso(value.creationtime) : null;
   return {
-    id,
-    name: str(value.name),
-    state: str(value.state),
-    callerNumber: str(caller.number),
-    callerName: str(caller.name),
-    connectedNumber: str(connected.number),
-    connectedName: str(connected.name),
-    context: str(dialplan.context),
-    exten: str(dialplan.exten),
+    id: channelId,
+    name: name(value.name),
+    state: text(value.state),
+    callerNumber: number(caller.number),
+    callerName: name(caller.name),
+    connectedNumber: number(connected.number),
+    connectedName: name(connected.name),
+    context: str(dialplan.context, EVENT_LIMITS.context, 'context'),
+    exten: number(dialplan.exten),
     createdAt: created ?? '',
-    linkedId: typeof linked === 'string' && linked !== '' ? linked : null,
+    linkedId: vars ? linkedIdOf(vars['CHANNEL(linkedid)']) : null,
   };
 }
 
@@ -94,7 +130,7 @@ function optionalChannel(value: unknown, field: string): ChannelSnapshot | null 
 
 /** `channel:123.4` → `123.4`; other targets (bridge:, endpoint:) → null. */
 function channelIdOfUri(uri: unknown): string | null {
-  return typeof uri === 'string' && uri.startsWith('channel:') ? uri.slice(8) : null;
+  return typeof uri === 'string' && uri.startsWith('channel:') ? id(uri.slice(8), 'target_uri') : null;
 }
 
 /** Parses one raw event text; throws AppError(EVENT_INVALID) for anything that is not an ARI event. */
@@ -111,11 +147,24 @@ export function parseAriEvent(text: string): Json {
 
 /**
  * Translates one raw ARI event. `receivedAt` stands in for a missing timestamp.
- * Throws AppError(EVENT_INVALID) when a field the domain needs is missing or malformed.
+ * Throws AppError(EVENT_INVALID) when a field the domain needs is missing, malformed or over its bound
+ * (event-limits.ts); other texts over their bound are clipped and numbers out of range dropped, each
+ * counted in `clips` when given.
  */
-export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
+export function normalizeAriEvent(raw: Json, receivedAt: string, clips?: ClipTally): CallEvent {
+  tally = clips ?? unread;
+  try {
+    return normalize(raw, receivedAt);
+  } finally {
+    tally = unread;
+    if (unread.total > 0) unread.take();
+  }
+}
+
+function normalize(raw: Json, receivedAt: string): CallEvent {
   const type = raw.type;
   if (typeof type !== 'string' || type === '') throw invalid('event.type must be a non-empty string');
+  if (type.length > EVENT_LIMITS.type) throw invalid(`event.type is longer than ${EVENT_LIMITS.type} characters`);
   let at = receivedAt;
   if (raw.timestamp !== undefined) {
     const parsed = typeof raw.timestamp === 'string' ? toUtcIso(raw.timestamp) : null;
@@ -133,19 +182,18 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         type,
         at,
         channel: channelOf(raw.channel, 'channel'),
-        cause: intOrNull(raw.cause),
+        cause: cause(raw.cause),
         soft: raw.soft === true,
       };
     case 'ChannelDestroyed': {
-      const cause = intOrNull(raw.cause) ?? 0;
       return {
         kind: 'channel_destroyed',
         type,
         at,
         channel: channelOf(raw.channel, 'channel'),
-        cause,
-        causeText: str(raw.cause_txt),
-        techCause: intOrNull(raw.tech_cause),
+        cause: cause(raw.cause) ?? 0,
+        causeText: text(raw.cause_txt),
+        techCause: cause(raw.tech_cause),
       };
     }
     case 'StasisStart': {
@@ -155,7 +203,7 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         type,
         at,
         channel: channelOf(raw.channel, 'channel'),
-        args: Array.isArray(raw.args) ? raw.args.map(str) : [],
+        args: argsOf(raw.args),
         replaceChannelId: replace ? replace.id : null,
       };
     }
@@ -168,7 +216,7 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
       const channel = channelOf(raw.channel, 'channel');
       const bridge = isObject(raw.bridge) ? raw.bridge : null;
       if (bridge && typeof bridge.id === 'string') {
-        return { kind: 'bridge_entered', type, at, channel, bridgeId: bridge.id, bridgeType: str(bridge.bridge_type) };
+        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type) };
       }
       return { kind: 'channel_update', type, at, channel };
     }
@@ -179,18 +227,19 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         at,
         caller: optionalChannel(raw.caller, 'caller'),
         peer: channelOf(raw.peer, 'peer'),
-        status: str(raw.dialstatus),
-        dialstring: str(raw.dialstring),
-        forward: str(raw.forward),
+        status: text(raw.dialstatus),
+        dialstring: number(raw.dialstring),
+        forward: number(raw.forward),
       };
     case 'ChannelEnteredBridge':
     case 'ChannelLeftBridge': {
       const bridge = isObject(raw.bridge) ? raw.bridge : null;
       if (!bridge || typeof bridge.id !== 'string') throw invalid('bridge.id must be a string');
+      const bridgeId = id(bridge.id, 'bridge.id');
       const channel = channelOf(raw.channel, 'channel');
       return type === 'ChannelEnteredBridge'
-        ? { kind: 'bridge_entered', type, at, channel, bridgeId: bridge.id, bridgeType: str(bridge.bridge_type) }
-        : { kind: 'bridge_left', type, at, channel, bridgeId: bridge.id };
+        ? { kind: 'bridge_entered', type, at, channel, bridgeId, bridgeType: text(bridge.bridge_type) }
+        : { kind: 'bridge_left', type, at, channel, bridgeId };
     }
     case 'ChannelDtmfReceived':
       return {
@@ -198,8 +247,8 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         type,
         at,
         channel: channelOf(raw.channel, 'channel'),
-        digit: str(raw.digit),
-        durationMs: intOrNull(raw.duration_ms) ?? 0,
+        digit: text(raw.digit),
+        durationMs: intOrNull(raw.duration_ms, EVENT_LIMITS.durationMs, 'duration') ?? 0,
       };
     case 'ChannelVarset':
       if (raw.channel === undefined) return { kind: 'other', type, at, channelIds: [] }; // a global variable
@@ -208,11 +257,11 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         type,
         at,
         channel: channelOf(raw.channel, 'channel'),
-        name: str(raw.variable),
-        value: str(raw.value),
+        name: str(raw.variable, EVENT_LIMITS.variableName, 'variable'),
+        value: str(raw.value, EVENT_LIMITS.variableValue, 'variable'),
       };
     case 'ChannelHold':
-      return { kind: 'hold', type, at, channel: channelOf(raw.channel, 'channel'), musicClass: str(raw.musicclass) };
+      return { kind: 'hold', type, at, channel: channelOf(raw.channel, 'channel'), musicClass: text(raw.musicclass) };
     case 'ChannelUnhold':
       return { kind: 'unhold', type, at, channel: channelOf(raw.channel, 'channel') };
     case 'BridgeBlindTransfer':
@@ -230,14 +279,20 @@ export function normalizeAriEvent(raw: Json, receivedAt: string): CallEvent {
         type,
         at,
         channelId,
-        name: str(rec.name),
-        state: str(rec.state),
-        target: str(rec.target_uri),
+        name: text(rec.name),
+        state: text(rec.state),
+        target: text(rec.target_uri),
       };
     }
     default:
       return otherOf(raw, type, at);
   }
+}
+
+function argsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  if (value.length > EVENT_LIMITS.args) tally.note('args');
+  return value.slice(0, EVENT_LIMITS.args).map(text);
 }
 
 function transferOf(raw: Json, type: string, at: string): CallEvent {
@@ -253,17 +308,17 @@ function transferOf(raw: Json, type: string, at: string): CallEvent {
   if (channels.length === 0) return { kind: 'other', type, at, channelIds: [] };
   const target =
     type === 'BridgeBlindTransfer'
-      ? `${str(raw.exten)}@${str(raw.context)}`
+      ? `${number(raw.exten)}@${str(raw.context, EVENT_LIMITS.context, 'context')}`
       : type === 'BridgeAttendedTransfer'
-        ? str(raw.destination_type)
-        : str(isObject(raw.refer_to) ? (raw.refer_to as Json).requested_destination : '');
+        ? text(raw.destination_type)
+        : text(isObject(raw.refer_to) ? (raw.refer_to as Json).requested_destination : '');
   return {
     kind: 'transfer',
     type,
     at,
     channels,
     transferType: type === 'BridgeBlindTransfer' ? 'blind' : type === 'BridgeAttendedTransfer' ? 'attended' : 'other',
-    result: str(raw.result ?? raw.state),
+    result: text(raw.result ?? raw.state),
     target,
   };
 }

@@ -1,6 +1,7 @@
 import { BinaryCopy, readCopyRows } from './copy-binary.ts';
 import { giveBackChunks } from './copy-chunks.ts';
 import { cleanText, jsonbSafeText, rawText } from './copy-text.ts';
+import { countedEventType } from '../domain/event-types.ts';
 import type { EncodedEvents, EventEncoder, EventRow } from './types.ts';
 
 // A batch's events as binary COPY rows for `events`, encoded one by one as they are ingested (PostgreSQL's
@@ -37,7 +38,8 @@ export class EventCopy implements EventEncoder, EncodedEvents {
     else if (typeof raw === 'string') copy.text(raw);
     else copy.bytes(raw);
     this.count++;
-    this.typeCounts.set(type, (this.typeCounts.get(type) ?? 0) + 1);
+    const counted = countedEventType(type);
+    this.typeCounts.set(counted, (this.typeCounts.get(counted) ?? 0) + 1);
     const last = this.arrivalMs.length - 1;
     if (last >= 0 && this.arrivalMs[last] === receivedAtMs) this.arrivalCounts[last]!++;
     else {

@@ -1,4 +1,5 @@
 import type { CallRecord } from '../domain/call.ts';
+import { countedEventType } from '../domain/event-types.ts';
 import type { EventRow, OutboxInsert, WriteBatch } from './types.ts';
 
 // Pure preparation of a WriteBatch before it touches the database: merge chains resolved, duplicates
@@ -29,7 +30,7 @@ export interface PreparedBatch {
   legs: LegRow[];
   /** One row per idempotency key (the first wins), absorbed calls left out. */
   outbox: OutboxInsert[];
-  /** Events per type in this batch, sorted by type. */
+  /** Events per counted type (domain/event-types.ts) in this batch, sorted by type. */
   typeCounts: { types: string[]; counts: number[] };
 }
 
@@ -103,7 +104,10 @@ export function prepareBatch(batch: WriteBatch): PreparedBatch {
   }
 
   const counts = new Map<string, number>();
-  for (const e of events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+  for (const e of events) {
+    const type = countedEventType(e.type);
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
   const types = [...counts.keys()].sort();
 
   return {

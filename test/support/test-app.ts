@@ -3,6 +3,7 @@ import { Engine } from '../../src/app/engine.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { createMetrics } from '../../src/app/metrics.ts';
 import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
+import { IdempotencyKeys } from '../../src/api/idempotency.ts';
 import { buildServer } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
@@ -48,7 +49,16 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
       },
     };
   };
-  const server = await buildServer({ engine, store, metrics, logger, apiKeys: options.apiKeys ?? [], health, defaultServer: 'default' });
+  const server = await buildServer({
+    engine,
+    store,
+    metrics,
+    logger,
+    apiKeys: options.apiKeys ?? [],
+    health,
+    defaultServer: 'default',
+    idempotency: new IdempotencyKeys(db.store.sql),
+  });
   await engine.start();
   return {
     engine,
