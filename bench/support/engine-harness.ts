@@ -80,7 +80,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
           database: { ok: true, kind: options.store.kind, latencyMs: performance.now() - started },
           ari: [],
           simulator: null,
-          ingest: { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError },
+          ingest: { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError, quarantined: engine.quarantinedRows },
           crm: null,
         },
       };

@@ -23,6 +23,7 @@ import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { quarantineRoutes } from './routes/quarantine.ts';
 import { statsRoutes } from './routes/stats.ts';
 
 export interface ApiDeps {
@@ -80,6 +81,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(statsRoutes(deps));
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
+  await app.register(quarantineRoutes(deps));
   await app.register(liveRoutes(deps));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

@@ -140,7 +140,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       reconnects: c.reconnects,
       lastError: c.lastError ? c.lastError.message : null,
     }));
-    const ingest = { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError };
+    const ingest = {
+      pending: engine.ingestor.pendingCount,
+      paused: engine.ingestor.isPaused,
+      lastError: engine.ingestor.lastError,
+      quarantined: engine.quarantinedRows,
+    };
     const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
     const crmHealth = config.crm.bitrix24 || config.crm.webhooks.length > 0 ? await crmSummary(crm) : null;
     return {

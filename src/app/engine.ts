@@ -53,6 +53,8 @@ export class Engine {
   readonly eventRate = new RateMeter(10_000);
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
+  /** Rows put in quarantine since start (shown in /health). */
+  quarantinedRows = 0;
   private readonly log: Logger;
   private readonly clipsUnwarned = new Map<string, number>();
   private lastClipWarningMs = Number.NEGATIVE_INFINITY;
@@ -72,6 +74,14 @@ export class Engine {
         metrics.batchEvents.observe(eventCount(drained.batch));
         forEachArrival(drained.batch, (arrivedAtMs, events) => metrics.commitLagSeconds.observe((now - arrivedAtMs) / 1000, events));
         this.hub.publish(drained.live);
+      },
+      onQuarantined: (rows) => {
+        this.quarantinedRows += rows.length;
+        for (const row of rows) metrics.quarantined.inc({ kind: row.kind });
+        this.log.error(
+          { rows: rows.length, kinds: [...new Set(rows.map((r) => r.kind))], sqlstates: [...new Set(rows.map((r) => r.sqlstate))] },
+          'the database refused rows of a batch for good: they were put in quarantine (GET /api/quarantine) and the rest was written',
+        );
       },
       onBackpressure: (paused) => {
         metrics.ingestPaused.set(paused ? 1 : 0);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ERROR_CODES, isAppError } from '../errors.ts';
 import { eventCount } from '../store/batch-events.ts';
-import type { Store } from '../store/types.ts';
+import type { QuarantinedRow, Store } from '../store/types.ts';
 import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.ts';
 
 // Drives the pipeline in time: commits what was ingested in batches (one transaction each, in order),
@@ -37,6 +37,8 @@ export interface IngestorOptions {
   maxBufferedEvents: number;
   /** Called after each durable commit (live stream, metrics). Must not throw. */
   onCommitted?: (drained: DrainedBatch, writeMs: number) => void;
+  /** Rows of a batch the database refused for good went to quarantine; the rest was written. Must not throw. */
+  onQuarantined?: (rows: readonly QuarantinedRow[]) => void;
   /** Called when reading should stop (true) or may go on (false). */
   onBackpressure?: (paused: boolean) => void;
   /** Finished calls stay in memory this long for late events. */
@@ -168,6 +170,7 @@ export class Ingestor {
         if (this.o.pipeline.pendingCount >= this.o.batchSize) this.queueNext();
       },
       onCommitUnknown: (reason) => this.commitUnknown(write, reason),
+      onQuarantined: this.o.onQuarantined,
     });
     // Awaited in settle(); until then a rejection is not an unhandled one.
     write.done.catch(ignore);
@@ -195,7 +198,10 @@ export class Ingestor {
           await new Promise((r) => setTimeout(r, delayMs));
         }
         write.startedAt = performance.now();
-        write.done = this.o.store.writeBatch(write.drained.batch, { onCommitUnknown: (reason) => this.commitUnknown(write, reason) });
+        write.done = this.o.store.writeBatch(write.drained.batch, {
+          onCommitUnknown: (reason) => this.commitUnknown(write, reason),
+          onQuarantined: this.o.onQuarantined,
+        });
         write.done.catch(ignore);
       }
     }

@@ -12,6 +12,8 @@ export interface EngineMetrics {
    */
   uncountedEvents: Map<string, number>;
   eventsInvalid: Counter<string>;
+  /** Rows the database refused for good, kept in the quarantine table. */
+  quarantined: Counter<'kind'>;
   /** Event fields clipped or dropped at their bound (src/ari/event-limits.ts). */
   fieldsClipped: Counter<'field'>;
   batchSeconds: Histogram<string>;
@@ -46,6 +48,12 @@ export function createMetrics(): EngineMetrics {
     }),
     uncountedEvents,
     eventsInvalid: new Counter({ name: 'callflow_events_invalid_total', help: 'Events rejected as malformed or over their size limit', ...r }),
+    quarantined: new Counter({
+      name: 'callflow_ingest_quarantined_rows_total',
+      help: 'Rows of ingest batches the database refused for good, kept in quarantine (the rest of each batch was written)',
+      labelNames: ['kind'],
+      ...r,
+    }),
     fieldsClipped: new Counter({
       name: 'callflow_event_fields_clipped_total',
       help: 'Event fields over their bound: texts clipped, numbers out of range dropped',

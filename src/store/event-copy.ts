@@ -81,6 +81,30 @@ export class EventCopy implements EventEncoder, EncodedEvents {
     return safe.finish();
   }
 
+  /**
+   * The rows back as EventRows, in order (the payload as its bytes): for a batch the database refused,
+   * whose rows are then tried one group at a time (isolate-batch.ts).
+   */
+  rows(): EventRow[] {
+    const out: EventRow[] = [];
+    const text = (field: Uint8Array | null): string | null => (field === null ? null : Buffer.from(field).toString('utf8'));
+    let arrival = 0;
+    let leftInRun = this.arrivalCounts[0] ?? 0;
+    readCopyRows(this.chunks, (fields) => {
+      while (leftInRun === 0) leftInRun = this.arrivalCounts[++arrival]!;
+      leftInRun--;
+      out.push({
+        callId: text(fields[0]!),
+        server: text(fields[1]!) ?? '',
+        type: text(fields[2]!) ?? '',
+        channelId: text(fields[3]!),
+        receivedAt: new Date(this.arrivalMs[arrival]!).toISOString(),
+        raw: Uint8Array.from(fields[PAYLOAD_FIELD] ?? new Uint8Array()),
+      });
+    });
+    return out;
+  }
+
   /** Gives the chunks back for reuse: call once the data has been written and is not needed again. */
   release(): void {
     if (this.chunkList !== null) giveBackChunks(this.chunkList);

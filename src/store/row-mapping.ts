@@ -1,5 +1,5 @@
 import type { CallRecord, Leg } from '../domain/call.ts';
-import type { StoredEvent } from './types.ts';
+import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 
 // Rows read back from the database, turned into the port's shapes.
 
@@ -54,4 +54,30 @@ export function toStoredEvent(row: EventDbRow): StoredEvent {
 /** ISO-8601 UTC with milliseconds, from a timestamptz the driver returned. */
 export function isoTime(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+export interface QuarantineDbRow {
+  id: number;
+  kind: StoredQuarantinedRow['kind'];
+  call_id: string | null;
+  server: string | null;
+  type: string | null;
+  sqlstate: string | null;
+  error: string;
+  data: string;
+  created_at: Date;
+}
+
+export function toQuarantinedRow(row: QuarantineDbRow): StoredQuarantinedRow {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    callId: row.call_id,
+    server: row.server,
+    type: row.type,
+    sqlstate: row.sqlstate,
+    error: row.error,
+    data: row.data,
+    createdAt: isoTime(row.created_at),
+  };
 }

@@ -5,7 +5,7 @@ import type { CallFilter, CallPage, CallPageJson, Store, StoreStats } from './ty
 import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
-import { toCallRecord, toStoredEvent, type EventDbRow } from './row-mapping.ts';
+import { toCallRecord, toQuarantinedRow, toStoredEvent, type EventDbRow, type QuarantineDbRow } from './row-mapping.ts';
 import { guarded } from './store-errors.ts';
 import { writeBatch } from './write-batch.ts';
 import { EventCopy } from './event-copy.ts';
@@ -138,6 +138,20 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
         cursor = page.nextCursor;
       } while (cursor !== null);
     },
+
+    listQuarantine: (before, limit) =>
+      guarded('listQuarantine', async () => {
+        checkPageSize(limit);
+        const params: unknown[] = [limit];
+        if (before !== null) params.push(before);
+        const rows = await sql.query<QuarantineDbRow>(
+          `SELECT id, kind, call_id, server, type, sqlstate, error, data, created_at FROM quarantine
+           ${before === null ? '' : 'WHERE id < $2'} ORDER BY id DESC LIMIT $1`,
+          params,
+        );
+        const [count] = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM quarantine');
+        return { items: rows.map(toQuarantinedRow), total: count?.n ?? 0 };
+      }),
 
     ping: () =>
       guarded('ping', async () => {

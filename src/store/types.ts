@@ -68,6 +68,31 @@ export interface WriteBatch {
   storedLegs?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
+/** A row the database refused for a reason retrying cannot fix, kept with its error (isolate-batch.ts). */
+export interface QuarantinedRow {
+  kind: 'event' | 'call' | 'leg' | 'outbox';
+  callId: string | null;
+  server: string | null;
+  /** The event type, or the delivery's event type. */
+  type: string | null;
+  /** PostgreSQL's SQLSTATE of the refusal, when it gave one. */
+  sqlstate: string | null;
+  error: string;
+  /** The refused row as JSON text (an event: its raw text). */
+  data: string;
+}
+
+export interface StoredQuarantinedRow extends QuarantinedRow {
+  id: number;
+  createdAt: string;
+}
+
+/** Options of Store.writeBatch beyond the client's. */
+export interface BatchWriteOptions extends WriteOptions {
+  /** Rows of the batch the database refused were put in quarantine; the rest of the batch is written. */
+  onQuarantined?: (rows: readonly QuarantinedRow[]) => void;
+}
+
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */
 export interface OutboxInsert {
   sink: string;
@@ -134,7 +159,7 @@ export interface Store {
    * with `afterPrevious` a batch is written only if the one handed over just before it was (see
    * WriteOptions), so the next batch can be queued while one is written.
    */
-  writeBatch(batch: WriteBatch, options?: WriteOptions): Promise<void>;
+  writeBatch(batch: WriteBatch, options?: BatchWriteOptions): Promise<void>;
   /**
    * For stores that take events in bulk (PostgreSQL's binary COPY): an encoder for one batch's events, to be
    * written as WriteBatch.encodedEvents. Absent, events go to the store as EventRows.
@@ -154,6 +179,8 @@ export interface Store {
   callStats(filter: CallFilter): Promise<CallStats>;
   /** Every filtered call, newest first, streamed in pages (CSV export). */
   iterateCalls(filter: CallFilter): AsyncIterable<CallRecord>;
+  /** Rows put in quarantine, newest first; `before` is the last id of the previous page. */
+  listQuarantine(before: number | null, limit: number): Promise<{ items: StoredQuarantinedRow[]; total: number }>;
   /** Throws when the database cannot answer a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

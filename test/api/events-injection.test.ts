@@ -81,7 +81,8 @@ for (const kind of storeKinds()) {
 
     it('refuses an event over the size limit, and too many events, naming them', async () => {
       const events = traceEvents('a_answer_wait_hangup');
-      const big = { ...events[0], channel: { ...events[0].channel, caller: { name: 'x'.repeat(EVENT_LIMITS.eventBytes), number: '1' } } };
+      const first = events[0]!;
+      const big = { ...first, channel: { ...(first.channel as object), caller: { name: 'x'.repeat(EVENT_LIMITS.eventBytes), number: '1' } } };
       const res = await post({ server: 'big', events: [events[1], big] });
       expect(res.statusCode).toBe(400);
       expect(res.json().details).toEqual([{ index: 1, message: expect.stringContaining('over the') }]);

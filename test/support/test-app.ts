@@ -44,7 +44,7 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
         database: { ok: true, kind: db.store.kind, latencyMs: 0 },
         ari: [],
         simulator: null,
-        ingest: { pending: engine.ingestor.pendingCount, paused: false, lastError: null },
+        ingest: { pending: engine.ingestor.pendingCount, paused: false, lastError: null, quarantined: engine.quarantinedRows },
         crm: null,
       },
     };

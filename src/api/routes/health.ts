@@ -21,7 +21,12 @@ export const healthSchema = z
         }),
       ),
       simulator: z.object({ running: z.boolean() }).nullable(),
-      ingest: z.object({ pending: z.number(), paused: z.boolean(), lastError: z.string().nullable() }),
+      ingest: z.object({
+        pending: z.number(),
+        paused: z.boolean(),
+        lastError: z.string().nullable(),
+        quarantined: z.number().describe('Rows the database refused for good since start (GET /api/quarantine)'),
+      }),
       crm: z
         .object({
           pending: z.number(),
