@@ -19,6 +19,7 @@ import { cacheListings, DEFAULT_LISTING_CACHE } from '../store/listing-cache.ts'
 import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
+import { Spool } from './spool.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
 
 // The composition root: the only place that builds adapters from configuration and wires them.
@@ -35,6 +36,8 @@ export interface App {
   start(): Promise<string>;
   stop(): Promise<void>;
 }
+
+const STORE_CLOSE_WAIT_MS = 5_000;
 
 const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 
@@ -79,7 +82,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     getCall: (id) => store.getCall(id),
     originate: clickToCall(config, connections),
   });
-  const engine = new Engine({ store, logger, metrics, policy, ingest: config.ingest, planOutbox: (change) => crm.plan(change) });
+  const engine = new Engine({
+    store,
+    logger,
+    metrics,
+    policy,
+    ingest: config.ingest,
+    planOutbox: (change) => crm.plan(change),
+    spool: new Spool(config.ingest.spoolDir ?? join(config.database.dataDir, 'spool')),
+    stopDeadlineMs: config.ingest.stopDeadlineMs,
+  });
 
   for (const server of config.ari.servers) {
     const log = logger.child({ component: 'ari', server: server.name });
@@ -194,7 +206,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await engine.stop();
       await crm.close();
       redis?.disconnect();
-      await store.close();
+      // A database that stopped answering must not hold the process: what it had not taken is spooled already.
+      await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, STORE_CLOSE_WAIT_MS).unref())]);
     },
   };
 }

@@ -13,6 +13,7 @@ import { LiveHub } from './live-hub.ts';
 import type { EngineMetrics } from './metrics.ts';
 import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
+import type { Spool } from './spool.ts';
 import { rebuildFromEvents } from './rebuild.ts';
 import { openChannelIds, resyncEvents } from './resync.ts';
 import type { OutboxInsert } from '../store/types.ts';
@@ -21,6 +22,8 @@ import type { OutboxInsert } from '../store/types.ts';
 // composition root (compose.ts) from plain objects; holds no globals.
 
 const CLIP_WARNING_MS = 10_000;
+/** Spooled events are flushed in groups of this many while taken in at start. */
+const SPOOL_FLUSH_EVENTS = 2_000;
 
 export interface EventSource {
   readonly name: string;
@@ -38,6 +41,10 @@ export interface EngineDeps {
   policy: DirectionPolicy;
   ingest: { batchSize: number; flushIntervalMs: number; maxBufferedEvents: number };
   planOutbox?: (change: CallChange) => OutboxInsert[];
+  /** Where a stop keeps the events the database did not take in time; absent: they are counted as lost. */
+  spool?: Spool;
+  /** How long a stop waits for the database before spooling what is left (default: as long as it takes). */
+  stopDeadlineMs?: number;
 }
 
 export interface InjectResult {
@@ -118,12 +125,64 @@ export class Engine {
     }
     if (open.length > 0) this.log.info({ calls: open.length }, 'open calls of the previous run restored; resync will settle them');
     this.ingestor.start();
+    await this.takeInSpool();
     for (const s of this.sources) s.start();
   }
 
+  /**
+   * Stops the sources, then commits what is pending. What the database does not take within the stop
+   * deadline goes to the spool (taken in at the next start); without a spool, or when it cannot be written,
+   * it is lost: counted and logged as an error.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.stop().catch(() => undefined)));
-    await this.ingestor.stop();
+    const unwritten = await this.ingestor.stop(this.deps.stopDeadlineMs);
+    const events = unwritten.batches.reduce((n, b) => n + b.events.length, 0);
+    if (events === 0) return;
+    const { spool } = this.deps;
+    if (spool) {
+      try {
+        const file = await spool.write(unwritten);
+        this.log.warn({ events, file }, 'the database did not take every event before the stop deadline: the rest is spooled for the next start');
+        return;
+      } catch (error) {
+        this.lose(events, `the spool could not be written: ${(error as Error).message}`);
+        return;
+      }
+    }
+    this.lose(events, 'the database did not take them before the stop deadline and no spool is configured');
+  }
+
+  private lose(events: number, reason: string): void {
+    this.deps.metrics.eventsLost.inc(events);
+    this.log.error({ events, reason }, 'events lost');
+  }
+
+  /** Events an earlier run spooled at its stop: batches the database holds after all are skipped. */
+  private async takeInSpool(): Promise<void> {
+    const { spool } = this.deps;
+    if (!spool) return;
+    for (const file of await spool.files()) {
+      const stored = await this.deps.store.lastIngestMark(file.run);
+      let taken = 0;
+      let skipped = 0;
+      let unreadable = 0;
+      for await (const e of spool.events(file, () => unreadable++)) {
+        if (e.batch <= stored) {
+          skipped++;
+          continue;
+        }
+        const result = this.ingestor.acceptText(e.raw, new Date(e.receivedAt), e.server);
+        this.count(result.ok ? result.type : null);
+        taken++;
+        if (this.ingestor.pendingCount >= SPOOL_FLUSH_EVENTS) await this.ingestor.flush();
+      }
+      await this.ingestor.flush();
+      await this.deps.store.dropIngestMark(file.run);
+      await spool.remove(file);
+      if (unreadable > 0) this.lose(unreadable, `${unreadable} lines of spool file ${file.path} could not be read`);
+      this.log.info({ file: file.path, taken, alreadyStored: skipped }, 'events spooled at the last stop taken in');
+    }
   }
 
   /** One raw event from a source (`bytes`: the same text as received, kept as the stored event): counted, ingested, never thrown. */

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ERROR_CODES, isAppError } from '../errors.ts';
 import { eventCount } from '../store/batch-events.ts';
-import type { QuarantinedRow, Store } from '../store/types.ts';
+import type { EventRow, QuarantinedRow, Store } from '../store/types.ts';
 import type { DrainedBatch, IngestFailed, IngestOk, Pipeline } from './pipeline.ts';
 
 // Drives the pipeline in time: commits what was ingested in batches (one transaction each, in order),
@@ -41,6 +42,8 @@ export interface IngestorOptions {
   onQuarantined?: (rows: readonly QuarantinedRow[]) => void;
   /** Called when reading should stop (true) or may go on (false). */
   onBackpressure?: (paused: boolean) => void;
+  /** Names this run's batches (IngestMark.run); a random id by default. */
+  runId?: string;
   /** Finished calls stay in memory this long for late events. */
   finishedGraceMs?: number;
   now?: () => number;
@@ -55,6 +58,12 @@ interface Write {
 
 const ignore = (): void => undefined;
 
+/** Batches a stop could not wait for: not known to be stored, in write order. */
+export interface Unwritten {
+  run: string;
+  batches: { batch: number; events: EventRow[] }[];
+}
+
 export class Ingestor {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
@@ -65,19 +74,27 @@ export class Ingestor {
   /** The batch being written has reported half of its events sent (onBulkHalfway). */
   private pastHalfway = false;
   private stopped = false;
+  /** The stop's deadline passed: batches still unwritten went to the spool; nothing more is retried. */
+  private abandoned = false;
+  /** The batch being written. */
+  private current: Write | null = null;
+  private batches = 0;
+  readonly runId: string;
   private failures = 0;
   lastError: string | null = null;
   lastCommitAt: number | null = null;
   committedEvents = 0;
 
-  constructor(private readonly o: IngestorOptions) {}
+  constructor(private readonly o: IngestorOptions) {
+    this.runId = o.runId ?? randomUUID();
+  }
 
   private now(): number {
     return this.o.now ? this.o.now() : Date.now();
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.flush(), this.o.flushIntervalMs);
+    this.timer = setInterval(() => this.flushInBackground(), this.o.flushIntervalMs);
     this.timer.unref();
   }
 
@@ -101,7 +118,7 @@ export class Ingestor {
   private after<T extends IngestOk | IngestFailed>(result: T): T {
     const pending = this.o.pipeline.pendingCount;
     if (!this.flushing) {
-      if (pending >= this.o.batchSize) void this.flush();
+      if (pending >= this.o.batchSize) this.flushInBackground();
       else this.scheduleFlush();
     } else if (pending >= this.o.maxBufferedEvents || (this.pastHalfway && pending >= this.o.batchSize)) {
       this.queueNext();
@@ -119,8 +136,13 @@ export class Ingestor {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) this.flushInBackground();
     });
+  }
+
+  /** A flush nobody waits for: its failures are logged where they happen (settle). */
+  private flushInBackground(): void {
+    this.flush().catch(ignore);
   }
 
   /** Commits everything ingested so far; resolves when it is durable. */
@@ -137,7 +159,9 @@ export class Ingestor {
   private async flushWhileChanged(): Promise<void> {
     let current: Write | null = this.write(false);
     while (current !== null) {
+      this.current = current;
       await this.settle(current);
+      this.current = null;
       // A batch queued meanwhile is being written now (or is handed over again when settled).
       this.pastHalfway = false;
       const next: Write | null = this.queued;
@@ -157,7 +181,7 @@ export class Ingestor {
 
   /** Drains the pipeline into a batch and hands it to the store. */
   private write(afterPrevious: boolean): Write {
-    const drained = this.o.pipeline.drain(this.now());
+    const drained = this.drain();
     // What was taken is no longer waiting: let the sources fill the next batch during this write.
     this.resumeIfDrained();
     const write: Write = { drained, done: Promise.resolve(), startedAt: performance.now() };
@@ -177,6 +201,13 @@ export class Ingestor {
     return write;
   }
 
+  /** The pipeline's next batch, numbered in write order. */
+  private drain(): DrainedBatch {
+    const drained = this.o.pipeline.drain(this.now());
+    drained.batch.mark = { run: this.runId, batch: ++this.batches };
+    return drained;
+  }
+
   /** Resolves once the batch is durable, handing it over again after each failure. */
   private async settle(write: Write): Promise<void> {
     for (;;) {
@@ -190,6 +221,7 @@ export class Ingestor {
           // Queued behind a batch whose write failed; that one is durable now, so this one goes next.
           this.o.logger.debug({ events: eventCount(write.drained.batch) }, 'queued batch skipped after the batch before it failed; writing it again');
         } else {
+          if (this.abandoned) throw error;
           this.failures++;
           this.lastError = (error as Error).message;
           this.o.logger.error({ err: error, attempt: this.failures, events: eventCount(write.drained.batch) }, 'batch commit failed; retrying');
@@ -229,10 +261,37 @@ export class Ingestor {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops taking time-driven flushes and commits what is pending. When that is not done within `deadlineMs`
+   * (the database is slow or gone), gives up on it and returns the events not known to be stored: the batch
+   * being written (its COMMIT may still land: the next start asks ingest_marks), the queued one, and what
+   * was never drained. Nothing is retried after that.
+   */
+  async stop(deadlineMs = Number.POSITIVE_INFINITY): Promise<Unwritten> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush();
+    const unwritten: Unwritten = { run: this.runId, batches: [] };
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      this.flush().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => {
+        if (Number.isFinite(deadlineMs)) timer = setTimeout(() => resolve(false), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (flushed && !this.o.pipeline.hasChanges) return unwritten;
+    this.abandoned = true;
+    const left = [this.current?.drained, this.queued?.drained, this.o.pipeline.hasChanges ? this.drain() : undefined];
+    for (const drained of left) {
+      if (drained === undefined) continue;
+      const { batch } = drained;
+      const events = [...batch.events, ...(batch.encodedEvents?.rows() ?? [])];
+      if (events.length > 0 && batch.mark !== undefined) unwritten.batches.push({ batch: batch.mark.batch, events });
+    }
+    return unwritten;
   }
 }

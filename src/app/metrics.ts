@@ -12,6 +12,8 @@ export interface EngineMetrics {
    */
   uncountedEvents: Map<string, number>;
   eventsInvalid: Counter<string>;
+  /** Events never stored: not taken by the database before a stop and not spooled, or unreadable in a spool. */
+  eventsLost: Counter<string>;
   /** Rows the database refused for good, kept in the quarantine table. */
   quarantined: Counter<'kind'>;
   /** Event fields clipped or dropped at their bound (src/ari/event-limits.ts). */
@@ -48,6 +50,7 @@ export function createMetrics(): EngineMetrics {
     }),
     uncountedEvents,
     eventsInvalid: new Counter({ name: 'callflow_events_invalid_total', help: 'Events rejected as malformed or over their size limit', ...r }),
+    eventsLost: new Counter({ name: 'callflow_ingest_events_lost_total', help: 'Events never stored (see the error logged with each loss)', ...r }),
     quarantined: new Counter({
       name: 'callflow_ingest_quarantined_rows_total',
       help: 'Rows of ingest batches the database refused for good, kept in quarantine (the rest of each batch was written)',

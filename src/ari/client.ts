@@ -210,6 +210,9 @@ export class AriConnection {
       // A frame that is not valid UTF-8 would make ws close the socket (1007) and drop the frames behind it.
       // It is taken as it is instead: decoded with U+FFFD where bytes are broken, stored made valid.
       skipUTF8Validation: true,
+      // A frame over this closes the socket (and loses the frames behind it), so the bound is far above any
+      // event: events over their own limit (event-limits.ts, 256 KiB) are refused one by one by the engine.
+      maxPayload: 64 * 1024 * 1024,
     });
     const session: Session = { ws, openedAtMs: null, failure: null, error: null, replaced: false, frames: 0, pingTimer: null, pongTimer: null };
     this.session = session;

@@ -85,6 +85,7 @@ export function fromEnv(env: Env): ConfigInput {
       callsPerSecond: num(env.SIMULATOR_CALLS_PER_SECOND),
       seed: num(env.SIMULATOR_SEED),
     },
+    ingest: { stopDeadlineMs: num(env.INGEST_STOP_DEADLINE_MS), spoolDir: env.INGEST_SPOOL_DIR },
     crm: crmFromEnv(env),
     log: { level: env.LOG_LEVEL },
   }) as ConfigInput;

@@ -75,6 +75,10 @@ export const configSchema = z.object({
       batchSize: z.number().int().min(1).max(20_000).default(2_000),
       /** Longest an event waits before its batch is committed. */
       flushIntervalMs: z.number().int().min(1).max(10_000).default(20),
+      /** How long a stop waits for the database to take what is pending before spooling the rest. */
+      stopDeadlineMs: z.number().int().min(0).max(600_000).default(10_000),
+      /** Folder of the stop spool (events the database did not take before a stop); default `<dataDir>/spool`. */
+      spoolDir: z.string().min(1).optional(),
     })
     .prefault({}),
   crm: crmConfigSchema.prefault({}),

@@ -50,6 +50,10 @@ INSERT INTO event_type_counts (type, count)
 SELECT * FROM unnest($1::text[], $2::bigint[])
 ON CONFLICT (type) DO UPDATE SET count = event_type_counts.count + EXCLUDED.count`;
 
+export const SET_INGEST_MARK = `
+INSERT INTO ingest_marks (run_id, batch) VALUES ($1, $2)
+ON CONFLICT (run_id) DO UPDATE SET batch = EXCLUDED.batch, updated_at = now()`;
+
 export const MERGE_SQL = [
   `UPDATE events SET call_id = m.into_id FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
    WHERE events.call_id = m.from_id`,

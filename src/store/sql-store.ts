@@ -139,6 +139,17 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
       } while (cursor !== null);
     },
 
+    lastIngestMark: (run) =>
+      guarded('lastIngestMark', async () => {
+        const [row] = await sql.query<{ batch: number }>('SELECT batch::float8 AS batch FROM ingest_marks WHERE run_id = $1', [run]);
+        return row ? Number(row.batch) : 0;
+      }),
+
+    dropIngestMark: (run) =>
+      guarded('dropIngestMark', async () => {
+        await sql.query('DELETE FROM ingest_marks WHERE run_id = $1', [run]);
+      }),
+
     listQuarantine: (before, limit) =>
       guarded('listQuarantine', async () => {
         checkPageSize(limit);

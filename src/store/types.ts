@@ -38,6 +38,8 @@ export interface EncodedEvents {
   /** Arrival times as runs: `arrivalCounts[i]` events in a row arrived at `arrivalMs[i]` (Unix ms). */
   readonly arrivalMs: readonly number[];
   readonly arrivalCounts: readonly number[];
+  /** The events back as rows, in order (while the batch is not yet durable). */
+  rows(): EventRow[];
 }
 
 /** Encodes a batch's events one at a time, as they arrive; `finish()` once, into WriteBatch.encodedEvents. */
@@ -61,6 +63,11 @@ export interface WriteBatch {
   merges: { from: string; into: string }[];
   /** Outbox deliveries enqueued in the same transaction as the call state they report. */
   outbox: OutboxInsert[];
+  /**
+   * Which ingest batch this is: written in the batch's own transaction (table ingest_marks), so that after a
+   * stop that left the batch's outcome unknown the next start can tell whether it was stored (spool.ts).
+   */
+  mark?: IngestMark;
   /**
    * Per call id, the channels whose stored leg row already equals the leg in this batch's snapshot of
    * that call; their rows are not written again. Absent: every leg of every call is written.
@@ -91,6 +98,12 @@ export interface StoredQuarantinedRow extends QuarantinedRow {
 export interface BatchWriteOptions extends WriteOptions {
   /** Rows of the batch the database refused were put in quarantine; the rest of the batch is written. */
   onQuarantined?: (rows: readonly QuarantinedRow[]) => void;
+}
+
+/** An ingest run (one engine process) and the number of one of its batches, counted from 1 in write order. */
+export interface IngestMark {
+  run: string;
+  batch: number;
 }
 
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */
@@ -179,6 +192,10 @@ export interface Store {
   callStats(filter: CallFilter): Promise<CallStats>;
   /** Every filtered call, newest first, streamed in pages (CSV export). */
   iterateCalls(filter: CallFilter): AsyncIterable<CallRecord>;
+  /** The last batch of an ingest run that was stored (0: none). */
+  lastIngestMark(run: string): Promise<number>;
+  /** Forgets an ingest run's mark (its spool has been taken in). */
+  dropIngestMark(run: string): Promise<void>;
   /** Rows put in quarantine, newest first; `before` is the last id of the previous page. */
   listQuarantine(before: number | null, limit: number): Promise<{ items: StoredQuarantinedRow[]; total: number }>;
   /** Throws when the database cannot answer a trivial query. */

@@ -1,7 +1,7 @@
-import type { BatchWriteOptions, EncodedEvents, EventRow, QuarantinedRow, WriteBatch } from './types.ts';
+import type { BatchWriteOptions, EncodedEvents, EventRow, IngestMark, QuarantinedRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteOptions, WriteStep } from './sql-client.ts';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.ts';
-import { BUMP_TYPE_COUNTS, callSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query } from './batch-statements.ts';
+import { BUMP_TYPE_COUNTS, callSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query, SET_INGEST_MARK } from './batch-statements.ts';
 import { EVENTS_COPY, EventCopy, eventCopyOf } from './event-copy.ts';
 import { isolateRefused, isRefusal, quarantineStep } from './isolate-batch.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
@@ -23,11 +23,11 @@ export async function writeBatch(client: SqlClient, batch: WriteBatch, options: 
   // Even an empty batch goes through the client when it must follow the previous write's outcome.
   if (isEmpty(prepared, encoded) && !options.afterPrevious) return;
   try {
-    await write(client, prepared, encoded, false, [], options);
+    await write(client, prepared, encoded, false, [], options, batch.mark);
   } catch (err) {
     if (!isRefusal(err)) throw err;
     // The writes below follow this very batch's failure, so they run whatever came before.
-    await writeRefused(client, prepared, encoded, err, options);
+    await writeRefused(client, prepared, encoded, err, options, batch.mark);
   }
   // Durable: the batch's own COPY data is not needed again (until now a failed write could retry from it).
   encoded?.release();
@@ -38,12 +38,19 @@ export async function writeBatch(client: SqlClient, batch: WriteBatch, options: 
  * written again with every text made jsonb-safe; when rows are still refused (or were refused for another
  * reason), they are isolated and put in quarantine, and the rest is written (isolate-batch.ts).
  */
-async function writeRefused(client: SqlClient, prepared: PreparedBatch, encoded: EventCopy | null, refusal: unknown, options: BatchWriteOptions): Promise<void> {
+async function writeRefused(
+  client: SqlClient,
+  prepared: PreparedBatch,
+  encoded: EventCopy | null,
+  refusal: unknown,
+  options: BatchWriteOptions,
+  mark: IngestMark | undefined,
+): Promise<void> {
   const after = { onCommitUnknown: options.onCommitUnknown };
   if (JSON_INPUT_ERRORS.has((refusal as { code?: string }).code ?? '')) {
     const safe = encoded?.withSafePayloads() ?? null;
     try {
-      await write(client, prepared, safe, true, [], after);
+      await write(client, prepared, safe, true, [], after, mark);
       return;
     } catch (again) {
       if (!isRefusal(again)) throw again;
@@ -58,7 +65,7 @@ async function writeRefused(client: SqlClient, prepared: PreparedBatch, encoded:
     batch = isolated.kept;
     quarantined.push(...isolated.quarantined);
     try {
-      await write(client, batch, null, true, quarantined, after);
+      await write(client, batch, null, true, quarantined, after, mark);
       break;
     } catch (err) {
       // The probe and the write differ only in how events travel (INSERT there, COPY here); a row refused by
@@ -87,11 +94,13 @@ async function write(
   strict: boolean,
   quarantined: readonly QuarantinedRow[],
   options: WriteOptions,
+  mark: IngestMark | undefined,
 ): Promise<void> {
   const fromRows = client.dialect === 'postgres' && p.events.length > 0 ? eventCopyOf(p.events, strict) : null;
   try {
     const steps = stepsOf(p, client.dialect, strict, fromRows, encoded);
     if (quarantined.length > 0) steps.push(quarantineStep(quarantined));
+    if (mark !== undefined) steps.push(query(SET_INGEST_MARK, [mark.run, mark.batch]));
     await client.writeSteps(steps, options);
   } finally {
     fromRows?.release();

@@ -50,7 +50,7 @@ describe('callflow start with nothing configured', () => {
     }
   });
 
-  it('runs the simulator on the embedded database and shows calls in the API within 15 s', async () => {
+  it('runs the simulator on the embedded database and shows calls in the API', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cf-start-'));
     const port = await freePort();
     const r = runCallflow(['start', '--port', String(port), '--host', '127.0.0.1'], { CALLFLOW_DATA_DIR: dataDir, SIMULATOR_CALLS_PER_SECOND: '2' });
@@ -59,7 +59,8 @@ describe('callflow start with nothing configured', () => {
       const res = await fetch(`http://127.0.0.1:${port}/api/calls`);
       const body = (await res.json()) as { items: unknown[] };
       return body.items.length > 0 ? body.items : undefined;
-    }, 15_000);
+      // A bound, not a speed: a fresh embedded database takes a few seconds to start, far longer on a busy machine.
+    }, 60_000);
     expect(calls.length).toBeGreaterThan(0);
     expect(r.output()).toContain('SIMULATED');
     const health = await fetch(`http://127.0.0.1:${port}/health`);

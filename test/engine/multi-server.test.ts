@@ -1,55 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app/compose.ts';
-import { silentLogger } from '../../src/app/logger.ts';
-import { loadConfig } from '../../src/config/load.ts';
+import type { App } from '../../src/app/compose.ts';
+import { startAppAgainst, until, type AppAgainstAsterisk } from '../support/app-against-asterisk.ts';
 import { FakeAsterisk } from '../support/fake-asterisk.ts';
 import { traceEvents } from '../support/fixtures.ts';
-import { createPostgresDatabase, postgresUrl, type TestDatabase } from '../support/test-store.ts';
 
 // The composition root with two Asterisk servers: calls from each are kept apart by server name,
 // and /health reports each connection, turning 503 when one is down.
 
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('several Asterisk servers through the composition root', () => {
   const pbx1 = new FakeAsterisk({ username: 'u1', password: 'p1-secret' });
   const pbx2 = new FakeAsterisk({ username: 'u2', password: 'p2-secret' });
+  let running: AppAgainstAsterisk;
   let app: App;
-  let db: TestDatabase | null = null;
 
   beforeAll(async () => {
-    const a = await pbx1.start();
-    const b = await pbx2.start();
-    db = postgresUrl ? await createPostgresDatabase() : null;
-    const config = loadConfig({
-      env: {
-        ARI_SERVERS: JSON.stringify([
-          { name: 'pbx1', url: a.url, username: 'u1', password: 'p1-secret' },
-          { name: 'pbx2', url: b.url, username: 'u2', password: 'p2-secret' },
-        ]),
-        CALLFLOW_DATA_DIR: 'memory://',
-        ...(db ? { DATABASE_URL: db.url } : {}),
-      },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
-    });
-    app = await createApp(config, silentLogger());
-    await app.start();
-    await pbx1.waitForConnection(1);
-    await pbx2.waitForConnection(1);
+    running = await startAppAgainst([
+      { name: 'pbx1', fake: pbx1, username: 'u1', password: 'p1-secret' },
+      { name: 'pbx2', fake: pbx2, username: 'u2', password: 'p2-secret' },
+    ]);
+    app = running.app;
   });
 
-  afterAll(async () => {
-    await app?.stop();
-    await pbx1.stop();
-    await pbx2.stop();
-    await db?.drop();
-  });
+  afterAll(async () => running?.stop());
 
   it('ingests both servers and files each call under its server', async () => {
     expect(app.simulator).toBeNull();

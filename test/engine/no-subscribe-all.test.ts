@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app/compose.ts';
-import { silentLogger } from '../../src/app/logger.ts';
-import { loadConfig } from '../../src/config/load.ts';
+import type { App } from '../../src/app/compose.ts';
+import { startAppAgainst, type AppAgainstAsterisk } from '../support/app-against-asterisk.ts';
 import { FakeAsterisk } from '../support/fake-asterisk.ts';
 import { traceEvents } from '../support/fixtures.ts';
 
@@ -9,21 +8,13 @@ import { traceEvents } from '../support/fixtures.ts';
 
 describe('a server without subscribeAll', () => {
   const pbx = new FakeAsterisk({ username: 'u', password: 'secret-pw' });
+  let running: AppAgainstAsterisk;
   let app: App;
   beforeAll(async () => {
-    const { url } = await pbx.start();
-    const config = loadConfig({
-      env: { ARI_URL: url, ARI_USERNAME: 'u', ARI_PASSWORD: 'secret-pw', ARI_SUBSCRIBE_ALL: 'false', CALLFLOW_DATA_DIR: 'memory://' },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
-    });
-    app = await createApp(config, silentLogger());
-    await app.start();
-    await pbx.waitForConnection(1);
+    running = await startAppAgainst([{ name: 'default', fake: pbx, username: 'u', password: 'secret-pw', subscribeAll: false }]);
+    app = running.app;
   });
-  afterAll(async () => {
-    await app?.stop();
-    await pbx.stop();
-  });
+  afterAll(async () => running?.stop());
 
   it('connects without subscribeAll, subscribes to channels entering Stasis, and still finishes the call', async () => {
     expect(pbx.connections[0]?.subscribeAll).toBe(false);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
+import { FAILING_SINK, failWritesToSink, storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
 import { batchOf, makeCall, makeEventRow, makeLeg, makeOutbox, uniqueId } from '../support/call-factory.ts';
 import { rawText } from '../../src/store/copy-text.ts';
 import { spareChunkBytes, takeChunk } from '../../src/store/copy-chunks.ts';
@@ -110,8 +110,8 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
   it('writes a batch queued with afterPrevious only if the write before it succeeded', async () => {
     const callId = uniqueId('call');
     const row = (i: number) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:14:0${i}.000Z` });
-    // An outbox row needs its sink: the database refuses this batch.
-    const first = t.store.writeBatch(batchOf({ events: [row(0)], outbox: [{ ...makeOutbox(callId), sink: null as unknown as string }] }));
+    await failWritesToSink(t.store);
+    const first = t.store.writeBatch(batchOf({ events: [row(0)], outbox: [{ ...makeOutbox(callId), sink: FAILING_SINK }] }));
     const second = t.store.writeBatch(batchOf({ events: [row(1)] }), { afterPrevious: true });
     const third = t.store.writeBatch(batchOf({ events: [row(2)] }), { afterPrevious: true });
     const fourth = t.store.writeBatch(batchOf({ events: [row(3)] }));
@@ -214,7 +214,8 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     while (spareChunkBytes() > 0) takeChunk();
     const callId = uniqueId('call');
     const rows = [0, 1, 2].map((i) => makeEventRow({ callId, type: 'ChannelVarset', receivedAt: `2026-11-21T04:18:0${i}.000Z` }));
-    const batch = encoded(rows, { outbox: [{ ...makeOutbox(callId), sink: null as unknown as string }] });
+    await failWritesToSink(t.store);
+    const batch = encoded(rows, { outbox: [{ ...makeOutbox(callId), sink: FAILING_SINK }] });
     await expect(t.store.writeBatch(batch)).rejects.toMatchObject({ code: 'CF_INTERNAL' });
     expect(spareChunkBytes()).toBe(0);
     // As the ingestor does: the same batch again (here with the row the database refused left out).
@@ -367,9 +368,11 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
 
   it('commits a batch whole or not at all', async () => {
     const callId = uniqueId('call');
+    await failWritesToSink(t.store);
     const bad = batchOf({
       calls: [makeCall({ id: callId })],
-      events: [makeEventRow({ callId }), makeEventRow({ callId, receivedAt: 'not a time' })],
+      events: [makeEventRow({ callId }), makeEventRow({ callId })],
+      outbox: [{ ...makeOutbox(callId), sink: FAILING_SINK }],
     });
     await expect(t.store.writeBatch(bad)).rejects.toMatchObject({ name: 'AppError' });
     expect(await t.store.getCall(callId)).toBeNull();

@@ -125,3 +125,23 @@ export function useTestStore(kind: StoreKind): () => TestStore {
     return opened;
   };
 }
+
+/** Deliveries to this sink make their write fail with an error that is not a refusal of data (see below). */
+export const FAILING_SINK = 'test-write-fails';
+
+/**
+ * Makes any write that inserts an outbox row for FAILING_SINK fail as a whole, with an error the store does
+ * not take for a refusal of data (SQLSTATE P0001): for tests of what a failed write leaves behind. A row the
+ * database refuses for good (a NOT NULL column left empty, say) is no longer such a failure: the store puts
+ * it in quarantine and writes the rest (isolate-batch.ts).
+ */
+export async function failWritesToSink(store: SqlStore): Promise<void> {
+  await store.sql.exec(`
+    CREATE OR REPLACE FUNCTION test_fail_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.sink = '${FAILING_SINK}' THEN RAISE EXCEPTION 'test: this write fails' USING ERRCODE = 'P0001'; END IF;
+      RETURN NEW;
+    END $$;
+    DROP TRIGGER IF EXISTS test_fail_write ON outbox;
+    CREATE TRIGGER test_fail_write BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION test_fail_write();`);
+}

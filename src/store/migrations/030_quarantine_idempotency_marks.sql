@@ -29,3 +29,12 @@ CREATE TABLE api_idempotency (
 );
 
 CREATE INDEX api_idempotency_created_idx ON api_idempotency (created_at);
+
+-- The last batch of each engine run that was stored, written in the batch's own transaction. A stop that
+-- cannot wait for the database spools what is not yet stored; a batch whose COMMIT was under way may still
+-- have been stored, and the next start asks this table instead of writing it twice.
+CREATE TABLE ingest_marks (
+  run_id     text PRIMARY KEY,
+  batch      bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
