@@ -57,7 +57,7 @@ describe('hostile input', () => {
         for (const id of expected.keys()) if ((await app.store.getCall(id))?.status !== 'finished') return false;
         return app.engine.ingestor.pendingCount === 0;
       },
-      120_000,
+      150_000,
       'the valid calls to be stored',
     );
     for (const [id, disposition] of expected) expect((await app.store.getCall(id))?.disposition, id).toBe(disposition);
@@ -84,7 +84,7 @@ describe('hostile input', () => {
     const stats = (await get('/api/stats')).json();
     for (const type of Object.keys(stats.eventsByType)) expect(countedEventType(type) === type || type === 'other', type).toBe(true);
     expect(stats.eventsByType.other).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it('through POST /api/events: hostile bodies are refused whole (never a 5xx), valid ones stored', async () => {
     const random = seededRandom(SEED + 1);
@@ -114,5 +114,5 @@ describe('hostile input', () => {
     expect(ok.statusCode).toBe(202);
     const [expected] = replayRawEvents(events.map((e) => JSON.stringify(e)));
     expect((await get(`/api/calls/${expected!.id}`)).json().disposition).toBe(expected!.disposition);
-  });
+  }, 180_000);
 });
