@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CALL_STATUSES, DIRECTIONS, DISPOSITIONS } from '../domain/call.ts';
+import { CALL_STATUSES, CLOSED_BY, DIRECTIONS, DISPOSITIONS } from '../domain/call.ts';
 
 // The API's wire shapes: validation, TypeScript types and the OpenAPI document come from these.
 
@@ -41,7 +41,13 @@ export const callSchema = z
     talkMs: z.number().nullable(),
     hangupCause: z.number().int().nullable(),
     hangupCauseText: z.string().nullable(),
-    closedBy: z.enum(['hangup', 'resync']).nullable(),
+    closedBy: z
+      .enum(CLOSED_BY)
+      .nullable()
+      .describe('How the call finished: its channels hung up, a resync found them gone, or the stale-call sweep closed it'),
+    endEstimated: z
+      .boolean()
+      .describe("True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup"),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,

@@ -5,7 +5,7 @@ import type { CallFilter, CallPage, CallPageJson, Store, StoreStats } from './ty
 import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
-import { toCallRecord, toStoredEvent, type EventDbRow } from './row-mapping.ts';
+import { callRecordText, toCallRecord, toStoredEvent, type EventDbRow } from './row-mapping.ts';
 import { guarded } from './store-errors.ts';
 import { writeBatch } from './write-batch.ts';
 import { EventCopy } from './event-copy.ts';
@@ -55,7 +55,7 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
     const rows = await guarded('listCalls', () => sql.query<{ record: string; id: string; started: string }>(text, params));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
-      items: rows.slice(0, limit).map((row) => row.record),
+      items: rows.slice(0, limit).map((row) => callRecordText(row.record)),
       nextCursor: last ? encodeCursor({ startedAt: last.started, id: last.id }) : null,
     };
   }

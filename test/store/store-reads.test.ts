@@ -184,6 +184,24 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     expect(streamed).toEqual(ids(newestFirst(calls)));
   });
 
+  it('reads records stored before endEstimated existed as false, in its documented place', async () => {
+    const server = uniqueId('pbx');
+    const { endEstimated: _dropped, ...old } = makeCall({ server, shape: 'ringing' });
+    await seed([old as CallRecord]);
+    const expected = { ...old, endEstimated: false };
+    const keys = Object.keys(makeCall());
+    const read = [
+      await t.store.getCall(old.id),
+      (await t.store.listCalls({ server }, null, 10)).items[0],
+      JSON.parse((await t.store.listCallsJson({ server }, null, 10)).items[0]!) as CallRecord,
+      (await t.store.openCalls(server))[0],
+    ];
+    for (const record of read) {
+      expect(record).toEqual(expected);
+      expect(Object.keys(record!)).toEqual(keys);
+    }
+  });
+
   it('answers ping', async () => {
     await expect(t.store.ping()).resolves.toBeUndefined();
     expect(t.store.kind).toBe(kind);
