@@ -13,6 +13,7 @@ import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './p
 import { RateMeter } from './rate-meter.ts';
 import { rebuildFromEvents } from './rebuild.ts';
 import { openChannelIds, resyncEvents } from './resync.ts';
+import { StaleSweep, type SweepOptions, type SweepSource } from './stale-sweep.ts';
 import type { OutboxInsert } from '../store/types.ts';
 
 // The runtime: event sources in, durable call records and live messages out. Built by the
@@ -34,6 +35,8 @@ export interface EngineDeps {
   policy: DirectionPolicy;
   ingest: { batchSize: number; flushIntervalMs: number; maxBufferedEvents: number };
   planOutbox?: (change: CallChange) => OutboxInsert[];
+  /** Closes calls that stopped getting events (see stale-sweep.ts); off when absent. */
+  sweep?: SweepOptions;
 }
 
 export interface InjectResult {
@@ -50,9 +53,23 @@ export class Engine {
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
   private readonly log: Logger;
+  readonly sweep: StaleSweep | null;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.logger;
+    this.sweep = deps.sweep
+      ? new StaleSweep({
+          options: deps.sweep,
+          logger: deps.logger,
+          openCalls: () => this.activeCalls(),
+          sources: () => this.sweepSources(),
+          ingest: async (batches) => {
+            for (const { server, events } of batches) this.acceptEngineEvents(server, events);
+            await this.ingestor.flush();
+          },
+          onSwept: (reason) => deps.metrics.callsSwept.inc({ reason }),
+        })
+      : null;
     this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
@@ -101,11 +118,14 @@ export class Engine {
       );
     }
     if (open.length > 0) this.log.info({ calls: open.length }, 'open calls of the previous run restored; resync will settle them');
+    // Before any source starts: the calls open now are the restored ones.
+    this.sweep?.start();
     this.ingestor.start();
     for (const s of this.sources) s.start();
   }
 
   async stop(): Promise<void> {
+    await this.sweep?.stop();
     await Promise.all(this.sources.map((s) => s.stop().catch(() => undefined)));
     await this.ingestor.stop();
   }
@@ -157,16 +177,33 @@ export class Engine {
     const openBefore = openChannelIds(registry);
     const view = await list();
     const events = resyncEvents(registry, openBefore, view, new Date());
-    let gone = 0;
-    for (const e of events) {
-      if (e.type === 'CallflowChannelGone') gone++;
-      const result = this.ingestor.acceptObject(e, new Date(), server);
-      this.count(result.ok ? result.type : null);
-    }
+    this.acceptEngineEvents(server, events);
     await this.ingestor.flush();
+    const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
     const found = events.length - gone;
     this.log.info({ server, alive: view.channels.length, gone, found }, 'resync done');
     return { gone, found };
+  }
+
+  /** Events the engine made itself (resync, stale-call sweep): ingested and counted like a source's. */
+  private acceptEngineEvents(server: string, events: readonly Record<string, unknown>[]): void {
+    const receivedAt = new Date();
+    for (const e of events) {
+      const result = this.ingestor.acceptObject(e, receivedAt, server);
+      this.count(result.ok ? result.type : null);
+    }
+  }
+
+  /** The sources as the stale-call sweep sees them: each Asterisk (asked while connected), the simulator. */
+  private sweepSources(): SweepSource[] {
+    const out: SweepSource[] = this.connections.map((c) => ({
+      server: c.serverName,
+      kind: 'ari',
+      connected: () => c.state === 'connected',
+      channelExists: async (id) => (await c.rest.getChannel(id)) !== null,
+    }));
+    for (const s of this.sources) if (s.kind === 'simulator') out.push({ server: s.name, kind: 'simulator', connected: () => true });
+    return out;
   }
 
   /** Rebuilds a call from its stored events and compares it with the stored record. */

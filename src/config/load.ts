@@ -85,6 +85,11 @@ export function fromEnv(env: Env): ConfigInput {
       callsPerSecond: num(env.SIMULATOR_CALLS_PER_SECOND),
       seed: num(env.SIMULATOR_SEED),
     },
+    calls: {
+      staleAfterMs: num(env.CALLS_STALE_AFTER_MS),
+      disconnectedGraceMs: num(env.CALLS_DISCONNECTED_GRACE_MS),
+      sweepIntervalMs: num(env.CALLS_SWEEP_INTERVAL_MS),
+    },
     crm: crmFromEnv(env),
     log: { level: env.LOG_LEVEL },
   }) as ConfigInput;
