@@ -98,6 +98,13 @@ export interface CallPage {
   nextCursor: string | null;
 }
 
+/** A page of one call's raw events, in arrival order. */
+export interface StoredEventPage {
+  items: StoredEvent[];
+  /** The `seq` to read on after (the last item's); null when no event follows. */
+  nextCursor: number | null;
+}
+
 /** A CallPage whose items are each a CallRecord as the JSON text the store holds (sent out as is). */
 export interface CallPageJson {
   items: string[];
@@ -147,6 +154,11 @@ export interface Store {
   listCallsJson(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPageJson>;
   /** All events of a call in arrival order. */
   getEvents(callId: string): Promise<StoredEvent[]>;
+  /**
+   * Up to `limit` (1..2000) events of a call in arrival order, those with a `seq` above `afterSeq` (from the
+   * first when null): one page of getEvents, for readers that cannot take a long call's events at once.
+   */
+  getEventsPage(callId: string, afterSeq: number | null, limit: number): Promise<StoredEventPage>;
   /** Calls not finished, optionally of one server (used by resync after a restart). */
   openCalls(server?: string): Promise<CallRecord[]>;
   stats(): Promise<StoreStats>;
