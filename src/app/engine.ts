@@ -12,7 +12,7 @@ import type { EngineMetrics } from './metrics.ts';
 import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
 import { rebuildFromEvents } from './rebuild.ts';
-import { openChannelIds, resyncEvents } from './resync.ts';
+import { openChannelIds, restoreCallsOfLiveChannels, resyncEvents } from './resync.ts';
 import { StaleSweep, type SweepOptions, type SweepSource } from './stale-sweep.ts';
 import type { OutboxInsert } from '../store/types.ts';
 
@@ -176,6 +176,7 @@ export class Engine {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
     const view = await list();
+    await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
     const events = resyncEvents(registry, openBefore, view, new Date());
     this.acceptEngineEvents(server, events);
     await this.ingestor.flush();

@@ -3,6 +3,7 @@ import { RESYNC_FOUND, RESYNC_GONE } from '../ari/normalize.ts';
 import { compareUniqueids } from '../domain/channel-name.ts';
 import type { CallRegistry } from '../domain/grouping.ts';
 import type { SweepReason } from '../domain/staleness.ts';
+import type { Store, StoredEvent } from '../store/types.ts';
 
 // After every (re)connect Asterisk tells only what is alive now. Reconciling against it gives two
 // kinds of engine-made events, stored like ARI's own so that a rebuild from events still holds:
@@ -51,6 +52,27 @@ export function channelGoneEvent(leg: GoneLeg, timestamp: string, reason?: Sweep
 export interface LiveView {
   channels: readonly AriChannel[];
   bridges: readonly AriBridge[];
+}
+
+/**
+ * Brings back into the registry the stored calls that hold live channels it does not know: calls the engine
+ * closed itself while their channels lived on (the stale-call sweep closes the calls of a server out of reach
+ * too long), then forgot (a finished call leaves memory soon after; a restart). Without them the resync would
+ * take those channels for a new call under the same id, whose record would replace the stored one. A call
+ * brought back stays as it was closed until Asterisk reports its channels' end. Returns how many came back.
+ */
+export async function restoreCallsOfLiveChannels(
+  store: Pick<Store, 'callIdsOfChannels' | 'getEvents'>,
+  server: string,
+  registry: CallRegistry,
+  view: LiveView,
+  hydrate: (events: readonly StoredEvent[]) => void,
+): Promise<number> {
+  const unknown = view.channels.map((c) => c.id).filter((id) => !registry.callOfChannel(id));
+  if (unknown.length === 0) return 0;
+  const callIds = new Set((await store.callIdsOfChannels(server, unknown)).values());
+  for (const callId of callIds) hydrate(await store.getEvents(callId));
+  return callIds.size;
 }
 
 /**

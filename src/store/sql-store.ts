@@ -120,6 +120,16 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
       return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.seq : null };
     },
 
+    callIdsOfChannels: (server, channelIds) =>
+      guarded('callIdsOfChannels', async () => {
+        if (channelIds.length === 0) return new Map<string, string>();
+        const rows = await sql.query<{ channel_id: string; call_id: string }>(
+          'SELECT channel_id, call_id FROM legs WHERE server = $1 AND channel_id = ANY($2::text[])',
+          [server, channelIds],
+        );
+        return new Map(rows.map((row) => [row.channel_id, row.call_id]));
+      }),
+
     openCalls: (server) =>
       guarded('openCalls', async () => {
         const params = server === undefined ? [] : [server];

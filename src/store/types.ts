@@ -159,6 +159,8 @@ export interface Store {
    * first when null): one page of getEvents, for readers that cannot take a long call's events at once.
    */
   getEventsPage(callId: string, afterSeq: number | null, limit: number): Promise<StoredEventPage>;
+  /** The stored calls of `server` holding these channels, by channel id (channels no call holds are left out). */
+  callIdsOfChannels(server: string, channelIds: readonly string[]): Promise<Map<string, string>>;
   /** Calls not finished, optionally of one server (used by resync after a restart). */
   openCalls(server?: string): Promise<CallRecord[]>;
   stats(): Promise<StoreStats>;

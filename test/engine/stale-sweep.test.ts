@@ -166,30 +166,37 @@ for (const kind of storeKinds()) {
   describe(`stale-call sweep with a connected Asterisk (${kind} database)`, () => {
     const fake = new FakeAsterisk({ username: 'test', password: 'test' });
     let db: TestStore;
+    let url: string;
     let h: Harness;
     let connection: AriConnection;
-    let resyncs = 0;
     const channelsOf = new Map<string, AriChannel>();
 
-    beforeAll(async () => {
-      const { url } = await fake.start();
-      db = await openTestStore(kind);
-      h = newEngine(db);
-      const { engine } = h;
-      connection = new AriConnection(
+    /** An engine reading the fake Asterisk as server pbx1, started, its first resync done. */
+    async function connectedEngine(): Promise<{ h: Harness; connection: AriConnection }> {
+      const harness = newEngine(db);
+      const { engine } = harness;
+      let resyncs = 0;
+      const ari: AriConnection = new AriConnection(
         { name: 'pbx1', url, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
         {
           onEvent: (text, at) => engine.acceptRaw(text, at, 'pbx1'),
           onConnected: async () => {
-            await engine.resync('pbx1', async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }));
+            await engine.resync('pbx1', async () => ({ channels: await ari.rest.listChannels(), bridges: await ari.rest.listBridges() }));
             resyncs++;
           },
         },
         { logger: silentLogger(), backoff: { minDelayMs: 20, maxDelayMs: 100 } },
       );
-      engine.addConnection(connection, { name: 'pbx1', kind: 'ari', start: () => connection.start(), stop: () => connection.stop(), pause: () => connection.pause(), resume: () => connection.resume() });
+      engine.addConnection(ari, { name: 'pbx1', kind: 'ari', start: () => ari.start(), stop: () => ari.stop(), pause: () => ari.pause(), resume: () => ari.resume() });
       await engine.start();
       await waitFor(async () => (resyncs === 1 ? true : undefined), 10_000);
+      return { h: harness, connection: ari };
+    }
+
+    beforeAll(async () => {
+      ({ url } = await fake.start());
+      db = await openTestStore(kind);
+      ({ h, connection } = await connectedEngine());
       const events = beforeHangup('c_dial_answered');
       for (const e of events as { channel?: AriChannel }[]) if (e.channel) channelsOf.set(e.channel.id, e.channel);
       fake.send(events);
@@ -262,6 +269,28 @@ for (const kind of storeKinds()) {
       expect((await engine.sweep!.runOnce()).closed).toEqual([{ callId: RINGING_ID, server: 'pbx1', reason: 'disconnected' }]);
       expect(await sweptCount(h.metrics, 'disconnected')).toBe(1);
       await expectClosedBySweep(db, engine, RINGING_ID, before);
+    });
+
+    it('keeps the stored record of a swept call whose channels turn out alive after a restart', async () => {
+      // The call the grace closed was still going on: Asterisk lists its channels when the next run connects.
+      const swept = (await db.store.getCall(RINGING_ID))!;
+      const alive = beforeHangup('b_unanswered_caller_hangup').flatMap((e) => (e.channel ? [e.channel as AriChannel] : []));
+      fake.setLiveChannels([...new Map(alive.map((c) => [c.id, c])).values()]);
+      await h.engine.stop();
+      fake.refuseConnections(false);
+      ({ h } = await connectedEngine());
+
+      // The resync does not take its channels for a new call (that would replace the record with one made of
+      // the found channels alone); the call stays as the sweep left it until Asterisk reports its end.
+      expect(await db.store.getCall(RINGING_ID)).toEqual(swept);
+      expect((await h.engine.rebuild(RINGING_ID)).identical).toBe(true);
+      const hangup = traceEvents('b_unanswered_caller_hangup').filter((e) => e.type === 'ChannelDestroyed');
+      const stored = (await db.store.stats()).events;
+      fake.send(hangup);
+      await storedEvents(stored + hangup.length);
+      const ended = await db.store.getCall(RINGING_ID);
+      expect(ended).toMatchObject({ status: 'finished', closedBy: 'hangup', endEstimated: false, hangupCause: 16 });
+      expect((await h.engine.rebuild(RINGING_ID)).identical).toBe(true);
     });
   });
 }
