@@ -105,6 +105,11 @@ for (const kind of storeKinds()) {
         expect(res.json().code).toBe('CF_REQUEST_INVALID');
       }
       expect((await t.server.inject({ method: 'GET', url: '/api/calls/no-such-call/events?limit=5' })).statusCode).toBe(404);
+
+      // The OpenAPI document describes the paging.
+      const op = (await t.server.inject({ method: 'GET', url: '/docs/json' })).json().paths['/api/calls/{id}/events'].get;
+      expect(op.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort()).toEqual(['after', 'limit']);
+      expect(JSON.stringify(op.responses['200'])).toContain('nextCursor');
     });
 
     it('rebuilds a call from its stored events into the same record', async () => {
