@@ -13,7 +13,7 @@ import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './p
 import { RateMeter } from './rate-meter.ts';
 import { rebuildFromEvents } from './rebuild.ts';
 import { openChannelIds, restoreCallsOfLiveChannels, resyncEvents } from './resync.ts';
-import { StaleSweep, type SweepOptions, type SweepSource } from './stale-sweep.ts';
+import { StaleSweep, sweepSourcesOf, type SweepOptions } from './stale-sweep.ts';
 import type { OutboxInsert } from '../store/types.ts';
 
 // The runtime: event sources in, durable call records and live messages out. Built by the
@@ -62,7 +62,7 @@ export class Engine {
           options: deps.sweep,
           logger: deps.logger,
           openCalls: () => this.activeCalls(),
-          sources: () => this.sweepSources(),
+          sources: () => sweepSourcesOf(this.connections, this.sources),
           ingest: async (batches) => {
             for (const { server, events } of batches) this.acceptEngineEvents(server, events);
             await this.ingestor.flush();
@@ -176,13 +176,13 @@ export class Engine {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
     const view = await list();
-    await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
+    const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
     const events = resyncEvents(registry, openBefore, view, new Date());
     this.acceptEngineEvents(server, events);
     await this.ingestor.flush();
     const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
     const found = events.length - gone;
-    this.log.info({ server, alive: view.channels.length, gone, found }, 'resync done');
+    this.log.info({ server, alive: view.channels.length, gone, found, restored }, 'resync done');
     return { gone, found };
   }
 
@@ -193,18 +193,6 @@ export class Engine {
       const result = this.ingestor.acceptObject(e, receivedAt, server);
       this.count(result.ok ? result.type : null);
     }
-  }
-
-  /** The sources as the stale-call sweep sees them: each Asterisk (asked while connected), the simulator. */
-  private sweepSources(): SweepSource[] {
-    const out: SweepSource[] = this.connections.map((c) => ({
-      server: c.serverName,
-      kind: 'ari',
-      connected: () => c.state === 'connected',
-      channelExists: async (id) => (await c.rest.getChannel(id)) !== null,
-    }));
-    for (const s of this.sources) if (s.kind === 'simulator') out.push({ server: s.name, kind: 'simulator', connected: () => true });
-    return out;
   }
 
   /** Rebuilds a call from its stored events and compares it with the stored record. */

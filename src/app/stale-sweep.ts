@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AriConnection } from '../ari/client.ts';
 import type { CallRecord } from '../domain/call.ts';
 import { observeCalls, sweepVerdict, type CallActivity, type ServerReach, type SweepLimits, type SweepReason } from '../domain/staleness.ts';
 import { channelGoneEvent } from './resync.ts';
@@ -24,6 +25,18 @@ export interface SweepSource {
   connected(): boolean;
   /** Whether Asterisk still has the channel; rejects when Asterisk cannot be asked. */
   channelExists?(channelId: string): Promise<boolean>;
+}
+
+/** Each Asterisk connection (asked while its socket is up) and the simulator, as the sweep sees them. */
+export function sweepSourcesOf(connections: readonly AriConnection[], sources: readonly { name: string; kind: string }[]): SweepSource[] {
+  const out: SweepSource[] = connections.map((c) => ({
+    server: c.serverName,
+    kind: 'ari',
+    connected: () => c.state === 'connected',
+    channelExists: async (id) => (await c.rest.getChannel(id)) !== null,
+  }));
+  for (const s of sources) if (s.kind === 'simulator') out.push({ server: s.name, kind: 'simulator', connected: () => true });
+  return out;
 }
 
 export interface StaleSweepDeps {
@@ -125,6 +138,8 @@ export class StaleSweep {
     const unanswered = new Set<string>();
     const sources = new Map(this.deps.sources().map((s) => [s.server, s]));
     for (const call of toAsk) {
+      // Questions can take a while (each may wait for a slow Asterisk): stopping does not wait for the rest.
+      if (this.stopped) return result;
       // A server that failed to answer once in this sweep is not asked again until the next one.
       if (unanswered.has(call.server)) continue;
       result.asked++;

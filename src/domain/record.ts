@@ -87,8 +87,8 @@ function hangupOf(state: CallState, first: LegState): { cause: number | null; te
 }
 
 /**
- * The sweep over the resync over a hangup: the engine's own closing is named even when some legs did hang up,
- * and then the call's end (its latest leg end) is the engine's estimate.
+ * What finished the call: the stale-call sweep before a resync before hangups. When the engine ended any leg
+ * itself, that is named even if the other legs hung up: the call's end, its latest leg end, is then the engine's.
  */
 function closedByOf(state: CallState): ClosedBy {
   let by: ClosedBy = 'hangup';
