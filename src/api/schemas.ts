@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CALL_STATUSES, DIRECTIONS, DISPOSITIONS } from '../domain/call.ts';
+import { CALL_STATUSES, CLOSED_BY, DIRECTIONS, DISPOSITIONS } from '../domain/call.ts';
+import { MAX_EVENT_PAGE_SIZE } from '../store/call-query.ts';
 
 // The API's wire shapes: validation, TypeScript types and the OpenAPI document come from these.
 
@@ -41,7 +42,13 @@ export const callSchema = z
     talkMs: z.number().nullable(),
     hangupCause: z.number().int().nullable(),
     hangupCauseText: z.string().nullable(),
-    closedBy: z.enum(['hangup', 'resync']).nullable(),
+    closedBy: z
+      .enum(CLOSED_BY)
+      .nullable()
+      .describe('How the call finished: its channels hung up, a resync found them gone, or the stale-call sweep closed it'),
+    endEstimated: z
+      .boolean()
+      .describe("True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup"),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,
@@ -104,3 +111,29 @@ export const callListQuery = callFilterQuery.extend({
 });
 
 export const callPageSchema = z.object({ items: z.array(callSchema), nextCursor: z.string().nullable() });
+
+export const storedEventSchema = z
+  .object({
+    seq: z.number().describe('Arrival order, increasing'),
+    type: z.string(),
+    channelId: z.string().nullable(),
+    receivedAt: z.string(),
+    event: z.unknown().describe('The raw event as received'),
+  })
+  .meta({ id: 'StoredEvent' });
+
+export const eventPageQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe("Events after this seq: the previous page's nextCursor (from the first event when absent)"),
+  limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE_SIZE).default(500),
+});
+
+export const eventPageSchema = z.object({
+  items: z.array(storedEventSchema),
+  nextCursor: z.number().int().nullable().describe('The `after` of the next page; null at the end'),
+});

@@ -91,6 +91,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     planOutbox: (change) => crm.plan(change),
     spool: new Spool(config.ingest.spoolDir ?? join(config.database.dataDir, 'spool')),
     stopDeadlineMs: config.ingest.stopDeadlineMs,
+    sweep: config.calls,
   });
 
   for (const server of config.ari.servers) {

@@ -15,7 +15,8 @@ import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './p
 import { RateMeter } from './rate-meter.ts';
 import type { Spool } from './spool.ts';
 import { rebuildFromEvents } from './rebuild.ts';
-import { openChannelIds, resyncEvents } from './resync.ts';
+import { openChannelIds, restoreCallsOfLiveChannels, resyncEvents } from './resync.ts';
+import { StaleSweep, sweepSourcesOf, type SweepOptions } from './stale-sweep.ts';
 import type { OutboxInsert } from '../store/types.ts';
 
 // The runtime: event sources in, durable call records and live messages out. Built by the
@@ -45,6 +46,8 @@ export interface EngineDeps {
   spool?: Spool;
   /** How long a stop waits for the database before spooling what is left (default: as long as it takes). */
   stopDeadlineMs?: number;
+  /** Closes calls that stopped getting events (see stale-sweep.ts); off when absent. */
+  sweep?: SweepOptions;
 }
 
 export interface InjectResult {
@@ -65,9 +68,23 @@ export class Engine {
   private readonly log: Logger;
   private readonly clipsUnwarned = new Map<string, number>();
   private lastClipWarningMs = Number.NEGATIVE_INFINITY;
+  readonly sweep: StaleSweep | null;
 
   constructor(private readonly deps: EngineDeps) {
     this.log = deps.logger;
+    this.sweep = deps.sweep
+      ? new StaleSweep({
+          options: deps.sweep,
+          logger: deps.logger,
+          openCalls: () => this.activeCalls(),
+          sources: () => sweepSourcesOf(this.connections, this.sources),
+          ingest: async (batches) => {
+            for (const { server, events } of batches) this.acceptEngineEvents(server, events);
+            await this.ingestor.flush();
+          },
+          onSwept: (reason) => deps.metrics.callsSwept.inc({ reason }),
+        })
+      : null;
     this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
@@ -126,6 +143,8 @@ export class Engine {
     if (open.length > 0) this.log.info({ calls: open.length }, 'open calls of the previous run restored; resync will settle them');
     this.ingestor.start();
     await this.takeInSpool();
+    // Before any source starts: the calls open now are those of the previous run (restored or spooled).
+    this.sweep?.start();
     for (const s of this.sources) s.start();
   }
 
@@ -135,6 +154,7 @@ export class Engine {
    * it is lost: counted and logged as an error.
    */
   async stop(): Promise<void> {
+    await this.sweep?.stop();
     await Promise.all(this.sources.map((s) => s.stop().catch(() => undefined)));
     const unwritten = await this.ingestor.stop(this.deps.stopDeadlineMs);
     const events = unwritten.batches.reduce((n, b) => n + b.events.length, 0);
@@ -256,17 +276,23 @@ export class Engine {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
     const view = await list();
+    const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
     const events = resyncEvents(registry, openBefore, view, new Date());
-    let gone = 0;
+    this.acceptEngineEvents(server, events);
+    await this.ingestor.flush();
+    const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
+    const found = events.length - gone;
+    this.log.info({ server, alive: view.channels.length, gone, found, restored }, 'resync done');
+    return { gone, found };
+  }
+
+  /** Events the engine made itself (resync, stale-call sweep): ingested and counted like a source's. */
+  private acceptEngineEvents(server: string, events: readonly Record<string, unknown>[]): void {
+    const receivedAt = new Date();
     for (const e of events) {
-      if (e.type === 'CallflowChannelGone') gone++;
-      const result = this.ingestor.acceptObject(e, new Date(), server);
+      const result = this.ingestor.acceptObject(e, receivedAt, server);
       this.count(result.ok ? result.type : null);
     }
-    await this.ingestor.flush();
-    const found = events.length - gone;
-    this.log.info({ server, alive: view.channels.length, gone, found }, 'resync done');
-    return { gone, found };
   }
 
   /** Rebuilds a call from its stored events and compares it with the stored record. */

@@ -29,6 +29,7 @@ export interface EngineMetrics {
   ingestPaused: Gauge<string>;
   liveSubscribers: Gauge<string>;
   listingLookups: Counter<'answer'>;
+  callsSwept: Counter<'reason'>;
 }
 
 export function createMetrics(): EngineMetrics {
@@ -91,6 +92,12 @@ export function createMetrics(): EngineMetrics {
       name: 'callflow_api_listing_lookups_total',
       help: 'GET /api/calls pages by how they were answered: hit (from memory), shared (joined a running query), miss (queried)',
       labelNames: ['answer'],
+      ...r,
+    }),
+    callsSwept: new Counter({
+      name: 'callflow_calls_swept_total',
+      help: 'Open calls closed by the stale-call sweep, by reason: stale (no events; Asterisk, when asked, no longer has its channels), disconnected, unconfigured',
+      labelNames: ['reason'],
       ...r,
     }),
   };

@@ -2,6 +2,8 @@ import type { AriBridge, AriChannel } from '../ari/types.ts';
 import { RESYNC_FOUND, RESYNC_GONE } from '../ari/normalize.ts';
 import { compareUniqueids } from '../domain/channel-name.ts';
 import type { CallRegistry } from '../domain/grouping.ts';
+import type { SweepReason } from '../domain/staleness.ts';
+import type { Store, StoredEvent } from '../store/types.ts';
 
 // After every (re)connect Asterisk tells only what is alive now. Reconciling against it gives two
 // kinds of engine-made events, stored like ARI's own so that a rebuild from events still holds:
@@ -17,9 +19,60 @@ export function openChannelIds(registry: CallRegistry): Set<string> {
   return ids;
 }
 
+/** What a gone event repeats of its leg (a LegState of the registry, or a Leg of a record: same names). */
+export interface GoneLeg {
+  channelId: string;
+  name: string;
+  state: string;
+  callerNumber: string;
+  callerName: string;
+  connectedNumber: string;
+}
+
+/**
+ * The engine-made event that ends an open leg: a resync's (no reason) or the stale-call sweep's. It repeats
+ * the leg's caller and connected numbers: the transition refreshes a leg from every snapshot it is given,
+ * and a snapshot without them would blank the call's numbers as it closes it.
+ */
+export function channelGoneEvent(leg: GoneLeg, timestamp: string, reason?: SweepReason): Record<string, unknown> {
+  return {
+    type: RESYNC_GONE,
+    timestamp,
+    ...(reason === undefined ? {} : { reason }),
+    channel: {
+      id: leg.channelId,
+      name: leg.name,
+      state: leg.state,
+      caller: { name: leg.callerName, number: leg.callerNumber },
+      connected: { name: '', number: leg.connectedNumber },
+    },
+  };
+}
+
 export interface LiveView {
   channels: readonly AriChannel[];
   bridges: readonly AriBridge[];
+}
+
+/**
+ * Brings back into the registry the stored calls that hold live channels it does not know: calls the engine
+ * closed itself while their channels lived on (the stale-call sweep closes the calls of a server out of reach
+ * too long), then forgot (a finished call leaves memory soon after; a restart). Without them the resync would
+ * take those channels for a new call under the same id, whose record would replace the stored one. A call
+ * brought back stays as it was closed until Asterisk reports its channels' end. Returns how many came back.
+ */
+export async function restoreCallsOfLiveChannels(
+  store: Pick<Store, 'callIdsOfChannels' | 'getEvents'>,
+  server: string,
+  registry: CallRegistry,
+  view: LiveView,
+  hydrate: (events: readonly StoredEvent[]) => void,
+): Promise<number> {
+  const unknown = view.channels.map((c) => c.id).filter((id) => !registry.callOfChannel(id));
+  if (unknown.length === 0) return 0;
+  const callIds = new Set((await store.callIdsOfChannels(server, unknown)).values());
+  for (const callId of callIds) hydrate(await store.getEvents(callId));
+  return callIds.size;
 }
 
 /**
@@ -33,7 +86,7 @@ export function resyncEvents(registry: CallRegistry, openBefore: ReadonlySet<str
   for (const call of registry.calls()) {
     for (const leg of call.state.legs) {
       if (leg.end !== null || alive.has(leg.channelId) || !openBefore.has(leg.channelId)) continue;
-      events.push({ type: RESYNC_GONE, timestamp, channel: { id: leg.channelId, name: leg.name, state: leg.state } });
+      events.push(channelGoneEvent(leg, timestamp));
     }
   }
   const bridgeOf = new Map<string, AriBridge>();

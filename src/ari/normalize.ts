@@ -1,4 +1,5 @@
 import type { CallEvent, ChannelSnapshot } from '../domain/events.ts';
+import { isSweepReason } from '../domain/staleness.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { clipText, ClipTally, EVENT_LIMITS, type ClippedField } from './event-limits.ts';
 
@@ -8,7 +9,10 @@ import { clipText, ClipTally, EVENT_LIMITS, type ClippedField } from './event-li
 
 type Json = Record<string, unknown>;
 
-/** Engine-made event types written by a resync after a (re)connect; stored like any ARI event. */
+/**
+ * Engine-made event types written by a resync after a (re)connect, and (the gone one, with a `reason`) by the
+ * stale-call sweep; stored like any ARI event.
+ */
 export const RESYNC_FOUND = 'CallflowChannelFound';
 export const RESYNC_GONE = 'CallflowChannelGone';
 
@@ -210,7 +214,8 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
     case 'StasisEnd':
       return { kind: 'stasis_end', type, at, channel: channelOf(raw.channel, 'channel') };
     case RESYNC_GONE:
-      return { kind: 'channel_gone', type, at, channel: channelOf(raw.channel, 'channel') };
+      // A `reason` marks the stale-call sweep's closing; without one it is a resync's.
+      return { kind: 'channel_gone', type, at, channel: channelOf(raw.channel, 'channel'), sweepReason: isSweepReason(raw.reason) ? raw.reason : null };
     case RESYNC_FOUND: {
       // A live channel found by a resync, with the bridge it is in (if any).
       const channel = channelOf(raw.channel, 'channel');

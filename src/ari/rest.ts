@@ -113,6 +113,16 @@ export class AriRest {
     return this.expectArray<AriBridge>('GET', '/bridges');
   }
 
+  /** One channel, or null when Asterisk has no channel by that id (404). Any other failure throws. */
+  async getChannel(channelId: string): Promise<AriChannel | null> {
+    try {
+      return await this.expectObject<AriChannel>('GET', `/channels/${seg(channelId)}`);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
   async getInfo(): Promise<AriAsteriskInfo> {
     return this.expectObject<AriAsteriskInfo>('GET', '/asterisk/info');
   }
@@ -236,6 +246,12 @@ export class AriRest {
       },
     );
   }
+}
+
+/** The HTTP status Asterisk answered a failed request with, if it answered at all. */
+function statusOf(error: unknown): number | null {
+  const details = error instanceof AppError ? (error.details as { status?: unknown } | undefined) : undefined;
+  return typeof details?.status === 'number' ? details.status : null;
 }
 
 function seg(value: string): string {

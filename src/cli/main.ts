@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isAppError } from '../errors.ts';
 import { parsePort, type CommonFlags, type StartFlags } from './flags.ts';
@@ -13,10 +14,17 @@ function common(cmd: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (also LOG_LEVEL)');
 }
 
+/** The version in package.json: tsx runs the sources in place, so it lies two folders up. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('callflow')
     .description('Call records from Asterisk ARI events: durable history, REST API, live stream, CRM sync.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError();
 
   common(program.command('start').description('run the engine (the simulator when no ARI server is configured)'))

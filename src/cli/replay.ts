@@ -8,6 +8,12 @@ import { directionPolicy } from '../domain/direction.ts';
 
 // `callflow replay FILE`: the real pipeline with an in-memory store; one call record per output line.
 
+/**
+ * Exit status when some lines could not be read (not JSON, not an object, not an ARI event): the records of
+ * the other lines are still printed, but a script must not take them for the whole file.
+ */
+export const EXIT_UNREADABLE_LINES = 2;
+
 export async function replay(file: string, options: { json?: boolean; server: string }): Promise<void> {
   const config = loadConfig({ env: process.env });
   const pipeline = new Pipeline({ policy: directionPolicy(config.direction) });
@@ -42,6 +48,10 @@ export async function replay(file: string, options: { json?: boolean; server: st
   for (const call of latest.values()) {
     process.stdout.write(options.json === false ? `${call.id} ${call.status} ${call.disposition ?? '-'} ${call.from} -> ${call.to}\n` : `${JSON.stringify(call)}\n`);
   }
-  if (invalid > 0) process.stderr.write(`${invalid} line(s) could not be read\n`);
+  if (invalid > 0) {
+    process.stderr.write(`${invalid} line(s) could not be read\n`);
+    // Set, not exit(): stdout may still be flushing the records to a pipe.
+    process.exitCode = EXIT_UNREADABLE_LINES;
+  }
 }
 

@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { LISTING_CACHE_MS: '-1' } })).toThrow(/http.listingCacheMs/);
   });
 
+  it('reads the stale-call sweep settings from CALLS_*, with defaults', () => {
+    expect(loadConfig({ env: {} }).calls).toEqual({ staleAfterMs: 7_200_000, disconnectedGraceMs: 1_800_000, sweepIntervalMs: 60_000 });
+    const c = loadConfig({ env: { CALLS_STALE_AFTER_MS: '600000', CALLS_DISCONNECTED_GRACE_MS: '120000', CALLS_SWEEP_INTERVAL_MS: '5000' } });
+    expect(c.calls).toEqual({ staleAfterMs: 600_000, disconnectedGraceMs: 120_000, sweepIntervalMs: 5_000 });
+    expect(() => loadConfig({ env: { CALLS_STALE_AFTER_MS: '10' } })).toThrow(/calls.staleAfterMs/);
+  });
+
   it('applies flag > env > file > default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cf-config-'));
     const file = join(dir, 'c.json');

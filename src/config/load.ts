@@ -86,6 +86,11 @@ export function fromEnv(env: Env): ConfigInput {
       seed: num(env.SIMULATOR_SEED),
     },
     ingest: { stopDeadlineMs: num(env.INGEST_STOP_DEADLINE_MS), spoolDir: env.INGEST_SPOOL_DIR },
+    calls: {
+      staleAfterMs: num(env.CALLS_STALE_AFTER_MS),
+      disconnectedGraceMs: num(env.CALLS_DISCONNECTED_GRACE_MS),
+      sweepIntervalMs: num(env.CALLS_SWEEP_INTERVAL_MS),
+    },
     crm: crmFromEnv(env),
     log: { level: env.LOG_LEVEL },
   }) as ConfigInput;

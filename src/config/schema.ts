@@ -81,6 +81,19 @@ export const configSchema = z.object({
       spoolDir: z.string().min(1).optional(),
     })
     .prefault({}),
+  calls: z
+    .object({
+      /**
+       * Silence (no event) after which an open call is stale. Calls of a connected Asterisk are kept while
+       * Asterisk still has one of their channels; other calls are closed. See docs/configuration.md.
+       */
+      staleAfterMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).default(2 * 3_600_000),
+      /** How long a server's socket may be down (or the server gone from the configuration) before its silent calls close. */
+      disconnectedGraceMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).default(30 * 60_000),
+      /** How often the stale-call sweep looks at the open calls. */
+      sweepIntervalMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    })
+    .prefault({}),
   crm: crmConfigSchema.prefault({}),
   log: z
     .object({

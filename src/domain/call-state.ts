@@ -29,8 +29,8 @@ export interface LegEnd {
   readonly cause: number | null;
   readonly causeText: string | null;
   readonly techCause: number | null;
-  /** Its ChannelDestroyed, or a resync that found the channel gone. */
-  readonly by: 'hangup' | 'resync';
+  /** Its ChannelDestroyed, a resync that found the channel gone, or the stale-call sweep. */
+  readonly by: 'hangup' | 'resync' | 'stale';
 }
 
 /** A Dial attempt's final result (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL, ...). */

@@ -10,8 +10,12 @@ export type Disposition = (typeof DISPOSITIONS)[number];
 export const DIRECTIONS = ['inbound', 'outbound', 'internal', 'unknown'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 
-/** How a call reached `finished`: its channels were destroyed, or a resync found them gone. */
-export type ClosedBy = 'hangup' | 'resync';
+/**
+ * How a call reached `finished`: its channels were destroyed, a resync found them gone, or the stale-call
+ * sweep closed it (no news of it for too long, see staleness.ts).
+ */
+export const CLOSED_BY = ['hangup', 'resync', 'stale'] as const;
+export type ClosedBy = (typeof CLOSED_BY)[number];
 
 export interface Leg {
   channelId: string;
@@ -51,6 +55,11 @@ export interface CallRecord {
   hangupCause: number | null;
   hangupCauseText: string | null;
   closedBy: ClosedBy | null;
+  /**
+   * True when `endedAt` is the engine's estimate rather than a hangup Asterisk reported: the call was closed
+   * by a resync or the stale-call sweep. Records stored before this field existed read as false.
+   */
+  endEstimated: boolean;
   legs: Leg[];
   /** Events of this call received so far (all types, including ones not interpreted). */
   eventCount: number;

@@ -1,3 +1,5 @@
+import type { SweepReason } from './staleness.ts';
+
 // Normalized call events: what the domain sees. The ARI adapter (src/ari/normalize.ts) turns raw
 // ARI JSON into these; nothing in src/domain reads ARI JSON.
 
@@ -54,8 +56,11 @@ export type CallEvent =
     })
   | (Base & { kind: 'stasis_start'; channel: ChannelSnapshot; args: string[]; replaceChannelId: string | null })
   | (Base & { kind: 'stasis_end'; channel: ChannelSnapshot })
-  /** Engine-made (`CallflowChannelGone`): a resync found the channel no longer alive in Asterisk. */
-  | (Base & { kind: 'channel_gone'; channel: ChannelSnapshot })
+  /**
+   * Engine-made (`CallflowChannelGone`): a resync found the channel no longer alive in Asterisk
+   * (`sweepReason` null), or the stale-call sweep closed its call (the event's `reason`).
+   */
+  | (Base & { kind: 'channel_gone'; channel: ChannelSnapshot; sweepReason: SweepReason | null })
   | (Base & {
       kind: 'dial';
       caller: ChannelSnapshot | null;

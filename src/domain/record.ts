@@ -1,4 +1,4 @@
-import type { CallRecord, CallStatus, Leg } from './call.ts';
+import type { CallRecord, CallStatus, ClosedBy, Leg } from './call.ts';
 import type { CallState, LegEnd, LegState } from './call-state.ts';
 import { causeText } from './causes.ts';
 import { endpointOf, localPairKey } from './channel-name.ts';
@@ -86,6 +86,19 @@ function hangupOf(state: CallState, first: LegState): { cause: number | null; te
   return { cause: pick.cause, text: textOfCause(pick) };
 }
 
+/**
+ * What finished the call: the stale-call sweep before a resync before hangups. When the engine ended any leg
+ * itself, that is named even if the other legs hung up: the call's end, its latest leg end, is then the engine's.
+ */
+function closedByOf(state: CallState): ClosedBy {
+  let by: ClosedBy = 'hangup';
+  for (const leg of state.legs) {
+    if (leg.end?.by === 'stale') return 'stale';
+    if (leg.end?.by === 'resync') by = 'resync';
+  }
+  return by;
+}
+
 export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord {
   const id = callIdOf(state);
   const first = firstLegOf(state, id);
@@ -108,6 +121,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
       hangupCause: null,
       hangupCauseText: null,
       closedBy: null,
+      endEstimated: false,
       legs: [],
       eventCount: state.eventCount,
       updatedAt: state.lastEventAt,
@@ -121,6 +135,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
   const { from, to } = numbersOf(state, first, origin);
   const hangup = finished ? hangupOf(state, first) : { cause: null, text: null };
+  const closedBy = finished ? closedByOf(state) : null;
   return {
     id,
     server: state.server,
@@ -142,7 +157,8 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
     talkMs: endedAt ? (answeredAt ? Math.max(0, ms(endedAt) - ms(answeredAt)) : 0) : null,
     hangupCause: hangup.cause,
     hangupCauseText: hangup.text,
-    closedBy: finished ? (state.legs.some((l) => l.end?.by === 'resync') ? 'resync' : 'hangup') : null,
+    closedBy,
+    endEstimated: closedBy === 'resync' || closedBy === 'stale',
     legs: state.legs.map(toLeg),
     eventCount: state.eventCount,
     updatedAt: state.lastEventAt,

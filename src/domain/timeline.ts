@@ -57,7 +57,13 @@ export function timelineEntry(event: CallEvent): TimelineEntry | null {
         data: { cause: event.cause, techCause: event.techCause },
       };
     case 'channel_gone':
-      return { ...base, kind: 'hangup', channelId: event.channel.id, text: `${event.channel.name} found gone by resync`, data: {} };
+      return {
+        ...base,
+        kind: 'hangup',
+        channelId: event.channel.id,
+        text: event.sweepReason === null ? `${event.channel.name} found gone by resync` : `${event.channel.name} closed by the stale-call sweep (${event.sweepReason})`,
+        data: event.sweepReason === null ? {} : { reason: event.sweepReason },
+      };
     default:
       return null;
   }

@@ -56,7 +56,8 @@ const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: str
   dialstring: 'PJSIP/alice',
   forward: '',
 });
-const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c });
+const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: null });
+const swept = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: 'stale' });
 
 function run(steps: Step[]) {
   const registry = new CallRegistry('pbx1');
@@ -193,6 +194,13 @@ describe('dispositions', () => {
       disposition: 'answered',
       answered: true,
     },
+    {
+      name: 'ringing call closed by the stale-call sweep: cancelled',
+      steps: [created(caller), swept(caller)],
+      status: 'finished',
+      disposition: 'cancelled',
+      answered: false,
+    },
   ];
   for (const row of table) {
     it(row.name, () => {
@@ -203,9 +211,30 @@ describe('dispositions', () => {
     });
   }
 
-  it('marks a call closed by resync', () => {
-    expect(run([created(caller), gone(caller)]).closedBy).toBe('resync');
-    expect(run([created(caller), destroyed(caller, 16)]).closedBy).toBe('hangup');
+  it('names what closed the call, and whether its end is an estimate', () => {
+    // Two legs of one call (linked by linkedid).
+    const a = { ...caller, linkedId: caller.id };
+    const b = { ...callee, linkedId: caller.id };
+    const table: { name: string; steps: Step[]; closedBy: string | null; endEstimated: boolean }[] = [
+      { name: 'open', steps: [created(caller)], closedBy: null, endEstimated: false },
+      { name: 'hangup', steps: [created(caller), destroyed(caller, 16)], closedBy: 'hangup', endEstimated: false },
+      { name: 'resync', steps: [created(caller), gone(caller)], closedBy: 'resync', endEstimated: true },
+      { name: 'sweep', steps: [created(caller), swept(caller)], closedBy: 'stale', endEstimated: true },
+      { name: 'one leg hung up, the sweep closed the other', steps: [created(a), created(b), destroyed(b, 16), swept(a)], closedBy: 'stale', endEstimated: true },
+      { name: 'resync then sweep', steps: [created(a), created(b), gone(b), swept(a)], closedBy: 'stale', endEstimated: true },
+      { name: 'a later hangup keeps the earlier estimate of another leg', steps: [created(a), created(b), gone(b), destroyed(a, 16)], closedBy: 'resync', endEstimated: true },
+    ];
+    for (const row of table) {
+      const record = run(row.steps);
+      expect({ name: row.name, closedBy: record.closedBy, endEstimated: record.endEstimated }).toEqual({ name: row.name, closedBy: row.closedBy, endEstimated: row.endEstimated });
+    }
+  });
+
+  it('a real hangup after the sweep replaces the estimated end', () => {
+    const record = run([created(caller), swept(caller), destroyed(caller, 16)]);
+    expect(record.closedBy).toBe('hangup');
+    expect(record.endEstimated).toBe(false);
+    expect(record.hangupCause).toBe(16);
   });
 });
 

@@ -108,8 +108,10 @@ function legSpecific(event: CallEvent, at: string, order: number): LegChange | n
     case 'channel_destroyed':
       return (leg) =>
         legWith(leg, { end: { at, cause: event.cause, causeText: event.causeText || null, techCause: event.techCause, by: 'hangup' } });
-    case 'channel_gone':
-      return (leg) => (leg.end === null ? legWith(leg, { end: endWithoutCause(at, 'resync') }) : leg);
+    case 'channel_gone': {
+      const by = event.sweepReason === null ? 'resync' : 'stale';
+      return (leg) => (leg.end === null ? legWith(leg, { end: endWithoutCause(at, by) }) : leg);
+    }
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
       // that is being hung up ends here (its cause stays unknown).

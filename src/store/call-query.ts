@@ -4,6 +4,8 @@ import type { CallFilter } from './types.ts';
 // Pure SQL building for call listings: the WHERE clause of a CallFilter and the opaque paging cursor.
 
 export const MAX_PAGE_SIZE = 500;
+/** Raw events of one call per page at most (GET /api/calls/:id/events). */
+export const MAX_EVENT_PAGE_SIZE = 2_000;
 
 /** Parameters are appended to `params`; placeholders continue from its current length. */
 export function callFilterSql(filter: CallFilter, params: unknown[]): string[] {
@@ -74,9 +76,9 @@ export function decodeCursor(cursor: string): CursorPosition {
   return { startedAt: decoded[0], id: decoded[1] };
 }
 
-export function checkPageSize(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new AppError(ERROR_CODES.REQUEST_INVALID, `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`, {
+export function checkPageSize(limit: number, max = MAX_PAGE_SIZE): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new AppError(ERROR_CODES.REQUEST_INVALID, `limit must be an integer from 1 to ${max}`, {
       details: { field: 'limit' },
     });
   }

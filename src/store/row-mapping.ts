@@ -7,7 +7,7 @@ import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 // declares them (keys not listed here, e.g. fields added later, follow in stored order).
 const CALL_KEYS: readonly (keyof CallRecord)[] = [
   'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'endedAt',
-  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'legs', 'eventCount', 'updatedAt',
+  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'legs', 'eventCount', 'updatedAt',
 ];
 const LEG_KEYS: readonly (keyof Leg)[] = [
   'channelId', 'name', 'endpoint', 'state', 'callerNumber', 'callerName', 'connectedNumber', 'context', 'exten',
@@ -21,12 +21,23 @@ function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[])
   return out as T;
 }
 
+/** Fields added to the record after calls were stored, with the value an older record reads as. */
+const ADDED_LATER: Partial<CallRecord> = { endEstimated: false };
+
 export function toCallRecord(stored: unknown): CallRecord {
-  const record = inKeyOrder<CallRecord>(stored as Record<string, unknown>, CALL_KEYS);
+  const record = inKeyOrder<CallRecord>({ ...ADDED_LATER, ...(stored as Record<string, unknown>) }, CALL_KEYS);
   if (Array.isArray(record.legs)) {
     record.legs = record.legs.map((leg) => inKeyOrder<Leg>(leg as unknown as Record<string, unknown>, LEG_KEYS));
   }
   return record;
+}
+
+/**
+ * A stored record's text as the API sends it. Records written before a field of ADDED_LATER existed are
+ * read and written again with it; current ones (the key is found near the start) go out as they are.
+ */
+export function callRecordText(stored: string): string {
+  return stored.includes('"endEstimated":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
 }
 
 export interface EventDbRow {

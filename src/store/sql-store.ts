@@ -2,11 +2,12 @@ import type { Logger } from '../app/logger.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { SqlClient } from './sql-client.ts';
 import type { CallFilter, CallPage, CallPageJson, Store, StoreStats } from './types.ts';
-import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
+import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_EVENT_PAGE_SIZE, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
-import { toCallRecord, toQuarantinedRow, toStoredEvent, type EventDbRow, type QuarantineDbRow } from './row-mapping.ts';
+import { callRecordText, toCallRecord, toQuarantinedRow, toStoredEvent, type EventDbRow, type QuarantineDbRow } from './row-mapping.ts';
 import { guarded } from './store-errors.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
 import { writeBatch } from './write-batch.ts';
 import { EventCopy } from './event-copy.ts';
 
@@ -55,7 +56,7 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
     const rows = await guarded('listCalls', () => sql.query<{ record: string; id: string; started: string }>(text, params));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return {
-      items: rows.slice(0, limit).map((row) => row.record),
+      items: rows.slice(0, limit).map((row) => callRecordText(row.record)),
       nextCursor: last ? encodeCursor({ startedAt: last.started, id: last.id }) : null,
     };
   }
@@ -100,6 +101,33 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
           [callId],
         );
         return rows.map(toStoredEvent);
+      }),
+
+    async getEventsPage(callId, afterSeq, limit) {
+      checkPageSize(limit, MAX_EVENT_PAGE_SIZE);
+      if (afterSeq !== null && !(Number.isSafeInteger(afterSeq) && afterSeq >= 0)) {
+        throw new AppError(ERROR_CODES.REQUEST_INVALID, 'after must be a whole number of 0 or more', { details: { field: 'after' } });
+      }
+      // One row past the page tells whether another page follows; (call_id, seq) is indexed.
+      const rows = await guarded('getEventsPage', () =>
+        sql.query<EventDbRow>(
+          `SELECT seq, call_id, server, type, channel_id, received_at, payload
+           FROM events WHERE call_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+          [callId, afterSeq ?? 0, limit + 1],
+        ),
+      );
+      const items = rows.slice(0, limit).map(toStoredEvent);
+      return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.seq : null };
+    },
+
+    callIdsOfChannels: (server, channelIds) =>
+      guarded('callIdsOfChannels', async () => {
+        if (channelIds.length === 0) return new Map<string, string>();
+        const rows = await sql.query<{ channel_id: string; call_id: string }>(
+          'SELECT channel_id, call_id FROM legs WHERE server = $1 AND channel_id = ANY($2::text[])',
+          [server, channelIds],
+        );
+        return new Map(rows.map((row) => [row.channel_id, row.call_id]));
       }),
 
     openCalls: (server) =>

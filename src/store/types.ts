@@ -136,6 +136,13 @@ export interface CallPage {
   nextCursor: string | null;
 }
 
+/** A page of one call's raw events, in arrival order. */
+export interface StoredEventPage {
+  items: StoredEvent[];
+  /** The `seq` to read on after (the last item's); null when no event follows. */
+  nextCursor: number | null;
+}
+
 /** A CallPage whose items are each a CallRecord as the JSON text the store holds (sent out as is). */
 export interface CallPageJson {
   items: string[];
@@ -185,6 +192,13 @@ export interface Store {
   listCallsJson(filter: CallFilter, cursor: string | null, limit: number): Promise<CallPageJson>;
   /** All events of a call in arrival order. */
   getEvents(callId: string): Promise<StoredEvent[]>;
+  /**
+   * Up to `limit` (1..2000) events of a call in arrival order, those with a `seq` above `afterSeq` (from the
+   * first when null): one page of getEvents, for readers that cannot take a long call's events at once.
+   */
+  getEventsPage(callId: string, afterSeq: number | null, limit: number): Promise<StoredEventPage>;
+  /** The stored calls of `server` holding these channels, by channel id (channels no call holds are left out). */
+  callIdsOfChannels(server: string, channelIds: readonly string[]): Promise<Map<string, string>>;
   /** Calls not finished, optionally of one server (used by resync after a restart). */
   openCalls(server?: string): Promise<CallRecord[]>;
   stats(): Promise<StoreStats>;

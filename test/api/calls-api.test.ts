@@ -29,7 +29,7 @@ for (const kind of storeKinds()) {
       // Records go out as stored, with their fields in the documented order, and equal to GET /api/calls/:id.
       expect(Object.keys(body.items[0])).toEqual([
         'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'endedAt',
-        'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'legs', 'eventCount', 'updatedAt',
+        'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'legs', 'eventCount', 'updatedAt',
       ]);
       for (const item of body.items) {
         const { timeline: _t, crm: _c, ...one } = (await t.server.inject({ method: 'GET', url: `/api/calls/${item.id}` })).json();
@@ -73,6 +73,43 @@ for (const kind of storeKinds()) {
       const seqs = events.map((e: any) => e.seq);
       expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
       expect(events[0].event.type).toBe('ChannelCreated');
+    });
+
+    it("pages a call's raw events with after and limit", async () => {
+      const url = '/api/calls/1795234298.32/events';
+      const whole = (await t.server.inject({ method: 'GET', url })).json();
+      expect(whole.nextCursor).toBeNull();
+      const seqs = whole.items.map((e: any) => e.seq);
+      expect(seqs.length).toBeGreaterThan(7);
+
+      const paged: any[] = [];
+      let after: number | null = null;
+      let pages = 0;
+      do {
+        const res: { statusCode: number; json(): any } = await t.server.inject({ method: 'GET', url: `${url}?limit=7${after === null ? '' : `&after=${after}`}` });
+        expect(res.statusCode).toBe(200);
+        const page: { items: any[]; nextCursor: number | null } = res.json();
+        expect(page.items.length).toBeLessThanOrEqual(7);
+        paged.push(...page.items);
+        after = page.nextCursor;
+        pages++;
+      } while (after !== null);
+      expect(pages).toBe(Math.ceil(seqs.length / 7));
+      expect(paged).toEqual(whole.items);
+
+      const tail = (await t.server.inject({ method: 'GET', url: `${url}?after=${seqs.at(-1)}` })).json();
+      expect(tail).toEqual({ items: [], nextCursor: null });
+      for (const bad of ['limit=0', 'limit=2001', 'after=-1', 'after=x']) {
+        const res = await t.server.inject({ method: 'GET', url: `${url}?${bad}` });
+        expect(res.statusCode, bad).toBe(400);
+        expect(res.json().code).toBe('CF_REQUEST_INVALID');
+      }
+      expect((await t.server.inject({ method: 'GET', url: '/api/calls/no-such-call/events?limit=5' })).statusCode).toBe(404);
+
+      // The OpenAPI document describes the paging.
+      const op = (await t.server.inject({ method: 'GET', url: '/docs/json' })).json().paths['/api/calls/{id}/events'].get;
+      expect(op.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort()).toEqual(['after', 'limit']);
+      expect(JSON.stringify(op.responses['200'])).toContain('nextCursor');
     });
 
     it('rebuilds a call from its stored events into the same record', async () => {

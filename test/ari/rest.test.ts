@@ -53,6 +53,17 @@ describe('AriRest against a loopback ARI server', () => {
     ]);
   });
 
+  it('reads one channel, null when Asterisk has none by that id, and throws when Asterisk cannot answer', async () => {
+    const channel = recordedChannel();
+    fake.setLiveChannels([channel]);
+    expect(await rest.getChannel(channel.id)).toEqual(channel);
+    expect(await rest.getChannel('no-such.1')).toBeNull();
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`GET /ari/channels/${channel.id} 200`, 'GET /ari/channels/no-such.1 404']);
+    fake.refuseConnections(true);
+    const error = await failureOf(rest.getChannel(channel.id));
+    expect(error.code).toBe(ERROR_CODES.ARI_REQUEST_FAILED);
+  });
+
   it('originates with query parameters and variables in the body, then answers, rings and hangs up', async () => {
     const created = await rest.originate({
       endpoint: 'Local/100@from-test',

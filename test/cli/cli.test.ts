@@ -10,6 +10,17 @@ function cli(args: string[], input?: string) {
   return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
 }
 
+describe('callflow --version', () => {
+  it('prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = cli([flag]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(version);
+    }
+  });
+});
+
 describe('callflow replay', () => {
   it('prints one JSON call record per call', () => {
     const r = cli(['replay', join(FIXTURE_DIR, 'c_dial_answered.jsonl'), '--json']);
@@ -27,11 +38,24 @@ describe('callflow replay', () => {
       .map((l) => JSON.stringify(JSON.parse(l).event));
     const input = ['{"broken', ...events.slice(0, 5), '42', ...events.slice(5)].join('\n');
     const r = cli(['replay', '-', '--json'], input);
-    expect(r.status).toBe(0);
+    // Documented: 2 when lines could not be read, the records of the others printed all the same.
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('2 line(s) could not be read');
     expect(r.stderr).toContain('line 1: not valid JSON');
     expect(r.stderr).toContain('line 7: expected a JSON object');
     const call = JSON.parse(r.stdout.trim());
     expect(call.disposition).toBe('busy');
+  });
+
+  it('exits 2 for a line that is JSON but not an ARI event, and 0 when every line was read', () => {
+    const events = readFileSync(join(FIXTURE_DIR, 'd1_dial_busy.jsonl'), 'utf8').trim().split('\n');
+    const bad = cli(['replay', '-'], [...events, '{"type":"ChannelCreated","channel":{"name":"no id"}}', ''].join('\n'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`line ${events.length + 1}:`);
+    expect(JSON.parse(bad.stdout.trim()).disposition).toBe('busy');
+    const good = cli(['replay', '-'], [...events, ''].join('\n'));
+    expect(good.status).toBe(0);
+    expect(good.stderr).toBe('');
   });
 
   it('fails clearly on a missing file', () => {

@@ -85,6 +85,9 @@ for (const kind of storeKinds()) {
       fake.send(ringing.slice(0, cutB));
       await until(async () => (await db.store.getCall('1795234256.2'))?.status === 'ringing' && (await db.store.getCall('1795234265.6'))?.status === 'answered');
 
+      const ringingBefore = (await db.store.getCall('1795234256.2'))!;
+      expect(ringingBefore.from).not.toBe('');
+
       // While the socket is down: the ringing call ends unseen, a new SIP channel arrives unseen.
       const aliveOfA = new Map<string, any>();
       for (const e of answered.slice(0, cutA) as any[]) if (e.channel) aliveOfA.set(e.channel.id, e.channel);
@@ -95,7 +98,11 @@ for (const kind of storeKinds()) {
       const closed = await db.store.getCall('1795234256.2');
       expect(closed?.status).toBe('finished');
       expect(closed?.closedBy).toBe('resync');
+      expect(closed?.endEstimated).toBe(true);
       expect(closed?.disposition).toBe('cancelled');
+      // Closing it keeps what the call's legs said of its numbers.
+      expect([closed?.from, closed?.to]).toEqual([ringingBefore.from, ringingBefore.to]);
+      expect(closed?.legs.map((l) => l.callerNumber)).toEqual(ringingBefore.legs.map((l) => l.callerNumber));
 
       const kept = await db.store.getCall('1795234265.6');
       expect(kept?.status).toBe('answered');
@@ -111,6 +118,7 @@ for (const kind of storeKinds()) {
       const finished = await db.store.getCall('1795234265.6');
       expect(finished?.disposition).toBe('answered');
       expect(finished?.closedBy).toBe('hangup');
+      expect(finished?.endEstimated).toBe(false);
 
       // Engine-made resync events are stored, so the rebuild from events still holds.
       const rebuilt = await engine.rebuild('1795234256.2');

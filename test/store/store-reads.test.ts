@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/domain/call.ts';
 import type { CallFilter } from '../../src/store/types.ts';
 import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
-import { addSeconds, batchOf, makeCall, uniqueId } from '../support/call-factory.ts';
+import { addSeconds, batchOf, makeCall, makeEventRow, uniqueId } from '../support/call-factory.ts';
 
 // Listing, filters, paging, statistics and export iteration against each store kind. Each test writes
 // calls on its own server name and filters by it, so tests sharing the store do not see each other.
@@ -182,6 +182,62 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     const streamed: string[] = [];
     for await (const call of t.store.iterateCalls({ server })) streamed.push(call.id);
     expect(streamed).toEqual(ids(newestFirst(calls)));
+  });
+
+  it("pages a call's events in arrival order across page and batch boundaries", async () => {
+    const callId = uniqueId('call');
+    const other = uniqueId('call');
+    // Three batches, the call's events interleaved with another call's: its seqs are not consecutive.
+    for (let b = 0; b < 3; b++) {
+      const events = Array.from({ length: 6 }, (_, i) =>
+        makeEventRow({ callId: i % 3 === 2 ? other : callId, channelId: `chan-${b}-${i}`, receivedAt: addSeconds('2026-11-21T04:00:00.000Z', b * 6 + i) }),
+      );
+      await t.store.writeBatch(batchOf({ events }));
+    }
+    const all = await t.store.getEvents(callId);
+    expect(all).toHaveLength(12);
+
+    for (const limit of [1, 5, 12, 2000]) {
+      const pages: number[][] = [];
+      let after: number | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof t.store.getEventsPage>> = await t.store.getEventsPage(callId, after, limit);
+        pages.push(page.items.map((e) => e.seq));
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        after = page.nextCursor;
+        if (after !== null) expect(after).toBe(page.items.at(-1)!.seq);
+      } while (after !== null);
+      expect(pages.flat()).toEqual(all.map((e) => e.seq));
+      // A page that ends exactly at the last event says so: no empty page after it.
+      expect(pages.every((p) => p.length > 0)).toBe(true);
+      expect(pages).toHaveLength(Math.ceil(12 / limit));
+    }
+    const [fourth] = (await t.store.getEventsPage(callId, all[2]!.seq, 1)).items;
+    expect(fourth).toEqual(all[3]);
+    expect(await t.store.getEventsPage(callId, all[11]!.seq, 10)).toEqual({ items: [], nextCursor: null });
+    expect(await t.store.getEventsPage(uniqueId('none'), null, 10)).toEqual({ items: [], nextCursor: null });
+    for (const limit of [0, 2001, 1.5]) {
+      await expect(t.store.getEventsPage(callId, null, limit)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
+    }
+    await expect(t.store.getEventsPage(callId, -1, 10)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
+  });
+
+  it('reads records stored before endEstimated existed as false, in its documented place', async () => {
+    const server = uniqueId('pbx');
+    const { endEstimated: _dropped, ...old } = makeCall({ server, shape: 'ringing' });
+    await seed([old as CallRecord]);
+    const expected = { ...old, endEstimated: false };
+    const keys = Object.keys(makeCall());
+    const read = [
+      await t.store.getCall(old.id),
+      (await t.store.listCalls({ server }, null, 10)).items[0],
+      JSON.parse((await t.store.listCallsJson({ server }, null, 10)).items[0]!) as CallRecord,
+      (await t.store.openCalls(server))[0],
+    ];
+    for (const record of read) {
+      expect(record).toEqual(expected);
+      expect(Object.keys(record!)).toEqual(keys);
+    }
   });
 
   it('answers ping', async () => {

@@ -86,6 +86,7 @@ export function makeCall(options: CallOptions = {}): CallRecord {
     hangupCause: finished ? cause : null,
     hangupCauseText: finished ? causeText : null,
     closedBy: finished ? 'hangup' : null,
+    endEstimated: false,
     legs,
     eventCount: 10,
     updatedAt: endedAt ?? answeredAt ?? startedAt,

@@ -223,6 +223,47 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in Chromium against the real engine${S
     expect(errors).toEqual([]);
     await page.context().close();
   }, 60_000);
+
+  it("loads a long call's raw events a page at a time, and shows an end the engine estimated", async () => {
+    // A ringing call with 600 variable changes, closed the way the stale-call sweep closes one.
+    const trace = traceEvents('b_unanswered_caller_hangup');
+    const ringing = trace.slice(0, trace.findIndex((e) => e.type === 'ChannelHangupRequest'));
+    const channels = new Map<string, Record<string, unknown>>();
+    for (const e of ringing) if (e.channel) channels.set((e.channel as { id: string }).id, e.channel as Record<string, unknown>);
+    const first = channels.get('1795234256.2')!;
+    const at = '2026-11-21T04:10:57.000+0000';
+    const varsets = Array.from({ length: 600 }, (_, i) => ({ type: 'ChannelVarset', timestamp: at, variable: 'STEP', value: String(i), channel: first }));
+    const gone = [...channels.values()].map((channel) => ({ type: 'CallflowChannelGone', timestamp: at, reason: 'stale', channel }));
+    const events = [...ringing, ...varsets, ...gone];
+    const response = await fetch(`${engine.baseUrl}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ server: 'paging-trace', events }),
+    });
+    expect(response.status).toBeLessThan(300);
+    const detail = (await (await fetch(`${engine.baseUrl}/api/calls/1795234256.2`)).json()) as { eventCount: number; endEstimated: boolean };
+    expect(detail.endEstimated).toBe(true);
+    expect(detail.eventCount).toBeGreaterThan(500);
+
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/calls/1795234256.2`);
+    await page.waitForSelector('[data-testid="end-estimated"]');
+    const facts = await page.locator('.facts').first().textContent();
+    expect(facts).toContain('Ended (estimated)');
+    expect(facts).toContain('Stale-call sweep');
+    // Before the raw events are open: a full-page picture of a thousand of them takes too long to be useful.
+    await screenshot(page, 'call-detail-estimated-end');
+
+    await page.click('[data-testid="toggle-raw"]');
+    await page.waitForSelector('[data-testid="raw-events"] li');
+    expect(await page.locator('[data-testid="raw-events"] li').count()).toBe(500);
+    await page.click('[data-testid="raw-events-more"]');
+    await expect.poll(() => page.locator('[data-testid="raw-events"] li').count()).toBe(detail.eventCount);
+    expect(await page.locator('[data-testid="raw-events-more"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="raw-events"] li').last().textContent()).toContain('CallflowChannelGone');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 });
 
 describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${SKIP_REASON}`, () => {

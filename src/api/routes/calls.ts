@@ -9,18 +9,10 @@ import { buildTimeline } from '../../domain/timeline.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
 import type { CallPageJson, Store } from '../../store/types.ts';
 import { callsCsv } from '../csv.ts';
-import { callDetailSchema, callListQuery, callFilterQuery, callPageSchema, callSchema, errorSchema } from '../schemas.ts';
+import { callDetailSchema, callListQuery, callFilterQuery, callPageSchema, callSchema, errorSchema, eventPageQuery, eventPageSchema } from '../schemas.ts';
 import { toCallFilter } from './call-filter.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
-
-const storedEventSchema = z.object({
-  seq: z.number(),
-  type: z.string(),
-  channelId: z.string().nullable(),
-  receivedAt: z.string(),
-  event: z.unknown(),
-});
 
 /** A body already in the response's documented shape; fastify sends bytes with a JSON type as they are. */
 function preserialized<T>(body: Buffer): T {
@@ -107,17 +99,22 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
       {
         schema: {
           tags: ['calls'],
-          summary: 'The raw ARI events of a call, in arrival order',
+          summary: 'The raw ARI events of a call, in arrival order, a page at a time',
           params: idParams,
-          response: { 200: z.object({ items: z.array(storedEventSchema) }), 404: errorSchema },
+          querystring: eventPageQuery,
+          response: { 200: eventPageSchema, 400: errorSchema, 404: errorSchema },
         },
       },
       async (request) => {
-        const events = await deps.store.getEvents(request.params.id);
-        if (events.length === 0 && !(await deps.store.getCall(request.params.id))) {
+        const { after, limit } = request.query;
+        const page = await deps.store.getEventsPage(request.params.id, after ?? null, limit);
+        if (page.items.length === 0 && !(await deps.store.getCall(request.params.id))) {
           throw new AppError(ERROR_CODES.NOT_FOUND, `call ${request.params.id} not found`);
         }
-        return { items: events.map((e) => ({ seq: e.seq, type: e.type, channelId: e.channelId, receivedAt: e.receivedAt, event: e.event })) };
+        return {
+          items: page.items.map((e) => ({ seq: e.seq, type: e.type, channelId: e.channelId, receivedAt: e.receivedAt, event: e.event })),
+          nextCursor: page.nextCursor,
+        };
       },
     );
 

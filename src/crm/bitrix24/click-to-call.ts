@@ -95,6 +95,7 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, exten
     hangupCause: null,
     hangupCauseText: 'The PBX did not place the call',
     closedBy: null,
+    endEstimated: false,
     legs: [],
     eventCount: 0,
     updatedAt: at,

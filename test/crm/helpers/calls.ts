@@ -62,6 +62,7 @@ export function callSnapshots(script: CallScript = {}): CallRecord[] {
     hangupCause: null,
     hangupCauseText: null,
     closedBy: null,
+    endEstimated: false,
     legs: [first],
     eventCount: 3,
     updatedAt: startedAt,

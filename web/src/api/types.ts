@@ -6,6 +6,7 @@ import type { CallPage, CallStats, StoredEvent } from '../../../src/store/types.
 export type {
   CallDetail,
   CallRecord,
+  ClosedBy,
   CallStatus,
   Direction,
   Disposition,
@@ -72,8 +73,10 @@ export interface EngineStats {
 
 export type RawEvent = Pick<StoredEvent, 'seq' | 'type' | 'channelId' | 'receivedAt' | 'event'>;
 
+/** `GET /api/calls/:id/events`: one page; `nextCursor` is the next page's `after`, null at the end. */
 export interface RawEventsPage {
   items: RawEvent[];
+  nextCursor: number | null;
 }
 
 export type LiveMessage =

@@ -1,6 +1,6 @@
 // One call: its facts, its legs drawn over time, what happened in order, and the raw events behind it.
 import { useEffect, type ReactNode } from 'react';
-import type { CallDetailResponse, Leg } from '../api/types.ts';
+import type { CallDetailResponse, ClosedBy, Leg } from '../api/types.ts';
 import { DirectionTag, StatePill } from '../components/call-badges.tsx';
 import { LegTimeline } from '../components/leg-timeline.tsx';
 import { ErrorNote, Loading } from '../components/page-state.tsx';
@@ -25,6 +25,12 @@ function causeWords(text: string | null, code: number | null): string {
   if (text && code !== null) return `${text} (Q.850 ${code})`;
   return text ?? (code !== null ? `Q.850 cause ${code}` : '–');
 }
+
+const CLOSED_BY_WORDS: Record<ClosedBy, string> = {
+  hangup: 'Hangup',
+  resync: 'Resync (channels gone)',
+  stale: 'Stale-call sweep (no news of the call)',
+};
 
 function LegsTable({ legs }: { legs: Leg[] }) {
   return (
@@ -88,14 +94,22 @@ function CallDetailBody({ detail }: { detail: CallDetailResponse }) {
         <dl className="facts">
           <Fact label="Started">{formatDateTime(detail.startedAt)}</Fact>
           <Fact label="Answered">{formatTime(detail.answeredAt)}</Fact>
-          <Fact label="Ended">{formatTime(detail.endedAt)}</Fact>
+          {detail.endEstimated ? (
+            <Fact label="Ended (estimated)">
+              <span title="No hangup was reported: the engine closed the call, ending it at its last event" data-testid="end-estimated">
+                {formatTime(detail.endedAt)}
+              </span>
+            </Fact>
+          ) : (
+            <Fact label="Ended">{formatTime(detail.endedAt)}</Fact>
+          )}
           <Fact label="Duration">
             {formatDuration(detail.durationMs ?? (detail.status === 'finished' ? null : nowMs - startMs))}
           </Fact>
           <Fact label="Talk time">{formatDuration(detail.talkMs ?? 0)}</Fact>
           <Fact label="Hangup cause">{causeWords(detail.hangupCauseText, detail.hangupCause)}</Fact>
           <Fact label="Server">{detail.server}</Fact>
-          <Fact label="Closed by">{detail.closedBy === 'resync' ? 'Resync (channels gone)' : detail.closedBy === 'hangup' ? 'Hangup' : '–'}</Fact>
+          <Fact label="Closed by">{detail.closedBy ? CLOSED_BY_WORDS[detail.closedBy] : '–'}</Fact>
           <Fact label="Call id"><span className="mono small">{detail.id}</span></Fact>
         </dl>
       </div>
