@@ -78,7 +78,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     getCall: (id) => store.getCall(id),
     originate: clickToCall(config, connections),
   });
-  const engine = new Engine({ store, logger, metrics, policy, ingest: config.ingest, planOutbox: (change) => crm.plan(change) });
+  const engine = new Engine({ store, logger, metrics, policy, ingest: config.ingest, live: config.live, planOutbox: (change) => crm.plan(change) });
 
   for (const server of config.ari.servers) {
     const log = logger.child({ component: 'ari', server: server.name });
@@ -154,6 +154,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     logger,
     apiKeys: config.http.apiKeys,
+    allowedOrigins: config.http.allowedOrigins,
+    live: config.live,
     health,
     plugins: [crm.routes],
     crmLinks: (callId) => getCrmLinks(store.sql, callId),
