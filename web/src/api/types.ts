@@ -76,10 +76,8 @@ export interface RawEventsPage {
   items: RawEvent[];
 }
 
-export type LiveMessage =
-  | { type: 'snapshot'; calls: CallRecord[] }
-  | { type: 'call.created' | 'call.updated' | 'call.finished'; call: CallRecord }
-  | { type: 'call.merged'; from: string; into: string };
+export type { LiveChange, LiveOpening, LiveSnapshotMessage, LiveWireMessage } from '../../../src/app/live-protocol.ts';
+export { LIVE_CLOSE_CODES } from '../../../src/app/live-protocol.ts';
 
 export interface ApiErrorBody {
   code: string;
