@@ -121,3 +121,25 @@ describe('live stream: ticket lifetime', () => {
     expect(await refusedWith(base, `?ticket=${issued.ticket}`)).toBe(401);
   });
 });
+
+describe('live stream: without API keys', () => {
+  let t: TestApp;
+  let base: string;
+  let httpBase: string;
+  beforeAll(async () => {
+    t = await openTestApp('embedded');
+    httpBase = await t.server.listen({ host: '127.0.0.1', port: 0 });
+    base = httpBase.replace('http', 'ws');
+  });
+  afterAll(async () => t?.close());
+
+  it('needs no credential, but still refuses a page of a foreign origin', async () => {
+    for (const headers of [{}, { origin: httpBase }] as Record<string, string>[]) {
+      const client = await openLive(base, '', headers);
+      await waitUntil(() => client.messages[0], 'the snapshot');
+      expect(client.messages[0].type).toBe('snapshot');
+      client.ws.close();
+    }
+    expect(await refusedWith(base, '', { origin: 'https://evil.example' })).toBe(403);
+  });
+});

@@ -1,6 +1,6 @@
 // Shapes the dashboard reads from the engine's HTTP API and live stream. Call shapes come from the
 // domain and store modules themselves (type-only imports, erased at build) so the two never drift.
-import type { CallDetail, CallRecord } from '../../../src/domain/call.ts';
+import type { CallDetail } from '../../../src/domain/call.ts';
 import type { CallPage, CallStats, StoredEvent } from '../../../src/store/types.ts';
 
 export type {
