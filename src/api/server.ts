@@ -21,7 +21,7 @@ import type { IdempotencyKeys } from './idempotency.ts';
 import { callRoutes, type CrmLinkView } from './routes/calls.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthReport } from './routes/health.ts';
-import { liveRoutes } from './routes/live.ts';
+import { liveRoutes, type LiveRouteOptions } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -32,6 +32,10 @@ export interface ApiDeps {
   metrics: EngineMetrics;
   logger: Logger;
   apiKeys: readonly string[];
+  /** Origins besides the engine's own whose pages may open the live stream (http.allowedOrigins). */
+  allowedOrigins?: readonly string[];
+  /** Tickets and per-client bounds of the live stream (defaults in routes/live.ts). */
+  live?: Partial<LiveRouteOptions>;
   health: () => Promise<HealthReport>;
   /** Extra route plugins (CRM deliveries, integrations), registered like the built-in ones. */
   plugins?: FastifyPluginAsync[];
@@ -82,7 +86,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(quarantineRoutes(deps));
-  await app.register(liveRoutes(deps));
+  await app.register(liveRoutes({ ...deps, keys }));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await app.register(async (docs) => {

@@ -92,6 +92,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     spool: new Spool(config.ingest.spoolDir ?? join(config.database.dataDir, 'spool')),
     stopDeadlineMs: config.ingest.stopDeadlineMs,
     sweep: config.calls,
+    live: config.live,
   });
 
   for (const server of config.ari.servers) {
@@ -173,6 +174,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     logger,
     apiKeys: config.http.apiKeys,
+    allowedOrigins: config.http.allowedOrigins,
+    live: config.live,
     health,
     plugins: [crm.routes],
     crmLinks: (callId) => getCrmLinks(store.sql, callId),

@@ -9,7 +9,7 @@ import { AppError, ERROR_CODES } from '../errors.ts';
 import { eventCount, forEachArrival } from '../store/batch-events.ts';
 import type { Store } from '../store/types.ts';
 import { Ingestor } from './ingestor.ts';
-import { LiveHub } from './live-hub.ts';
+import { LiveHub, type LiveHubLimits } from './live-hub.ts';
 import type { EngineMetrics } from './metrics.ts';
 import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
@@ -48,6 +48,8 @@ export interface EngineDeps {
   stopDeadlineMs?: number;
   /** Closes calls that stopped getting events (see stale-sweep.ts); off when absent. */
   sweep?: SweepOptions;
+  /** Bounds of the live stream's replay buffer and snapshots (defaults in live-hub.ts). */
+  live?: Partial<LiveHubLimits>;
 }
 
 export interface InjectResult {
@@ -59,7 +61,7 @@ export interface InjectResult {
 export class Engine {
   readonly pipeline: Pipeline;
   readonly ingestor: Ingestor;
-  readonly hub = new LiveHub();
+  readonly hub: LiveHub;
   readonly eventRate = new RateMeter(10_000);
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
@@ -86,6 +88,7 @@ export class Engine {
         })
       : null;
     this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
+    this.hub = new LiveHub({ ...deps.live, openCalls: () => this.pipeline.openCalls() });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
       pipeline: this.pipeline,

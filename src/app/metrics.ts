@@ -28,6 +28,10 @@ export interface EngineMetrics {
   ariReconnects: Gauge<'server'>;
   ingestPaused: Gauge<string>;
   liveSubscribers: Gauge<string>;
+  /** Live clients opened, by how: snapshot (fresh), resumed (missed frames replayed), resnapshot. */
+  liveOpenings: Counter<'outcome'>;
+  /** Live clients disconnected because their send buffer passed its bound. */
+  liveSlowDisconnects: Counter<string>;
   listingLookups: Counter<'answer'>;
   callsSwept: Counter<'reason'>;
 }
@@ -88,6 +92,17 @@ export function createMetrics(): EngineMetrics {
     ariReconnects: new Gauge({ name: 'callflow_ari_reconnects', help: 'ARI reconnects since start', labelNames: ['server'], ...r }),
     ingestPaused: new Gauge({ name: 'callflow_ingest_paused', help: '1 while event sources are paused by backpressure', ...r }),
     liveSubscribers: new Gauge({ name: 'callflow_live_subscribers', help: 'Connected /api/live clients', ...r }),
+    liveOpenings: new Counter({
+      name: 'callflow_live_openings_total',
+      help: '/api/live connections opened, by outcome: snapshot (fresh), resumed (missed changes replayed), resnapshot (asked to resume, got a snapshot)',
+      labelNames: ['outcome'],
+      ...r,
+    }),
+    liveSlowDisconnects: new Counter({
+      name: 'callflow_live_slow_disconnects_total',
+      help: '/api/live clients closed (4001) because they read too slowly and their send buffer passed its bound',
+      ...r,
+    }),
     listingLookups: new Counter({
       name: 'callflow_api_listing_lookups_total',
       help: 'GET /api/calls pages by how they were answered: hit (from memory), shared (joined a running query), miss (queried)',

@@ -28,6 +28,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { CALLS_STALE_AFTER_MS: '10' } })).toThrow(/calls.staleAfterMs/);
   });
 
+  it('reads the live stream settings from LIVE_*, with defaults, and reports values out of range', () => {
+    expect(loadConfig({ env: {} }).live).toEqual({
+      ticketTtlMs: 30_000,
+      replayMessages: 10_000,
+      replayBytes: 16 * 1024 * 1024,
+      snapshotMaxCalls: 5_000,
+      snapshotMaxBytes: 8 * 1024 * 1024,
+      clientBufferBytes: 4 * 1024 * 1024,
+    });
+    const live = loadConfig({
+      env: {
+        LIVE_TICKET_TTL_MS: '5000',
+        LIVE_REPLAY_MESSAGES: '0',
+        LIVE_REPLAY_BYTES: '1048576',
+        LIVE_SNAPSHOT_MAX_CALLS: '100',
+        LIVE_SNAPSHOT_MAX_BYTES: '65536',
+        LIVE_CLIENT_BUFFER_BYTES: '131072',
+      },
+    }).live;
+    expect(live).toEqual({ ticketTtlMs: 5_000, replayMessages: 0, replayBytes: 1_048_576, snapshotMaxCalls: 100, snapshotMaxBytes: 65_536, clientBufferBytes: 131_072 });
+    expect(() => loadConfig({ env: { LIVE_TICKET_TTL_MS: '10', LIVE_SNAPSHOT_MAX_BYTES: '1000' } })).toThrow(/live.ticketTtlMs[\s\S]*live.snapshotMaxBytes/);
+  });
+
   it('applies flag > env > file > default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cf-config-'));
     const file = join(dir, 'c.json');

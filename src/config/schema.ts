@@ -27,6 +27,26 @@ const directionRules = z.object({
 });
 export type DirectionRules = z.infer<typeof directionRules>;
 
+/** The live stream (WS /api/live): tickets, what is kept for reconnecting clients, and per-client bounds. */
+export const liveConfigSchema = z
+  .object({
+    /** How long a ticket from POST /api/live/tickets may wait before it opens the live stream. */
+    ticketTtlMs: z.number().int().min(1_000).max(300_000).default(30_000),
+    /** Changes kept for clients that reconnect (they get what they missed instead of a new snapshot). */
+    replayMessages: z.number().int().min(0).max(1_000_000).default(10_000),
+    /** Bytes of changes kept for clients that reconnect. */
+    replayBytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Open calls a snapshot carries at most (the newest); it says when there were more. */
+    snapshotMaxCalls: z.number().int().min(1).max(1_000_000).default(5_000),
+    /** Bytes a snapshot takes at most. */
+    snapshotMaxBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+    /** Bytes a client may leave unread, beyond its opening frames, before it is disconnected as too slow. */
+    clientBufferBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  });
+export type LiveConfig = z.infer<typeof liveConfigSchema>;
+/** The defaults, for parts built without a configuration (tests, benchmarks). */
+export const LIVE_DEFAULTS: LiveConfig = liveConfigSchema.parse({});
+
 export const configSchema = z.object({
   http: z
     .object({
@@ -46,6 +66,7 @@ export const configSchema = z.object({
       listingCacheMs: z.number().int().min(0).max(60_000).default(1_000),
     })
     .prefault({}),
+  live: liveConfigSchema.prefault({}),
   database: z
     .object({
       /** PostgreSQL connection string; when absent an embedded PostgreSQL (PGlite) is used. */

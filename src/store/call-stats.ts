@@ -4,14 +4,18 @@ import { callFilterSql, whereClause } from './call-query.ts';
 import { isoTime } from './row-mapping.ts';
 
 // Dashboard aggregates, computed by PostgreSQL over the filtered calls. "Answered" means the call has an
-// answer time (it may still be in progress). Talk figures are over calls with a talk time, rounded to
-// whole milliseconds. Hours without calls are absent from perHour.
+// answer time (it may still be in progress). The answer rate is over finished calls only, by their
+// disposition: a call still ringing has no outcome yet, and counting it as unanswered made the rate
+// disagree with the outcomes (dispositions) of the same calls. Talk figures are over calls with a talk
+// time, rounded to whole milliseconds. Hours without calls are absent from perHour.
 
 const BUSIEST_LIMIT = 10;
 
 interface SummaryRow {
   total: number;
   answered: number;
+  finished: number;
+  finished_answered: number;
   avg_talk_ms: number | null;
   p90_talk_ms: number | null;
 }
@@ -28,6 +32,8 @@ export async function callStats(client: SqlClient, filter: CallFilter): Promise<
       `WITH ${filtered}
        SELECT count(*)::int AS total,
               count(*) FILTER (WHERE answered_at IS NOT NULL)::int AS answered,
+              count(*) FILTER (WHERE status = 'finished')::int AS finished,
+              count(*) FILTER (WHERE status = 'finished' AND disposition = 'answered')::int AS finished_answered,
               avg(talk_ms)::float8 AS avg_talk_ms,
               percentile_cont(0.9) WITHIN GROUP (ORDER BY talk_ms)::float8 AS p90_talk_ms
        FROM filtered`,
@@ -64,6 +70,7 @@ export async function callStats(client: SqlClient, filter: CallFilter): Promise<
 
     const total = summary?.total ?? 0;
     const answered = summary?.answered ?? 0;
+    const finished = summary?.finished ?? 0;
     const byDisposition: Record<string, number> = {};
     const byDirection: Record<string, number> = {};
     for (const row of groups) {
@@ -73,7 +80,8 @@ export async function callStats(client: SqlClient, filter: CallFilter): Promise<
     return {
       total,
       answered,
-      answerRate: total === 0 ? 0 : answered / total,
+      finished,
+      answerRate: finished === 0 ? 0 : (summary?.finished_answered ?? 0) / finished,
       byDisposition,
       byDirection,
       perHour: hours.map((h) => ({ hour: isoTime(h.hour), total: h.total, answered: h.answered })),

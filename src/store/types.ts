@@ -157,8 +157,10 @@ export interface StoreStats {
 
 export interface CallStats {
   total: number;
+  /** Calls with an answer time, finished or still talking. */
   answered: number;
-  /** answered / total, 0 when there are no calls. */
+  finished: number;
+  /** Finished calls whose disposition is `answered`, over finished calls; 0 when none has finished. */
   answerRate: number;
   byDisposition: Record<string, number>;
   byDirection: Record<string, number>;

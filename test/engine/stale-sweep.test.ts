@@ -89,7 +89,10 @@ for (const kind of storeKinds()) {
       const { engine, clock } = h;
       await engine.start();
       const live: string[] = [];
-      engine.hub.subscribe((m) => live.push(m.type === 'call.merged' ? m.type : `${m.type} ${m.call.id}`));
+      engine.hub.attach((frame) => {
+        const m = JSON.parse(frame.toString('utf8'));
+        live.push(m.type === 'call.merged' ? m.type : `${m.type} ${m.call.id}`);
+      }, null);
       await engine.inject(beforeHangup('b_unanswered_caller_hangup'), 'api');
       const before = (await db.store.getCall(RINGING_ID))!;
       expect(before.status).toBe('ringing');

@@ -134,7 +134,9 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     expect(stats).toEqual({
       total: 6,
       answered: 3,
-      answerRate: 0.5,
+      // Over the five finished calls: the ringing one has no outcome yet.
+      finished: 5,
+      answerRate: 0.6,
       byDisposition: { answered: 3, no_answer: 1, busy: 1 },
       byDirection: { inbound: 4, outbound: 1, internal: 1 },
       perHour: [
@@ -156,11 +158,19 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     });
 
     const filtered = await t.store.callStats({ server, disposition: ['busy'] });
-    expect(filtered).toMatchObject({ total: 1, answered: 0, answerRate: 0, avgTalkMs: null, p90TalkMs: null });
+    expect(filtered).toMatchObject({ total: 1, answered: 0, finished: 1, answerRate: 0, avgTalkMs: null, p90TalkMs: null });
+    // A call answered and still talking counts as answered, but not in the rate until it has ended.
+    const talking = makeCall({ server, shape: 'in_progress', startedAt: '2026-11-21T08:00:00.000Z' });
+    await seed([talking]);
+    expect(await t.store.callStats({ server })).toMatchObject({ total: 7, answered: 4, finished: 5, answerRate: 0.6 });
+    // The rate follows the outcome: a call its menu answered whose dial then went unanswered is not answered.
+    await seed([makeCall({ server, shape: 'answered', disposition: 'no_answer', startedAt: '2026-11-21T08:05:00.000Z' })]);
+    expect(await t.store.callStats({ server })).toMatchObject({ total: 8, answered: 5, finished: 6, answerRate: 0.5 });
     const none = await t.store.callStats({ server: uniqueId('empty') });
     expect(none).toEqual({
       total: 0,
       answered: 0,
+      finished: 0,
       answerRate: 0,
       byDisposition: {},
       byDirection: {},

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Engine } from '../../src/app/engine.ts';
 import { silentLogger } from '../../src/app/logger.ts';
-import { createMetrics } from '../../src/app/metrics.ts';
+import { createMetrics, type EngineMetrics } from '../../src/app/metrics.ts';
 import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
 import { IdempotencyKeys } from '../../src/api/idempotency.ts';
 import { buildServer } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
+import type { LiveConfig } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { cacheListings, DEFAULT_LISTING_CACHE } from '../../src/store/listing-cache.ts';
 import { openTestStore, type StoreKind, type TestStore } from './test-store.ts';
@@ -14,12 +15,20 @@ import { openTestStore, type StoreKind, type TestStore } from './test-store.ts';
 
 export interface TestApp {
   engine: Engine;
+  metrics: EngineMetrics;
   server: FastifyInstance;
   db: TestStore;
   close(): Promise<void>;
 }
 
-export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]; listingCacheMs?: number } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  apiKeys?: string[];
+  listingCacheMs?: number;
+  allowedOrigins?: string[];
+  live?: Partial<LiveConfig>;
+}
+
+export async function openTestApp(kind: StoreKind, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await openTestStore(kind);
   const logger = silentLogger();
   const metrics = createMetrics();
@@ -35,6 +44,7 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
     metrics,
     policy: directionPolicy(DEFAULT_DIRECTION_RULES),
     ingest: { batchSize: 2000, flushIntervalMs: 10, maxBufferedEvents: 50_000 },
+    live: options.live,
   });
   const health = async (): Promise<HealthReport> => {
     await store.ping();
@@ -55,6 +65,8 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
     metrics,
     logger,
     apiKeys: options.apiKeys ?? [],
+    allowedOrigins: options.allowedOrigins ?? [],
+    live: options.live,
     health,
     defaultServer: 'default',
     idempotency: new IdempotencyKeys(db.store.sql),
@@ -62,6 +74,7 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
   await engine.start();
   return {
     engine,
+    metrics,
     server,
     db,
     async close() {

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traceEvents } from '../support/fixtures.ts';
 import {
+  CHROMIUM_SKIP_NOTE,
   HAS_CHROMIUM,
   buildDashboard,
   horizontalOverflowPx,
@@ -13,16 +14,15 @@ import {
   type EngineUnderTest,
 } from './support/dashboard-harness.ts';
 
-const SKIP_REASON = HAS_CHROMIUM ? '' : ' (skipped: /usr/bin/chromium is not installed; apt-get install -y chromium)';
 const PHONE = { width: 390, height: 844 };
 
-describe.skipIf(!HAS_CHROMIUM)(`dashboard in Chromium against the real engine${SKIP_REASON}`, () => {
+describe.skipIf(!HAS_CHROMIUM)(`dashboard in Chromium against the real engine${CHROMIUM_SKIP_NOTE}`, () => {
   let engine: EngineUnderTest;
   let browser: Browser;
   let finishedCallId = '';
 
   beforeAll(async () => {
-    buildDashboard();
+    await buildDashboard();
     engine = await startEngine();
     browser = await launchChromium();
   }, 120_000);
@@ -266,7 +266,7 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in Chromium against the real engine${S
   }, 60_000);
 });
 
-describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${SKIP_REASON}`, () => {
+describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${CHROMIUM_SKIP_NOTE}`, () => {
   const KEY = 'dashboard-test-key-1';
   let engine: EngineUnderTest;
   let browser: Browser;

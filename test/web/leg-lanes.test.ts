@@ -4,8 +4,11 @@ import {
   buildLegTimeline,
   legLabel,
   offsetLabel,
+  MAX_MARK_TIERS,
   percentAlong,
+  placeMarks,
   preciseOffsetLabel,
+  type LaneMark,
 } from '../../web/src/lib/leg-lanes.ts';
 import { addSeconds, makeCall, makeLeg } from '../support/call-factory.ts';
 
@@ -100,5 +103,38 @@ describe('axis helpers', () => {
     expect(preciseOffsetLabel(125_000)).toBe('+2:05');
     expect(legLabel({ endpoint: 'Local/200@from-test', name: 'Local/200@from-test-00000003;2' })).toBe('Local/200@from-test ;2');
     expect(legLabel({ endpoint: 'PJSIP/alice', name: 'PJSIP/alice-00000001' })).toBe('PJSIP/alice');
+  });
+});
+
+describe('placeMarks', () => {
+  const model = { startMs: ms(0), endMs: ms(100) };
+  const mark = (kind: LaneMark['kind'], seconds: number): LaneMark => ({ kind, atMs: ms(seconds), label: kind });
+
+  it('raises a mark that would cover another: a transfer at its leg\'s hangup stays on the track, the hangup goes up', () => {
+    const lane = buildLegTimeline(
+      detailOf([entry(65, 'transfer', 'a', 'Blind transfer')]),
+      ms(1000),
+    ).lanes[0]!;
+    expect(lane.marks.map((m) => [m.kind, m.atMs])).toEqual([['transfer', ms(65)], ['hangup', ms(65)]]);
+    const placed = placeMarks(lane.marks, { startMs: ms(0), endMs: ms(65) }, 3);
+    expect(placed.map((m) => [m.kind, m.tier])).toEqual([['transfer', 0], ['hangup', 1]]);
+  });
+
+  it('keeps marks a mark\'s width apart on the track, and places them in time order', () => {
+    const placed = placeMarks([mark('hangup', 90), mark('dtmf', 10), mark('dtmf', 12), mark('transfer', 11)], model, 3);
+    expect(placed.map((m) => [m.kind, m.atMs, m.tier])).toEqual([
+      ['dtmf', ms(10), 0],
+      ['transfer', ms(11), 1],
+      ['dtmf', ms(12), 2],
+      ['hangup', ms(90), 0],
+    ]);
+    // Far enough apart: one tier.
+    expect(placeMarks([mark('dtmf', 10), mark('dtmf', 20)], model, 3).map((m) => m.tier)).toEqual([0, 0]);
+  });
+
+  it('never stacks higher than its tiers, however many marks share an instant', () => {
+    const placed = placeMarks(Array.from({ length: 10 }, () => mark('dtmf', 50)), model, 3);
+    expect(Math.max(...placed.map((m) => m.tier))).toBe(MAX_MARK_TIERS);
+    expect(placed.slice(0, MAX_MARK_TIERS + 1).map((m) => m.tier)).toEqual([0, 1, 2, 3]);
   });
 });

@@ -1,32 +1,114 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
+import { LIVE_CLOSE_CODES } from '../../app/live-protocol.ts';
 import type { EngineMetrics } from '../../app/metrics.ts';
+import { LIVE_DEFAULTS, type LiveConfig } from '../../config/schema.ts';
+import type { ApiKeys } from '../auth.ts';
+import { LiveAccess } from '../live-access.ts';
+import { LiveTickets } from '../live-tickets.ts';
 
-// WebSocket /api/live: a snapshot of the open calls, then every committed change as it happens.
+// WS /api/live: a snapshot of the open calls (or what a returning client missed), then every committed
+// change, numbered (app/live-hub.ts, app/live-protocol.ts); POST /api/live/tickets: the credential a
+// browser opens it with (live-tickets.ts). The protocol is described in docs/api.md.
 
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Tickets and the per-client bound (config `live.*`, docs/configuration.md). */
+export type LiveRouteOptions = Pick<LiveConfig, 'ticketTtlMs' | 'clientBufferBytes'>;
 
-export function liveRoutes(deps: { engine: Engine; metrics: EngineMetrics }): FastifyPluginAsync {
+/** After the close frame, how long a slow client gets to read up to it before its socket is destroyed. */
+const SLOW_CLOSE_GRACE_MS = 10_000;
+
+const liveQuery = z.object({
+  ticket: z.string().max(128).optional().describe('a ticket from POST /api/live/tickets'),
+  since: z.coerce.number().int().min(0).optional().describe('the last seq the client saw: resume after it'),
+  stream: z.string().max(64).optional().describe('the stream id that seq belongs to'),
+});
+
+const ticketSchema = z
+  .object({ ticket: z.string(), expiresAt: z.string().describe('ISO-8601; the ticket opens one connection before then') })
+  .meta({ id: 'LiveTicket' });
+
+export interface LiveRouteDeps {
+  engine: Engine;
+  metrics: EngineMetrics;
+  keys: ApiKeys;
+  allowedOrigins?: readonly string[];
+  live?: Partial<LiveRouteOptions>;
+}
+
+export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
+  const options: LiveRouteOptions = { ...LIVE_DEFAULTS, ...deps.live };
+  const tickets = new LiveTickets(options.ticketTtlMs);
+  const access = new LiveAccess(deps.keys, tickets, deps.allowedOrigins ?? []);
+  const { hub } = deps.engine;
+  const { metrics } = deps;
+
   return async (app) => {
-    app.get('/api/live', { websocket: true, schema: { tags: ['live'], summary: 'WebSocket: snapshot then call.created / call.updated / call.finished / call.merged' } }, (socket) => {
-      socket.send(JSON.stringify({ type: 'snapshot', calls: deps.engine.activeCalls() }));
-      const unsubscribe = deps.engine.hub.subscribe((message) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          // A client that cannot keep up is dropped rather than holding memory; it reconnects and gets a snapshot.
-          socket.close(1013, 'too slow');
-          return;
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/api/live/tickets',
+      { schema: { tags: ['live'], summary: 'A single-use ticket to open WS /api/live with (?ticket=), valid for seconds', response: { 200: ticketSchema } } },
+      async (_request, reply) => {
+        const issued = tickets.issue();
+        void reply.header('cache-control', 'no-store');
+        return { ticket: issued.ticket, expiresAt: new Date(issued.expiresAtMs).toISOString() };
+      },
+    );
+
+    r.get(
+      '/api/live',
+      {
+        websocket: true,
+        config: { access: 'self' },
+        schema: { tags: ['live'], summary: 'WebSocket: snapshot or resume, then numbered call changes', querystring: liveQuery },
+        onRequest: async (request) => {
+          const { ticket } = request.query as { ticket?: unknown };
+          access.check(request, typeof ticket === 'string' ? ticket : undefined);
+        },
+      },
+      (socket, request) => {
+        const { since, stream } = request.query;
+        let openingBytes = 0;
+        let closing = false;
+
+        const tooSlow = (): void => {
+          closing = true;
+          attachment.detach();
+          metrics.liveSlowDisconnects.inc();
+          // The close frame queues behind what the client has not read; one that reads on gets it, one that
+          // stopped reading loses its socket after the grace period.
+          socket.close(LIVE_CLOSE_CODES.TOO_SLOW, 'too slow: reconnect with since to resume');
+          const timer = setTimeout(() => socket.terminate(), SLOW_CLOSE_GRACE_MS);
+          timer.unref();
+          socket.once('close', () => clearTimeout(timer));
+        };
+
+        const attachment = hub.attach(
+          (frame) => {
+            if (closing || socket.readyState !== socket.OPEN) return;
+            const buffered = socket.bufferedAmount;
+            if (buffered > options.clientBufferBytes + openingBytes) return tooSlow();
+            // Once the opening frames have gone out, the plain bound applies.
+            if (buffered <= options.clientBufferBytes) openingBytes = 0;
+            socket.send(frame, { binary: false });
+          },
+          since === undefined ? null : { since, stream: stream ?? '' },
+        );
+        metrics.liveOpenings.inc({ outcome: attachment.outcome });
+        for (const frame of attachment.opening) {
+          openingBytes += frame.length;
+          socket.send(frame, { binary: false });
         }
-        socket.send(JSON.stringify(message));
-      });
-      deps.metrics.liveSubscribers.set(deps.engine.hub.subscriberCount);
-      socket.on('close', () => {
-        unsubscribe();
-        deps.metrics.liveSubscribers.set(deps.engine.hub.subscriberCount);
-      });
-      socket.on('message', () => {
-        // The stream is one-way; client messages are ignored.
-      });
-    });
+        metrics.liveSubscribers.set(hub.subscriberCount);
+        socket.on('close', () => {
+          attachment.detach();
+          metrics.liveSubscribers.set(hub.subscriberCount);
+        });
+        socket.on('message', () => {
+          // The stream is one-way; client messages are ignored.
+        });
+      },
+    );
   };
 }

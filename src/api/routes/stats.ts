@@ -21,8 +21,9 @@ const statsSchema = z
 const callStatsSchema = z
   .object({
     total: z.number(),
-    answered: z.number(),
-    answerRate: z.number(),
+    answered: z.number().describe('calls with an answer time, finished or still talking'),
+    finished: z.number(),
+    answerRate: z.number().describe('finished calls answered (disposition answered) over finished calls; 0 when none finished'),
     byDisposition: z.record(z.string(), z.number()),
     byDirection: z.record(z.string(), z.number()),
     perHour: z.array(z.object({ hour: z.string(), total: z.number(), answered: z.number() })),

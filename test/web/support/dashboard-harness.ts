@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort, runCallflow, waitFor, type Running } from '../../support/processes.ts';
 
@@ -9,6 +10,8 @@ import { freePort, runCallflow, waitFor, type Running } from '../../support/proc
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
+/** Added to a browser suite's name, so a run without Chromium says why it skipped it. */
+export const CHROMIUM_SKIP_NOTE = HAS_CHROMIUM ? '' : ' (skipped: /usr/bin/chromium is not installed; apt-get install -y chromium)';
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', '..', 'test-results', 'screenshots');
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -23,45 +26,105 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Builds web/dist from the current sources, so the test never runs against a stale bundle. */
-export function buildDashboard(): void {
-  const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+const DIST = join(ROOT, 'web', 'dist');
+const STAMP = join(DIST, '.sources-hash');
+const BUILD_LOCK = join(ROOT, 'web', '.build-lock');
+
+/** A hash of everything the bundle is built from: the dashboard's files and the engine sources it imports. */
+function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (path === DIST || name === 'node_modules' || name.startsWith('.')) continue;
+      if (statSync(path).isDirectory()) walk(path);
+      else hash.update(relative(ROOT, path)).update(readFileSync(path));
+    }
+  };
+  walk(join(ROOT, 'web'));
+  walk(join(ROOT, 'src'));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds web/dist from the current sources, so the test never runs against a stale bundle. Test files run
+ * in parallel and each may call this: one builds under a lock while the others wait, then find the bundle
+ * current (by its sources' hash) and leave it alone; a build emptying web/dist under a running engine
+ * would take its files away.
+ */
+export async function buildDashboard(): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      // A lock older than any build is left from a killed test run.
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > 150_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`${BUILD_LOCK} held for 3 minutes; remove it if no build is running`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    const wanted = sourcesHash();
+    if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === wanted) return;
+    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+    const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+    writeFileSync(STAMP, wanted);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 export interface EngineUnderTest {
   baseUrl: string;
+  port: number;
+  /** Stops the engine and starts it again on the same port and data: a new process, a new live stream. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startEngine(env: Record<string, string> = {}): Promise<EngineUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'callflow-web-'));
   const port = await freePort();
-  const running: Running = runCallflow(['start', '--port', String(port), '--host', '127.0.0.1'], {
-    CALLFLOW_DATA_DIR: dataDir,
-    SIMULATOR_CALLS_PER_SECOND: '3',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
   const baseUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined), 45_000);
-  } catch (error) {
-    running.child.kill('SIGKILL');
-    throw new Error(`engine did not become healthy: ${String(error)}\n${running.output()}`);
-  }
+  const launch = async (): Promise<Running> => {
+    const running = runCallflow(['start', '--port', String(port), '--host', '127.0.0.1'], {
+      CALLFLOW_DATA_DIR: dataDir,
+      SIMULATOR_CALLS_PER_SECOND: '3',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    try {
+      await waitFor(async () => ((await fetch(`${baseUrl}/health`)).ok ? true : undefined), 45_000);
+    } catch (error) {
+      running.child.kill('SIGKILL');
+      throw new Error(`engine did not become healthy: ${String(error)}\n${running.output()}`);
+    }
+    return running;
+  };
+  const halt = async (running: Running): Promise<void> => {
+    running.child.kill('SIGTERM');
+    const killer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
+    await running.exited;
+    clearTimeout(killer);
+  };
+  let running = await launch();
   return {
     baseUrl,
+    port,
+    async restart() {
+      await halt(running);
+      running = await launch();
+    },
     async stop() {
-      running.child.kill('SIGTERM');
-      const killer = setTimeout(() => running.child.kill('SIGKILL'), 10_000);
-      await running.exited;
-      clearTimeout(killer);
+      await halt(running);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

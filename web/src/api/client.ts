@@ -1,5 +1,5 @@
-// Every HTTP call the dashboard makes goes through here: it adds the API key and turns a 401 into the
-// key prompt instead of an error on each view.
+// Every HTTP call the dashboard makes goes through here: it adds the API key (always in a header, never in
+// a URL) and turns a 401 into the key prompt instead of an error on each view.
 import { getApiKey, markAuthRequired } from '../state/api-key.ts';
 import type { ApiErrorBody } from './types.ts';
 
@@ -66,9 +66,26 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function liveSocketUrl(): string {
+/** A single-use ticket for opening the live stream, bought with the key in a header. */
+export async function fetchLiveTicket(signal?: AbortSignal): Promise<string> {
+  const response = await fetch('/api/live/tickets', { method: 'POST', headers: { accept: 'application/json', ...authHeaders() }, signal });
+  if (response.status === 401) markAuthRequired();
+  if (!response.ok) throw await errorFrom(response);
+  return ((await response.json()) as { ticket: string }).ticket;
+}
+
+export interface LiveResume {
+  stream: string;
+  since: number;
+}
+
+/** The live stream's address: a ticket (never the key) and, after a disconnect, where to resume. */
+export function liveSocketUrl(ticket: string, resume: LiveResume | null): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const key = getApiKey();
-  const query = key ? `?apiKey=${encodeURIComponent(key)}` : '';
-  return `${scheme}//${location.host}/api/live${query}`;
+  const query = new URLSearchParams({ ticket });
+  if (resume) {
+    query.set('since', String(resume.since));
+    query.set('stream', resume.stream);
+  }
+  return `${scheme}//${location.host}/api/live?${query.toString()}`;
 }

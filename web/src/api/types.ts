@@ -1,6 +1,6 @@
 // Shapes the dashboard reads from the engine's HTTP API and live stream. Call shapes come from the
 // domain and store modules themselves (type-only imports, erased at build) so the two never drift.
-import type { CallDetail, CallRecord } from '../../../src/domain/call.ts';
+import type { CallDetail } from '../../../src/domain/call.ts';
 import type { CallPage, CallStats, StoredEvent } from '../../../src/store/types.ts';
 
 export type {
@@ -79,10 +79,8 @@ export interface RawEventsPage {
   nextCursor: number | null;
 }
 
-export type LiveMessage =
-  | { type: 'snapshot'; calls: CallRecord[] }
-  | { type: 'call.created' | 'call.updated' | 'call.finished'; call: CallRecord }
-  | { type: 'call.merged'; from: string; into: string };
+export type { LiveChange, LiveOpening, LiveSnapshotMessage, LiveWireMessage } from '../../../src/app/live-protocol.ts';
+export { LIVE_CLOSE_CODES } from '../../../src/app/live-protocol.ts';
 
 export interface ApiErrorBody {
   code: string;

@@ -165,6 +165,36 @@ export function buildLegTimeline(detail: CallDetail, nowMs: number): LegTimeline
   return { startMs, endMs, lanes, callMarks, ticks };
 }
 
+export interface PlacedMark extends LaneMark {
+  /** 0 on the track; 1 and up raised above it, so that marks at (nearly) one instant do not cover each other. */
+  tier: number;
+}
+
+/** Tiers above the track at most; past them marks share the tier whose last mark is furthest behind. */
+export const MAX_MARK_TIERS = 3;
+
+/**
+ * Places a lane's marks in time order, each on the lowest tier where it clears the mark placed before it
+ * by `minGapPct` of the axis (a mark's width, as the view measures it). A transfer a few milliseconds
+ * before its leg's hangup was drawn under the hangup mark, and could not be seen at all.
+ */
+export function placeMarks(
+  marks: readonly LaneMark[],
+  model: Pick<LegTimelineModel, 'startMs' | 'endMs'>,
+  minGapPct: number,
+): PlacedMark[] {
+  const lastOnTier: number[] = [];
+  const ordered = marks.map((mark, index) => ({ mark, index })).sort((a, b) => a.mark.atMs - b.mark.atMs || a.index - b.index);
+  return ordered.map(({ mark }) => {
+    const at = percentAlong(model, mark.atMs);
+    let tier = lastOnTier.findIndex((last) => at - last >= minGapPct);
+    if (tier === -1 && lastOnTier.length <= MAX_MARK_TIERS) tier = lastOnTier.length;
+    if (tier === -1) tier = lastOnTier.indexOf(Math.min(...lastOnTier));
+    lastOnTier[tier] = at;
+    return { ...mark, tier };
+  });
+}
+
 /** Position of an instant along the axis, 0..100. */
 export function percentAlong(model: Pick<LegTimelineModel, 'startMs' | 'endMs'>, atMs: number): number {
   const ratio = (atMs - model.startMs) / (model.endMs - model.startMs);

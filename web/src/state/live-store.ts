@@ -1,13 +1,26 @@
 // One live stream for the whole dashboard: messages update the book immediately, and React hears about
 // it at most once per animation frame, so a burst of a thousand updates costs one render.
+//
+// While the stream is away the store remembers since when (the view freezes its clocks there and says so);
+// when it comes back it either resumed, and the missed changes (finished calls among them) arrive as usual,
+// or it starts over from a snapshot, and the calls that ended meanwhile are asked of the history API.
 import { useSyncExternalStore } from 'react';
-import { ApiError, getJson, liveSocketUrl } from '../api/client.ts';
-import { LiveSocket, type SocketState } from '../api/live-socket.ts';
-import type { CallRecord, LiveMessage } from '../api/types.ts';
-import { applyLiveMessage, countOpenCalls, createLiveBook, sortedOpenCalls, type LiveCounts } from '../lib/live-book.ts';
-import { subscribeAuth, getAuthState } from './api-key.ts';
+import { fetchLiveTicket, getJson, liveSocketUrl } from '../api/client.ts';
+import { LiveSocket, type LiveOpeningKind, type SocketState } from '../api/live-socket.ts';
+import type { CallPage, CallRecord, LiveSnapshotMessage } from '../api/types.ts';
+import {
+  RECENT_FINISHED_LIMIT,
+  applyChange,
+  applySnapshot,
+  countOpenCalls,
+  createLiveBook,
+  rememberFinished,
+  sortedOpenCalls,
+  type LiveCounts,
+} from '../lib/live-book.ts';
+import { getAuthState, subscribeAuth } from './api-key.ts';
 
-export type LiveConnection = SocketState | 'unauthorized';
+export type LiveConnection = SocketState;
 
 export interface LiveSnapshot {
   connection: LiveConnection;
@@ -18,20 +31,34 @@ export interface LiveSnapshot {
   finished: CallRecord[];
   /** Whether the first snapshot has arrived since the page loaded. */
   synced: boolean;
+  /** When (browser clock) the stream was lost, while it is away; null while live. */
+  offlineSinceMs: number | null;
+  /** The open calls the engine held when the snapshot came, when it sent only the newest of them. */
+  truncatedFrom: number | null;
 }
 
 // Background tabs get no animation frames; this bounds how stale the book may get there.
 const HIDDEN_FLUSH_MS = 1000;
 // Under a stream of updates, a few renders a second read as live; sixty would only burn the CPU.
 const MIN_FLUSH_INTERVAL_MS = 200;
+/** How far before the last event seen the history is searched for calls that ended while away. */
+const RECOVERY_MARGIN_MS = 60_000;
 
 type Listener = () => void;
+
+interface Outage {
+  sinceMs: number;
+  /** The book's latest event time when the stream was lost (Asterisk's clock). */
+  lastEventAt: string | null;
+}
 
 class LiveStore {
   private readonly book = createLiveBook();
   private readonly listeners = new Set<Listener>();
   private connection: LiveConnection = 'closed';
   private synced = false;
+  private outage: Outage | null = null;
+  private truncatedFrom: number | null = null;
   private frame: number | null = null;
   private fallback: ReturnType<typeof setTimeout> | null = null;
   private delay: ReturnType<typeof setTimeout> | null = null;
@@ -39,14 +66,14 @@ class LiveStore {
   private snapshot: LiveSnapshot = this.compute();
   private keyVersion = getAuthState().keyVersion;
   private readonly socket = new LiveSocket({
+    ticket: () => fetchLiveTicket(),
     url: liveSocketUrl,
-    onMessage: (message) => this.onMessage(message),
-    onState: (state) => {
-      if (this.connection === 'unauthorized' && state === 'closed') return;
-      this.connection = state;
+    onOpening: (kind, snapshot) => this.onOpening(kind, snapshot),
+    onChange: (change) => {
+      applyChange(this.book, change);
       this.schedule();
     },
-    onRefused: () => this.probeAuth(),
+    onState: (state) => this.onState(state),
   });
 
   constructor() {
@@ -54,7 +81,8 @@ class LiveStore {
       const { keyVersion } = getAuthState();
       if (keyVersion === this.keyVersion) return;
       this.keyVersion = keyVersion;
-      this.restart();
+      this.socket.stop();
+      this.socket.start();
     });
   }
 
@@ -68,29 +96,44 @@ class LiveStore {
 
   getSnapshot = (): LiveSnapshot => this.snapshot;
 
-  private restart(): void {
-    this.socket.stop();
-    this.connection = 'connecting';
-    this.socket.start();
-  }
-
-  /** A socket that never opened may have been refused for its key; the HTTP API says which. */
-  private async probeAuth(): Promise<boolean> {
-    try {
-      await getJson('/api/stats');
-      return true;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        this.connection = 'unauthorized';
-        this.schedule();
-        return false;
-      }
-      return true;
+  private onState(state: SocketState): void {
+    this.connection = state;
+    if (state !== 'open' && this.synced && this.outage === null) {
+      this.outage = { sinceMs: Date.now(), lastEventAt: this.book.lastEventAt };
     }
+    this.schedule();
   }
 
-  private onMessage(message: LiveMessage): void {
-    if (applyLiveMessage(this.book, message) && message.type === 'snapshot') this.synced = true;
+  private onOpening(kind: LiveOpeningKind, snapshot: LiveSnapshotMessage | null): void {
+    const outage = this.outage;
+    this.outage = null;
+    if (snapshot !== null) {
+      const vanished = applySnapshot(this.book, snapshot.calls);
+      this.truncatedFrom = snapshot.truncated ? snapshot.openCalls : null;
+      this.synced = true;
+      if (kind === 'resnapshot' && outage !== null) void this.recoverFinished(outage, vanished);
+    }
+    this.schedule();
+  }
+
+  /**
+   * After a snapshot replaced what was known: the calls that were open here and are gone from it, and the
+   * calls that started and ended while away, from the history API, listed as just finished.
+   */
+  private async recoverFinished(outage: Outage, vanished: CallRecord[]): Promise<void> {
+    const fromMs = outage.lastEventAt !== null ? Date.parse(outage.lastEventAt) : outage.sinceMs;
+    const since = new Date(fromMs - RECOVERY_MARGIN_MS).toISOString();
+    const listing = getJson<CallPage>(`/api/calls?status=finished&since=${encodeURIComponent(since)}&limit=${RECENT_FINISHED_LIMIT}`)
+      .then((page) => page.items.filter((call) => outage.lastEventAt === null || (call.endedAt ?? '') >= outage.lastEventAt))
+      .catch(() => []);
+    const lookups = vanished
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
+      .slice(0, RECENT_FINISHED_LIMIT)
+      .map((call) => getJson<CallRecord>(`/api/calls/${encodeURIComponent(call.id)}`).catch(() => null));
+    const [listed, ...found] = await Promise.all([listing, ...lookups]);
+    const byId = new Map<string, CallRecord>();
+    for (const call of [...listed, ...found]) if (call !== null && !this.book.open.has(call.id)) byId.set(call.id, call);
+    rememberFinished(this.book, [...byId.values()]);
     this.schedule();
   }
 
@@ -126,6 +169,8 @@ class LiveStore {
       counts: countOpenCalls(calls),
       finished: this.book.finished,
       synced: this.synced,
+      offlineSinceMs: this.outage?.sinceMs ?? null,
+      truncatedFrom: this.truncatedFrom,
     };
   }
 }

@@ -3,7 +3,7 @@
 import { memo, useDeferredValue, useState } from 'react';
 import type { CallRecord } from '../api/types.ts';
 import { DirectionTag, DispositionPill, StatePill } from '../components/call-badges.tsx';
-import { LiveDuration } from '../components/live-duration.tsx';
+import { FrozenDuration, LiveDuration } from '../components/live-duration.tsx';
 import { Empty } from '../components/page-state.tsx';
 import { callHref } from '../lib/hash-route.ts';
 import { displayNumber, formatCount, formatDuration, formatTime } from '../lib/format.ts';
@@ -32,15 +32,23 @@ export function ConnectionBadge({ connection }: { connection: LiveConnection }) 
   );
 }
 
-const LiveRow = memo(function LiveRow({ call }: { call: CallRecord }) {
+/** `frozenAtMs`: the stream is away since then; the row's clock stops there and the row is marked stale. */
+const LiveRow = memo(function LiveRow({ call, frozenAtMs }: { call: CallRecord; frozenAtMs: number | null }) {
   return (
-    <a className={`row live-row tone-${call.status}`} href={callHref(call.id)} data-call-id={call.id}>
+    <a
+      className={`row live-row tone-${call.status}${frozenAtMs === null ? '' : ' stale'}`}
+      href={callHref(call.id)}
+      data-call-id={call.id}
+      data-stale={frozenAtMs === null ? undefined : 'true'}
+    >
       <span className="cell cell-state"><StatePill call={call} /></span>
       <span className="cell cell-from" title="Caller">{displayNumber(call.from)}</span>
       <span className="cell cell-arrow" aria-hidden="true">→</span>
       <span className="cell cell-to" title="Callee">{displayNumber(call.to)}</span>
       <span className="cell cell-dir"><DirectionTag direction={call.direction} /></span>
-      <span className="cell cell-time"><LiveDuration call={call} /></span>
+      <span className="cell cell-time">
+        {frozenAtMs === null ? <LiveDuration call={call} /> : <FrozenDuration call={call} atMs={frozenAtMs} />}
+      </span>
       <span className="cell cell-meta muted">{call.server} · {call.legs.length} {call.legs.length === 1 ? 'leg' : 'legs'}</span>
     </a>
   );
@@ -71,6 +79,18 @@ function Kpi({ label, value, tone }: { label: string; value: number; tone?: stri
   );
 }
 
+/** Said loudly while the stream is away: everything below may be out of date. */
+function OfflineBanner({ sinceMs, connection }: { sinceMs: number; connection: LiveConnection }) {
+  return (
+    <div className="offline-banner" role="alert" data-testid="live-offline">
+      <strong>Live updates are paused.</strong> The connection to the engine was lost at{' '}
+      {formatTime(new Date(sinceMs).toISOString())}
+      {connection === 'unauthorized' ? '; an API key is needed to reconnect.' : '; reconnecting…'} The calls below are as they
+      were then and their times are stopped; calls that end meanwhile are listed once the stream is back.
+    </div>
+  );
+}
+
 export function LiveView() {
   const live = useLiveCalls();
   const [search, setSearch] = useState('');
@@ -84,6 +104,7 @@ export function LiveView() {
         <h1 id="live-title">Live calls</h1>
         <ConnectionBadge connection={live.connection} />
       </header>
+      {live.offlineSinceMs !== null && <OfflineBanner sinceMs={live.offlineSinceMs} connection={live.connection} />}
 
       <div className="kpis">
         <Kpi label="In progress" value={live.counts.total} />
@@ -117,13 +138,19 @@ export function LiveView() {
             <span className="cell cell-meta">Server</span>
           </div>
           {shown.map((call) => (
-            <LiveRow key={call.id} call={call} />
+            <LiveRow key={call.id} call={call} frozenAtMs={live.offlineSinceMs} />
           ))}
         </div>
         {shown.length === 0 && (
           <Empty>
             {!live.synced ? 'Waiting for the live stream…' : query ? 'No live call matches.' : 'No calls in progress right now.'}
           </Empty>
+        )}
+        {live.truncatedFrom !== null && (
+          <p className="note" data-testid="live-truncated">
+            The engine holds {formatCount(live.truncatedFrom)} calls in progress; the live stream started with the newest of
+            them, so some older ones are missing here (the history lists every call).
+          </p>
         )}
         {matching.length > shown.length && (
           <p className="note">

@@ -32,15 +32,21 @@ function CallStatsPanels({ stats, sinceMs, untilMs }: { stats: CallStats; sinceM
   const directions = DIRECTIONS.map((key) => ({ key, label: directionLabel(key), value: stats.byDirection[key] ?? 0 }))
     .filter((item) => item.value > 0);
   const busiest = stats.busiestNumbers.map((item) => ({ key: item.number, label: item.number || 'Unknown', value: item.calls }));
+  const inProgress = stats.total - stats.finished;
+  // One answer rate: the ring, the "Answered" tile and the outcomes below all count finished calls, the
+  // only ones with an outcome (calls still ringing or talking are counted apart).
   return (
     <>
       <div className="kpis">
-        <div className="kpi kpi-ring">
+        <div className="kpi kpi-ring" data-testid="answer-rate">
           <RateRing ratio={stats.answerRate} label="Answer rate" />
-          <span className="kpi-label">Answer rate</span>
+          <span className="kpi-text">
+            <span className="kpi-label">Answer rate</span>
+            <span className="kpi-hint muted">of finished calls</span>
+          </span>
         </div>
-        <Kpi label="Calls" value={formatCount(stats.total)} />
-        <Kpi label="Answered" value={formatCount(stats.answered)} />
+        <Kpi label="Calls" value={formatCount(stats.total)} hint={inProgress > 0 ? `${formatCount(inProgress)} in progress` : undefined} />
+        <Kpi label="Answered" value={formatCount(stats.byDisposition.answered ?? 0)} hint={`of ${formatCount(stats.finished)} finished`} />
         <Kpi label="Average talk" value={formatSpan(stats.avgTalkMs)} />
         <Kpi label="90% talk under" value={formatSpan(stats.p90TalkMs)} hint="p90" />
       </div>
@@ -57,7 +63,7 @@ function CallStatsPanels({ stats, sinceMs, untilMs }: { stats: CallStats; sinceM
       <div className="grid-3">
         <div className="panel">
           <div className="panel-head"><h2>Outcomes</h2></div>
-          <BarList items={dispositions} />
+          <BarList items={dispositions} total={stats.finished} />
         </div>
         <div className="panel">
           <div className="panel-head"><h2>Directions</h2></div>
