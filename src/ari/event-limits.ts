@@ -57,10 +57,3 @@ export class ClipTally {
     return out;
   }
 }
-
-/** `value` cut to `max` characters, without leaving half of a surrogate pair at the end. */
-export function clipText(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const last = value.charCodeAt(max - 1);
-  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
-}

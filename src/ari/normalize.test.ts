@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ClipTally, EVENT_LIMITS } from './event-limits.ts';
 import { normalizeAriEvent, parseAriEvent, toUtcIso } from './normalize.ts';
 
 const channel = { id: '1.1', name: 'PJSIP/a-00000001', state: 'Ring', caller: { name: 'A', number: '100' }, dialplan: { context: 'c', exten: '200' } };
@@ -64,5 +65,40 @@ describe('normalizeAriEvent', () => {
         expect((error as { code: string }).code).toBe('CF_EVENT_INVALID');
       }
     }
+  });
+});
+
+describe('normalizeAriEvent bounds (docs/limits.md)', () => {
+  const at = '2026-11-21T00:00:00.000Z';
+  it('clips long texts, drops out-of-range numbers and counts each', () => {
+    const clips = new ClipTally();
+    const e = normalizeAriEvent(
+      {
+        type: 'ChannelDestroyed',
+        channel: { ...channel, caller: { name: `${'n'.repeat(300)}`, number: '9'.repeat(500) }, dialplan: { context: 'c'.repeat(200), exten: '1' } },
+        cause: 1e308,
+        tech_cause: -1,
+        cause_txt: '\u{1F4DE}'.repeat(200),
+      },
+      at,
+      clips,
+    );
+    if (e.kind !== 'channel_destroyed') throw new Error(e.kind);
+    expect(e.channel.callerName).toHaveLength(EVENT_LIMITS.name);
+    expect(e.channel.callerNumber).toHaveLength(EVENT_LIMITS.number);
+    expect(e.channel.context).toHaveLength(EVENT_LIMITS.context);
+    expect(e.cause).toBe(0);
+    expect(e.techCause).toBeNull();
+    // Never half a surrogate pair at the cut.
+    expect(e.causeText.length).toBe(EVENT_LIMITS.text);
+    expect(e.causeText.codePointAt(e.causeText.length - 2)).toBe(0x1f4de);
+    expect(Object.fromEntries(clips.take())).toEqual({ name: 1, number: 1, context: 1, cause: 2, text: 1 });
+  });
+  it('refuses ids and types over their bound rather than clipping them', () => {
+    expect(() => normalizeAriEvent({ type: 'StasisStart', channel: { ...channel, id: 'i'.repeat(EVENT_LIMITS.id + 1) } }, at)).toThrow(/channel.id is longer/);
+    expect(() => normalizeAriEvent({ type: 'T'.repeat(EVENT_LIMITS.type + 1) }, at)).toThrow(/event.type is longer/);
+    expect(() => normalizeAriEvent({ type: 'ChannelEnteredBridge', channel, bridge: { id: 'b'.repeat(EVENT_LIMITS.id + 1) } }, at)).toThrow(/bridge.id is longer/);
+    const linked = normalizeAriEvent({ type: 'ChannelCreated', channel: { ...channel, channelvars: { 'CHANNEL(linkedid)': 'l'.repeat(EVENT_LIMITS.id + 1) } } }, at);
+    expect(linked.kind === 'channel_created' && linked.channel.linkedId).toBeNull();
   });
 });

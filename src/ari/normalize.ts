@@ -1,7 +1,8 @@
 import type { CallEvent, ChannelSnapshot } from '../domain/events.ts';
 import { isSweepReason } from '../domain/staleness.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import { clipText, ClipTally, EVENT_LIMITS, type ClippedField } from './event-limits.ts';
+import { clipText } from '../domain/clip-text.ts';
+import { ClipTally, EVENT_LIMITS, type ClippedField } from './event-limits.ts';
 
 // Raw ARI JSON → normalized call events. This is the only place that knows ARI's field names.
 // Written by hand rather than with a schema library: it runs once per event on the hot path and

@@ -43,13 +43,6 @@ export function cleanText(value: string): string {
   return value.includes('\0') ? value.replace(NUL, '') : value;
 }
 
-/** `value` cut to at most `max` characters, never between the halves of a surrogate pair. */
-export function clipTo(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const last = value.charCodeAt(max - 1);
-  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
-}
-
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const NUL_OR_SURROGATE = /[\0\uD800-\uDFFF]/;
 

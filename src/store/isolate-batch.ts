@@ -1,7 +1,8 @@
 import type { CallRecord } from '../domain/call.ts';
 import { countedEventType } from '../domain/event-types.ts';
 import { callSteps, columns, eventInserts, legSteps, mergeSteps, outboxSteps, query } from './batch-statements.ts';
-import { clipTo, cleanText, jsonbSafeReplacer, rawText } from './copy-text.ts';
+import { clipText } from '../domain/clip-text.ts';
+import { cleanText, jsonbSafeReplacer, rawText } from './copy-text.ts';
 import type { LegRow, PreparedBatch } from './prepare-batch.ts';
 import type { SqlClient, WriteStep } from './sql-client.ts';
 import type { EventRow, OutboxInsert, QuarantinedRow } from './types.ts';
@@ -127,7 +128,7 @@ const FIELD_CHARS = 256;
 const ERROR_CHARS = 1_000;
 
 function entry(kind: QuarantinedRow['kind'], callId: string | null, server: string | null, type: string | null, error: unknown, data: string): QuarantinedRow {
-  const clip = (value: string | null) => (value === null ? null : clipTo(cleanText(value), FIELD_CHARS));
+  const clip = (value: string | null) => (value === null ? null : clipText(cleanText(value), FIELD_CHARS));
   const message = typeof error === 'string' ? error : error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   return {
@@ -136,7 +137,7 @@ function entry(kind: QuarantinedRow['kind'], callId: string | null, server: stri
     server: clip(server),
     type: clip(type),
     sqlstate: typeof code === 'string' ? code : null,
-    error: clipTo(cleanText(message), ERROR_CHARS),
+    error: clipText(cleanText(message), ERROR_CHARS),
     data: cleanText(data),
   };
 }
