@@ -114,7 +114,8 @@ export function frameworkErrorHandler(keys: ApiKeys) {
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   const path = shown(request.url.split('?', 1)[0] ?? '/');
   const allow = allowedMethods(request);
-  if (allow.length > 0) {
+  // A route of this very method that passed the request on (a static file that is not there) means 404.
+  if (allow.length > 0 && !allow.includes(request.method)) {
     void reply.header('allow', allow.join(', '));
     throw new AppError(ERROR_CODES.METHOD_NOT_ALLOWED, `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`, {
       details: [{ allow }],
