@@ -3,7 +3,7 @@ import { Engine } from '../../src/app/engine.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { createMetrics } from '../../src/app/metrics.ts';
 import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer, type HttpEdgeOptions } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { cacheListings, DEFAULT_LISTING_CACHE } from '../../src/store/listing-cache.ts';
@@ -18,7 +18,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]; listingCacheMs?: number } = {}): Promise<TestApp> {
+export async function openTestApp(
+  kind: StoreKind,
+  options: { apiKeys?: string[]; listingCacheMs?: number; http?: Partial<HttpEdgeOptions> } = {},
+): Promise<TestApp> {
   const db = await openTestStore(kind);
   const logger = silentLogger();
   const metrics = createMetrics();
@@ -48,7 +51,7 @@ export async function openTestApp(kind: StoreKind, options: { apiKeys?: string[]
       },
     };
   };
-  const server = await buildServer({ engine, store, metrics, logger, apiKeys: options.apiKeys ?? [], health, defaultServer: 'default' });
+  const server = await buildServer({ engine, store, metrics, logger, apiKeys: options.apiKeys ?? [], health, defaultServer: 'default', http: options.http });
   await engine.start();
   return {
     engine,
