@@ -22,14 +22,14 @@ function reachable(host: string, port: number): Promise<boolean> {
   });
 }
 
+async function stop(r: Running): Promise<void> {
+  r.child.kill('SIGTERM');
+  await r.exited;
+}
+
 describe('where the engine listens', () => {
   const running: Running[] = [];
-  afterAll(async () => {
-    for (const r of running) {
-      r.child.kill('SIGTERM');
-      await r.exited;
-    }
-  });
+  afterAll(() => Promise.all(running.map(stop)));
 
   it('with nothing configured, listens on 127.0.0.1 only and says so', async () => {
     const port = await freePort();
