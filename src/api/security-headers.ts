@@ -54,8 +54,8 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: Sec
 }
 
 /**
- * The policy of the /docs pages: swagger-ui's bundle sets inline style attributes on the elements it
- * draws (not only through the CSSOM), which 'self' alone would refuse.
+ * The policy of the /docs pages: swagger-ui's bundle adds <style> elements to the page as it draws, which
+ * 'self' alone would refuse. Scripts stay 'self' only.
  */
 export function docsCsp(header: string | number | string[]): string {
   const text = Array.isArray(header) ? header.join('; ') : String(header);
