@@ -1,16 +1,26 @@
+import type { ServerResponse } from 'node:http';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import helmet from 'helmet';
 
-// Response headers that make a browser hold the engine's pages to what they are: scripts, styles and
-// connections only from the engine itself (the dashboard and /docs load nothing from elsewhere), no framing
-// by other sites, no MIME sniffing, no referrer leaving the page. And CORS, off unless origins are allowed.
+// Response headers that hold the engine's answers to what they are, and CORS, off unless origins are allowed.
+//
+// Pages (the dashboard's files, the /docs UI) get helmet's full set from @fastify/helmet: scripts, styles
+// and connections only from the engine itself (nothing is loaded from elsewhere), no framing by other sites,
+// no MIME sniffing, no referrer leaving the page. Every other answer (JSON, CSV, metrics, errors) is never a
+// page to run, and gets a short fixed set computed once by helmet: a policy that lets it run nothing and
+// be framed nowhere, nosniff, no referrer, same-origin reads. @fastify/helmet builds its middleware again
+// on every request and a page's set is a dozen headers; the API answers tens of thousands of requests a
+// second, so it pays for neither.
 //
 // No `upgrade-insecure-requests`: the engine is usually reached over plain HTTP on a LAN address, where
 // upgrading its own scripts to https would leave the dashboard blank. HSTS only reaches a browser over
 // HTTPS (a TLS proxy in front), and then covers this host alone, not its subdomains.
 
-const CSP_DIRECTIVES: Record<string, string[]> = {
+const HSTS = { maxAge: 180 * 24 * 3600, includeSubDomains: false };
+
+const PAGE_CSP: Record<string, string[]> = {
   'default-src': ["'self'"],
   'base-uri': ["'self'"],
   // 'self' covers the live WebSocket on the same host and port (CSP Level 3).
@@ -25,18 +35,56 @@ const CSP_DIRECTIVES: Record<string, string[]> = {
   'style-src': ["'self'"],
 };
 
+const API_HEADERS: Record<string, string> = headersOf(
+  helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: HSTS,
+    // What only a document uses: left out of API answers.
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  }),
+);
+
+/** The headers a helmet middleware sets, read once from a response that records them. */
+function headersOf(middleware: ReturnType<typeof helmet>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  middleware({} as never, recorder as unknown as ServerResponse, () => undefined);
+  return headers;
+}
+
 export interface SecurityHeaderOptions {
   /** Origins besides the engine's own whose pages may call the API (http.allowedOrigins). */
   allowedOrigins: readonly string[];
 }
 
-/** Registers helmet and, when origins are allowed, CORS. Call before the authentication hook is added. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** @fastify/helmet's options for a page route (set through pageRoutes). */
+    helmet?: Record<string, unknown>;
+  }
+}
+
+/** Registers the headers and, when origins are allowed, CORS. Call before the authentication hook is added. */
 export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): Promise<void> {
   await app.register(fastifyHelmet, {
-    global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
-    strictTransportSecurity: { maxAge: 180 * 24 * 3600, includeSubDomains: false },
+    global: false,
+    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP },
+    strictTransportSecurity: HSTS,
+    xFrameOptions: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (request, reply: FastifyReply, done) => {
+    if (request.routeOptions.config?.helmet === undefined) void reply.headers(API_HEADERS);
+    done();
   });
   if (options.allowedOrigins.length === 0) return;
   const allowed = new Set(options.allowedOrigins.map((o) => o.replace(/\/+$/, '').toLowerCase()));
@@ -50,6 +98,14 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: Sec
     credentials: false,
     maxAge: 600,
     strictPreflight: false,
+  });
+}
+
+/** Gives the routes registered inside `scope` for which `isPage(url)` holds the pages' headers. */
+export function pageRoutes(scope: FastifyInstance, isPage: (url: string) => boolean): void {
+  scope.addHook('onRoute', (route) => {
+    if (!isPage(route.url ?? route.path)) return;
+    route.config = { ...(route.config ?? {}), helmet: {} };
   });
 }
 
