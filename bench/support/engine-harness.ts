@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer, type HttpEdgeOptions } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import { Engine } from '../../src/app/engine.ts';
 import { createLogger } from '../../src/app/logger.ts';
@@ -28,6 +28,10 @@ export interface EngineHarnessOptions {
   tap?: (text: string, receivedAt: Date) => void;
   /** `http.listingCacheMs` (the configured default unless given; 0 turns the listing cache off). */
   listingCacheMs?: number;
+  /** API keys the server requires (none by default: the API is open, as on a keyless engine). */
+  apiKeys?: string[];
+  /** The HTTP edge's limits (throttling, body size, timeouts); their configured defaults unless given. */
+  httpEdge?: Partial<HttpEdgeOptions>;
 }
 
 export interface EngineHarness {
@@ -83,7 +87,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
         },
       };
     };
-    server = await buildServer({ engine, store, metrics, logger, apiKeys: [], health, defaultServer: serverName });
+    server = await buildServer({ engine, store, metrics, logger, apiKeys: options.apiKeys ?? [], http: options.httpEdge, health, defaultServer: serverName });
     baseUrl = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   }
   await engine.start();

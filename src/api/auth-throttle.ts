@@ -1,4 +1,4 @@
-import type {} from '@fastify/rate-limit';
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
 
@@ -22,12 +22,18 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 export interface AuthThrottle {
   /** Seconds until the address may try again when it failed too often; null when it may go on. */
-  blocked(request: FastifyRequest): Promise<number | null>;
+  blocked(request: FastifyRequest): number | null;
   /** Counts a failed authentication; the seconds to wait when that was one too many, else null. */
   failed(request: FastifyRequest): Promise<number | null>;
-  /** Counts a request made with the key at `keyIndex`; the seconds to wait when over its limit, else null. */
-  used(request: FastifyRequest, keyIndex: number): Promise<number | null>;
+  /**
+   * Counts a request made with the key at `keyIndex`; the seconds to wait when over its limit, else null.
+   * Null at once (no promise) when keys are not limited.
+   */
+  used(request: FastifyRequest, keyIndex: number): Promise<number | null> | null;
 }
+
+/** Addresses held out at once at most; past it the oldest is let go first (each took a window of failures). */
+const MAX_BLOCKED = 10_000;
 
 /** Needs @fastify/rate-limit registered on `app` (its `createRateLimit`). */
 export function authThrottle(app: FastifyInstance, limits: ThrottleLimits): AuthThrottle {
@@ -41,23 +47,35 @@ export function authThrottle(app: FastifyInstance, limits: ThrottleLimits): Auth
           keyGenerator: (request) => `key#${keyIndexOf(request)}`,
         })
       : null;
+  // Addresses past their failures, by the store's own key for them, with when their window ends: looked up
+  // on every keyed request without a trip through the store, which counts failures only.
+  const blockedUntil = new Map<string, number>();
   return {
-    async blocked(request) {
-      if (failures === null) return null;
-      const state = await failures(request, { increment: false });
-      // `read` reports the count so far: the address is out once it has used up its failures.
-      return !state.isAllowed && state.remaining === 0 && state.ttl > 0 ? Math.max(1, state.ttlInSeconds) : null;
+    blocked(request) {
+      if (blockedUntil.size === 0) return null;
+      const address = normalizeIP(request.ip);
+      const until = blockedUntil.get(address);
+      if (until === undefined) return null;
+      const leftMs = until - Date.now();
+      if (leftMs > 0) return Math.max(1, Math.ceil(leftMs / 1000));
+      blockedUntil.delete(address);
+      return null;
     },
     async failed(request) {
       if (failures === null) return null;
       const state = await failures(request);
-      return !state.isAllowed && state.isExceeded ? Math.max(1, state.ttlInSeconds) : null;
+      if (state.isAllowed) return null;
+      // The last failure the window allows still gets its 401; from then on the address gets 429.
+      if (state.remaining === 0) {
+        if (!blockedUntil.has(state.key) && blockedUntil.size >= MAX_BLOCKED) blockedUntil.delete(blockedUntil.keys().next().value!);
+        blockedUntil.set(state.key, Date.now() + state.ttl);
+      }
+      return state.isExceeded ? Math.max(1, state.ttlInSeconds) : null;
     },
-    async used(request, keyIndex) {
+    used(request, keyIndex) {
       if (perKey === null) return null;
       keyIndexes.set(request, keyIndex);
-      const state = await perKey(request);
-      return !state.isAllowed && state.isExceeded ? Math.max(1, state.ttlInSeconds) : null;
+      return perKey(request).then((state) => (!state.isAllowed && state.isExceeded ? Math.max(1, state.ttlInSeconds) : null));
     },
   };
 }

@@ -77,26 +77,29 @@ export function unauthorized(): AppError {
 }
 
 /**
- * The onRequest check of every route that is neither 'public' nor 'self'. With a throttle, an address that
- * failed too often gets 429 before its key is even looked at, and each key's requests are counted.
+ * The onRequest check of every route that is neither 'public' nor 'self'. An address that failed too often
+ * gets 429 before its key is even looked at, a wrong or missing key counts as a failure, and each key's
+ * requests are counted. Written with `done` rather than async: most requests need no promise here.
  */
-export function apiKeyHook(keys: ApiKeys, throttle?: AuthThrottle) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+export function apiKeyHook(keys: ApiKeys, throttle: AuthThrottle) {
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const access = accessOf(request);
-    if (access === 'public' || access === 'self' || !keys.required) return;
-    const wait = await throttle?.blocked(request);
-    if (wait != null) throw tooMany(reply, wait, 'too many failed authentications from this address');
+    if (access === 'public' || access === 'self' || !keys.required) return done();
+    const wait = throttle.blocked(request);
+    if (wait !== null) return done(tooMany(reply, wait, FAILED_TOO_OFTEN));
     const key = presentedKey(request);
     const index = key === null ? -1 : keys.indexOf(key);
     if (index < 0) {
-      const blockedFor = await throttle?.failed(request);
-      if (blockedFor != null) throw tooMany(reply, blockedFor, 'too many failed authentications from this address');
-      throw unauthorized();
+      throttle.failed(request).then((blockedFor) => done(blockedFor === null ? unauthorized() : tooMany(reply, blockedFor, FAILED_TOO_OFTEN)), done);
+      return;
     }
-    const keyWait = await throttle?.used(request, index);
-    if (keyWait != null) throw tooMany(reply, keyWait, 'this API key made too many requests');
+    const counted = throttle.used(request, index);
+    if (counted === null) return done();
+    counted.then((keyWait) => done(keyWait === null ? undefined : tooMany(reply, keyWait, 'this API key made too many requests')), done);
   };
 }
+
+const FAILED_TOO_OFTEN = 'too many failed authentications from this address';
 
 function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
   void reply.header('retry-after', String(retryAfterSec));

@@ -1,7 +1,7 @@
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { defaultAccess } from './auth.ts';
-import { docsCsp, pageRoutes } from './security-headers.ts';
+import { docsCsp, registerPageHeaders } from './security-headers.ts';
 
 // The API reference at /docs. The page and its assets are public so a browser can show them; the document
 // they load (/docs/json) needs a key like the rest of the API. The page sends the key the dashboard keeps
@@ -40,7 +40,7 @@ export async function registerDocsPage(app: FastifyInstance): Promise<void> {
   await app.register(async (docs) => {
     const isDocument = (url: string): boolean => url.startsWith('/docs/json') || url.startsWith('/docs/yaml');
     defaultAccess(docs, (url) => (isDocument(url) ? 'key' : 'public'));
-    pageRoutes(docs, (url) => !isDocument(url));
+    await registerPageHeaders(docs, (url) => !isDocument(url));
     await docs.register(fastifySwaggerUi, {
       routePrefix: '/docs',
       uiConfig: {

@@ -101,8 +101,12 @@ export function frameworkErrorHandler(keys: ApiKeys) {
       errorHandler(unauthorized() as unknown as FastifyError, request, reply);
       return;
     }
-    const status = error.statusCode === 414 ? 414 : 400;
-    send(reply, status, { code: ERROR_CODES.REQUEST_INVALID, message: error.message, details: [] });
+    const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+    send(reply, tooLong ? 414 : 400, {
+      code: ERROR_CODES.REQUEST_INVALID,
+      message: tooLong ? 'a path parameter is longer than 100 characters' : 'the path cannot be read (a malformed %-escape)',
+      details: [],
+    });
   };
 }
 

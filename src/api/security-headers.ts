@@ -6,13 +6,13 @@ import helmet from 'helmet';
 
 // Response headers that hold the engine's answers to what they are, and CORS, off unless origins are allowed.
 //
-// Pages (the dashboard's files, the /docs UI) get helmet's full set from @fastify/helmet: scripts, styles
-// and connections only from the engine itself (nothing is loaded from elsewhere), no framing by other sites,
-// no MIME sniffing, no referrer leaving the page. Every other answer (JSON, CSV, metrics, errors) is never a
-// page to run, and gets a short fixed set computed once by helmet: a policy that lets it run nothing and
-// be framed nowhere, nosniff, no referrer, same-origin reads. @fastify/helmet builds its middleware again
-// on every request and a page's set is a dozen headers; the API answers tens of thousands of requests a
-// second, so it pays for neither.
+// Pages (the dashboard's files, the /docs UI) get helmet's full set from @fastify/helmet, registered in
+// their contexts only: scripts, styles and connections only from the engine itself (nothing is loaded from
+// elsewhere), no framing by other sites, no MIME sniffing, no referrer leaving the page. Every other answer
+// (JSON, CSV, metrics, errors) is never a page to run, and gets a short fixed set computed once by helmet: a
+// policy that lets it run nothing and be framed nowhere, nosniff, no referrer, same-origin reads.
+// @fastify/helmet runs two hooks and builds its middleware again on every request, and a page's set is a
+// dozen headers; the API answers tens of thousands of requests a second, so it pays for neither.
 //
 // No `upgrade-insecure-requests`: the engine is usually reached over plain HTTP on a LAN address, where
 // upgrading its own scripts to https would leave the dashboard blank. HSTS only reaches a browser over
@@ -66,24 +66,13 @@ export interface SecurityHeaderOptions {
   allowedOrigins: readonly string[];
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** @fastify/helmet's options for a page route (set through pageRoutes). */
-    helmet?: Record<string, unknown>;
-  }
-}
-
-/** Registers the headers and, when origins are allowed, CORS. Call before the authentication hook is added. */
+/** Registers the API answers' headers and, when origins are allowed, CORS. Call before the authentication hook. */
 export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): Promise<void> {
-  await app.register(fastifyHelmet, {
-    global: false,
-    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP },
-    strictTransportSecurity: HSTS,
-    xFrameOptions: { action: 'deny' },
-    crossOriginEmbedderPolicy: false,
-  });
-  app.addHook('onRequest', (request, reply: FastifyReply, done) => {
-    if (request.routeOptions.config?.helmet === undefined) void reply.headers(API_HEADERS);
+  // Every answer starts with the API set; a page's context replaces it with the page set (registerPageHeaders).
+  // Set on the raw response, where helmet sets its own: a page's headers then replace these one by one.
+  const apiHeaders = Object.entries(API_HEADERS);
+  app.addHook('onRequest', (_request, reply: FastifyReply, done) => {
+    for (const [name, value] of apiHeaders) reply.raw.setHeader(name, value);
     done();
   });
   if (options.allowedOrigins.length === 0) return;
@@ -101,11 +90,21 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: Sec
   });
 }
 
-/** Gives the routes registered inside `scope` for which `isPage(url)` holds the pages' headers. */
-export function pageRoutes(scope: FastifyInstance, isPage: (url: string) => boolean): void {
+/**
+ * Gives the routes registered inside `scope` (an encapsulated context) the pages' headers, through
+ * @fastify/helmet registered there only, so that API requests never run its hooks. Routes for which
+ * `isPage` is false keep the API set.
+ */
+export async function registerPageHeaders(scope: FastifyInstance, isPage: (url: string) => boolean): Promise<void> {
   scope.addHook('onRoute', (route) => {
-    if (!isPage(route.url ?? route.path)) return;
-    route.config = { ...(route.config ?? {}), helmet: {} };
+    if (!isPage(route.url ?? route.path)) (route as { helmet?: false }).helmet = false;
+  });
+  await scope.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP },
+    strictTransportSecurity: HSTS,
+    xFrameOptions: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
   });
 }
 

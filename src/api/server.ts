@@ -23,7 +23,7 @@ import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { statsRoutes } from './routes/stats.ts';
-import { pageRoutes, registerSecurityHeaders } from './security-headers.ts';
+import { registerPageHeaders, registerSecurityHeaders } from './security-headers.ts';
 
 /** The HTTP edge's limits and policies (config `http.*`; docs/configuration.md). */
 export type HttpEdgeOptions = Omit<HttpConfig, 'host' | 'port' | 'apiKeys' | 'insecureNoAuth' | 'listingCacheMs' | 'healthTimeoutMs'>;
@@ -98,7 +98,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(async (web) => {
       // The dashboard's files hold no data: its login shows without a key.
       defaultAccess(web, () => 'public');
-      pageRoutes(web, () => true);
+      await registerPageHeaders(web, () => true);
       await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
     });
   }
