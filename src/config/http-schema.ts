@@ -17,6 +17,15 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** `10.0.0.1`, `10.0.0.0/8`, `fd00::1`, `fd00::/8`. */
+function isAddressOrRange(value: string): boolean {
+  const [address = '', bits, extra] = value.trim().split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
 const ms = (min: number, max: number, fallback: number) => z.number().int().min(min).max(max).default(fallback);
 
 const httpFields = z.object({
@@ -39,7 +48,7 @@ const httpFields = z.object({
    * Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed, so that throttling
    * counts the client behind them rather than the proxy. Empty: the socket's peer is the client.
    */
-  trustedProxies: z.array(z.string().min(1).max(64)).max(100).default([]),
+  trustedProxies: z.array(z.string().refine(isAddressOrRange, 'an IP address or CIDR range, e.g. 10.0.0.1 or 10.0.0.0/8')).max(100).default([]),
   /**
    * Longest a call listing (`GET /api/calls`) is answered from memory; every write of this engine ends it
    * sooner. It bounds how long another instance's writes to the same database stay unseen. 0: off.

@@ -127,5 +127,6 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ env: { HTTP_HEADERS_TIMEOUT_MS: '0' } })).toThrow(/http.headersTimeoutMs/);
     expect(() => loadConfig({ env: { HTTP_BODY_LIMIT_BYTES: '1e12' } })).toThrow(/http.bodyLimitBytes/);
+    expect(() => loadConfig({ env: { TRUSTED_PROXIES: '10.0.0.1,proxy.lan,10.0.0.0/33' } })).toThrow(/http.trustedProxies.1[^]*http.trustedProxies.2/);
   });
 });

@@ -154,7 +154,7 @@ describe('throttling', () => {
   beforeAll(async () => {
     t = await openTestApp('embedded', {
       apiKeys: [KEY, OTHER_KEY, COUNTED_KEY],
-      http: { authFailureLimit: LIMIT, authFailureWindowMs: 60_000, keyRateLimit: 8, keyRateWindowMs: 60_000 },
+      http: { authFailureLimit: LIMIT, authFailureWindowMs: 60_000, keyRateLimit: 8, keyRateWindowMs: 60_000, trustedProxies: ['10.9.9.9'] },
     });
   });
   afterAll(async () => t?.close());
@@ -174,6 +174,17 @@ describe('throttling', () => {
     // Other addresses, and the public summary, are not affected; the engine goes on serving.
     expect((await from('10.0.0.2', withKey)).statusCode).toBe(200);
     expect((await from('10.0.0.1', {}, '/health')).statusCode).toBe(200);
+  });
+
+  it('counts the clients behind a trusted proxy each on their own, and not what an untrusted peer claims', async () => {
+    const viaProxy = (client: string, headers: Record<string, string> = {}) =>
+      t.server.inject({ url: '/api/stats', headers: { ...headers, 'x-forwarded-for': client }, remoteAddress: '10.9.9.9' });
+    for (let i = 0; i < LIMIT; i++) expect((await viaProxy('192.0.2.10', { 'x-api-key': `wrong-key-${i}-0000` })).statusCode).toBe(401);
+    expect((await viaProxy('192.0.2.10', withKey)).statusCode).toBe(429);
+    expect((await viaProxy('192.0.2.11', withKey)).statusCode).toBe(200);
+    // A peer that is not a trusted proxy is counted as itself, whatever it forwards.
+    for (let i = 0; i < LIMIT; i++) await from('10.0.3.1', { 'x-api-key': `wrong-key-${i}-0000`, 'x-forwarded-for': `192.0.2.${50 + i}` });
+    expect((await from('10.0.3.1', { ...withKey, 'x-forwarded-for': '192.0.2.99' })).statusCode).toBe(429);
   });
 
   it('counts the requests of each key and answers 429 past its limit, other keys unaffected', async () => {
