@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { RouteAccess } from './auth.ts';
 
 // Every route the server holds, as Fastify registered it (including routes of plugins we do not write and
-// the HEAD twins of GET routes). The OpenAPI document, the 405 answer's Allow header and the access tests
-// read it, so a route added later is covered without anyone listing it.
+// the HEAD twins of GET routes), with the access each finally declares. The access tests walk it, so a route
+// added later is tried without anyone listing it. The 405 answer's Allow header asks Fastify's router the
+// same question for one path (allowedMethods).
 
 export interface RouteEntry {
   readonly method: string;
@@ -11,8 +12,6 @@ export interface RouteEntry {
   /** Who may call it (src/api/auth.ts), as finally declared: plugin contexts may set it after this table saw the route. */
   readonly access: RouteAccess;
   readonly websocket: boolean;
-  /** Not in the OpenAPI document (static files, the docs UI). */
-  readonly hidden: boolean;
 }
 
 declare module 'fastify' {
@@ -34,7 +33,6 @@ export function recordRoutes(app: FastifyInstance): void {
           // Read when asked for: hooks of an inner context (defaultAccess) run after this one.
           access: route.config?.access ?? 'key',
           websocket: (route as { websocket?: boolean }).websocket === true,
-          hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true,
         })),
       ),
   });

@@ -69,7 +69,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: http.trustedProxies.length > 0 ? [...http.trustedProxies] : false,
     frameworkErrors: frameworkErrorHandler(keys),
   }).withTypeProvider<ZodTypeProvider>();
-  recordRoutes(app as unknown as FastifyInstance);
+  // The helpers below take the plain instance type; the zod type provider changes only route typings.
+  const root = app as unknown as FastifyInstance;
+  recordRoutes(root);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -78,11 +80,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   await app.register(fastifySwagger, openapiOptions());
-  await registerSecurityHeaders(app as unknown as FastifyInstance, { allowedOrigins: http.allowedOrigins });
+  await registerSecurityHeaders(root, { allowedOrigins: http.allowedOrigins });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   // Authorization is decided per matched route (src/api/auth.ts); routes declare their access.
-  app.addHook('onRequest', apiKeyHook(keys, authThrottle(app as unknown as FastifyInstance, http)));
+  app.addHook('onRequest', apiKeyHook(keys, authThrottle(root, http)));
 
   await app.register(healthRoutes({ health: deps.health, keys }));
   await app.register(statsRoutes(deps));
@@ -91,7 +93,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(liveRoutes(deps));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  await registerDocsPage(app as unknown as FastifyInstance);
+  await registerDocsPage(root);
 
   const webRoot = deps.webRoot;
   if (webRoot && existsSync(webRoot)) {
@@ -102,5 +104,5 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
     });
   }
-  return app as unknown as FastifyInstance;
+  return root;
 }
