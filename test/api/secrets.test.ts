@@ -138,7 +138,11 @@ describe('secrets stay out of logs and unauthenticated answers', () => {
         ARI_URL: `http://127.0.0.1:${closedPort}`,
         ARI_USERNAME: 'callflow',
         ARI_PASSWORD: S.ariPassword,
-        WEBHOOKS: JSON.stringify([{ name: 'erp', url: `${hook.url}/hooks/${S.hookPath}?token=${S.hookQuery}`, secret: S.signingSecret }]),
+        WEBHOOKS: JSON.stringify([
+          { name: 'erp', url: `${hook.url}/hooks/${S.hookPath}?token=${S.hookQuery}`, secret: S.signingSecret },
+          // Nothing listens here: the request itself fails, and the client library's error names the URL.
+          { name: 'down', url: `http://127.0.0.1:${closedPort}/hooks/${S.hookPath}?token=${S.hookQuery}`, secret: S.signingSecret },
+        ]),
         OUTBOX_SETTLE_MS: '0',
         OUTBOX_BASE_DELAY_MS: '50',
         OUTBOX_MAX_DELAY_MS: '200',
@@ -175,6 +179,7 @@ describe('secrets stay out of logs and unauthenticated answers', () => {
     const posted = await app.server.inject({ method: 'POST', url: '/api/events', headers: { 'x-api-key': S.apiKey }, payload: traceEvents('c_dial_answered') });
     expect(posted.statusCode).toBe(202);
     await until(() => bitrix.hits() >= 2 && hook.hits() >= 2, 'deliveries to fail twice at each target');
+    await until(() => captured.lines.some((l) => l.includes('webhook:down: request failed')), 'a delivery to an unreachable webhook to fail');
     await until(async () => {
       const res = await app.server.inject({ url: '/api/deliveries', headers: { 'x-api-key': S.apiKey } });
       return (res.json() as { items: { lastError: string | null }[] }).items.filter((d) => d.lastError).length >= 2;
