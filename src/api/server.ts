@@ -71,6 +71,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   // The helpers below take the plain instance type; the zod type provider changes only route typings.
   const root = app as unknown as FastifyInstance;
+  root.server.maxConnections = http.maxConnections;
   recordRoutes(root);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -64,6 +64,8 @@ const httpFields = z.object({
   keepAliveTimeoutMs: ms(100, 600_000, 72_000),
   /** A connection with no bytes moving either way, mid-request or mid-answer, is closed after this time. */
   idleTimeoutMs: ms(100, 3_600_000, 120_000),
+  /** Open connections at most (the live streams' included); connections past it are closed as they come. */
+  maxConnections: z.number().int().min(1).max(1_000_000).default(10_000),
   /** How often the server looks for requests past their header or request deadline. */
   connectionsCheckingIntervalMs: ms(50, 60_000, 1_000),
   /** Failed authentications one client address may make per window before it gets 429 for the rest of it; 0: no limit. */

@@ -78,6 +78,7 @@ export function fromEnv(env: Env): ConfigInput {
       keepAliveTimeoutMs: num(env.HTTP_KEEP_ALIVE_TIMEOUT_MS),
       idleTimeoutMs: num(env.HTTP_IDLE_TIMEOUT_MS),
       connectionsCheckingIntervalMs: num(env.HTTP_CONNECTIONS_CHECK_INTERVAL_MS),
+      maxConnections: num(env.HTTP_MAX_CONNECTIONS),
       authFailureLimit: num(env.AUTH_FAILURE_LIMIT),
       authFailureWindowMs: num(env.AUTH_FAILURE_WINDOW_MS),
       keyRateLimit: num(env.KEY_RATE_LIMIT),

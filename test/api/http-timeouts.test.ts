@@ -123,3 +123,31 @@ describe('slow and idle connections', () => {
     ws.close();
   }, 30_000);
 });
+
+describe('too many connections', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await openTestApp('embedded', { apiKeys: [KEY], http: { maxConnections: 3 } });
+    port = Number(new URL(await t.server.listen({ host: '127.0.0.1', port: 0 })).port);
+  });
+  afterAll(async () => t?.close());
+
+  it('closes connections past the limit as they arrive, and serves again once some are gone', async () => {
+    const held = await Promise.all([open(port), open(port), open(port)]);
+    const extra = await open(port);
+    await closedWithin(extra, DEADLINE_MS, 'a connection past the limit');
+    expect(extra.received()).toBe('');
+    for (const w of held) w.socket.destroy();
+    await Promise.all(held.map((w) => w.closed));
+    const deadline = Date.now() + DEADLINE_MS;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    }
+    expect(status).toBe(200);
+  });
+});
