@@ -16,6 +16,8 @@ export interface LoadRequest {
   durationSec: number;
   /** Paced load: requests per second of each client on average. */
   perClientPerSec?: number;
+  /** Sent with every request (the API key). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -35,7 +37,7 @@ async function closedLoop(request: LoadRequest): Promise<LoadResult> {
     connections: request.connections,
     duration: request.durationSec,
     // Each connection walks through the paths in turn.
-    requests: request.paths.map((path) => ({ method: 'GET' as const, path })),
+    requests: request.paths.map((path) => ({ method: 'GET' as const, path, headers: request.headers ?? {} })),
   });
   return {
     kind: 'load',
@@ -62,7 +64,7 @@ async function paced(request: LoadRequest, perClientPerSec: number): Promise<Loa
       if (performance.now() >= endMs) return;
       const started = performance.now();
       try {
-        const res = await pool.request({ method: 'GET', path: request.paths[n++ % request.paths.length]! });
+        const res = await pool.request({ method: 'GET', path: request.paths[n++ % request.paths.length]!, headers: request.headers ?? {} });
         await res.body.arrayBuffer();
         if (res.statusCode < 200 || res.statusCode > 299) non2xx++;
         latencies.push(performance.now() - started);

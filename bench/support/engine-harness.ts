@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer, type HttpEdgeOptions } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import { Engine } from '../../src/app/engine.ts';
 import { createLogger } from '../../src/app/logger.ts';
@@ -30,6 +30,10 @@ export interface EngineHarnessOptions {
   tap?: (text: string, receivedAt: Date) => void;
   /** `http.listingCacheMs` (the configured default unless given; 0 turns the listing cache off). */
   listingCacheMs?: number;
+  /** API keys the server requires (none by default: the API is open, as on a keyless engine). */
+  apiKeys?: string[];
+  /** The HTTP edge's limits (throttling, body size, timeouts); their configured defaults unless given. */
+  httpEdge?: Partial<HttpEdgeOptions>;
 }
 
 export interface EngineHarness {
@@ -88,7 +92,17 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
     // Wrappers made by spreading a SqlStore (store-wrappers.ts) keep its SqlClient.
     const sql = (options.store as Partial<SqlStore>).sql;
     if (!sql) throw new Error('startEngine({ http: true }) needs a store with its SqlClient (a SqlStore)');
-    server = await buildServer({ engine, store, metrics, logger, apiKeys: [], health, defaultServer: serverName, idempotency: new IdempotencyKeys(sql) });
+    server = await buildServer({
+      engine,
+      store,
+      metrics,
+      logger,
+      apiKeys: options.apiKeys ?? [],
+      http: options.httpEdge,
+      health,
+      defaultServer: serverName,
+      idempotency: new IdempotencyKeys(sql),
+    });
     baseUrl = (await server.listen({ host: '127.0.0.1', port: 0 })).replace('localhost', '127.0.0.1');
   }
   await engine.start();

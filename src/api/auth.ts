@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
+import { rateLimited, type AuthThrottle } from './auth-throttle.ts';
 
 // Who may call a route is decided on the route Fastify matched, never on the URL text: a path spelled
 // another way (percent-encoded, doubled slashes, dot segments) either matches the same route, and then
@@ -50,10 +51,17 @@ export class ApiKeys {
 
   /** Compares against every key in constant time per key, so timing tells nothing about which one is near. */
   matches(candidate: string): boolean {
+    return this.indexOf(candidate) >= 0;
+  }
+
+  /** Position of the matching key in the configured list, -1 when none matches. */
+  indexOf(candidate: string): number {
     const c = Buffer.from(candidate);
-    let ok = false;
-    for (const k of this.keys) if (k.length === c.length && timingSafeEqual(k, c)) ok = true;
-    return ok;
+    let found = -1;
+    this.keys.forEach((k, i) => {
+      if (k.length === c.length && timingSafeEqual(k, c)) found = i;
+    });
+    return found;
   }
 
   /** True when the request carries a valid key, or when no keys are configured. */
@@ -68,13 +76,34 @@ export function unauthorized(): AppError {
   return new AppError(ERROR_CODES.UNAUTHORIZED, 'a valid API key is required (x-api-key header or Authorization: Bearer)');
 }
 
-/** The onRequest check of every route that is neither 'public' nor 'self'. */
-export function apiKeyHook(keys: ApiKeys) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+/**
+ * The onRequest check of every route that is neither 'public' nor 'self'. An address that failed too often
+ * gets 429 before its key is even looked at, a wrong or missing key counts as a failure, and each key's
+ * requests are counted. Written with `done` rather than async: most requests need no promise here.
+ */
+export function apiKeyHook(keys: ApiKeys, throttle: AuthThrottle) {
+  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const access = accessOf(request);
-    if (access === 'public' || access === 'self') return;
-    if (!keys.authenticated(request)) throw unauthorized();
+    if (access === 'public' || access === 'self' || !keys.required) return done();
+    const wait = throttle.blocked(request);
+    if (wait !== null) return done(tooMany(reply, wait, FAILED_TOO_OFTEN));
+    const key = presentedKey(request);
+    const index = key === null ? -1 : keys.indexOf(key);
+    if (index < 0) {
+      throttle.failed(request).then((blockedFor) => done(blockedFor === null ? unauthorized() : tooMany(reply, blockedFor, FAILED_TOO_OFTEN)), done);
+      return;
+    }
+    const counted = throttle.used(request, index);
+    if (counted === null) return done();
+    counted.then((keyWait) => done(keyWait === null ? undefined : tooMany(reply, keyWait, 'this API key made too many requests')), done);
   };
+}
+
+const FAILED_TOO_OFTEN = 'too many failed authentications from this address';
+
+function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
+  void reply.header('retry-after', String(retryAfterSec));
+  return rateLimited(retryAfterSec, why);
 }
 
 /**

@@ -78,8 +78,13 @@ export const callDetailSchema = callSchema
   .extend({ timeline: z.array(timelineEntrySchema), crm: z.array(crmLinkSchema) })
   .meta({ id: 'CallDetail' });
 
+/** Every error answer: a stable code (docs/errors.md), a message, and details, always a list (often empty). */
 export const errorSchema = z
-  .object({ code: z.string(), message: z.string(), details: z.unknown().optional() })
+  .object({
+    code: z.string().describe('Stable error code, e.g. CF_UNAUTHORIZED'),
+    message: z.string(),
+    details: z.array(z.unknown()).describe('What the code alone does not say: bad fields, bad events by index, allowed methods'),
+  })
   .meta({ id: 'Error' });
 
 const csv = <T extends readonly [string, ...string[]]>(values: T) =>

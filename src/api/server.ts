@@ -1,22 +1,22 @@
 import { existsSync } from 'node:fs';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
 import type { EngineMetrics } from '../app/metrics.ts';
+import { httpConfigSchema } from '../config/http-schema.ts';
+import type { HttpConfig } from '../config/schema.ts';
 import type { Store } from '../store/types.ts';
 import { ApiKeys, apiKeyHook, defaultAccess } from './auth.ts';
-import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { authThrottle } from './auth-throttle.ts';
+import { registerDocsPage } from './docs-page.ts';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.ts';
+import { openapiOptions } from './openapi.ts';
+import { recordRoutes } from './route-table.ts';
 import type { IdempotencyKeys } from './idempotency.ts';
 import { callRoutes, type CrmLinkView } from './routes/calls.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -25,6 +25,10 @@ import { liveRoutes, type LiveRouteOptions } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { registerPageHeaders, registerSecurityHeaders } from './security-headers.ts';
+
+/** The HTTP edge's limits and policies (config `http.*`; docs/configuration.md). */
+export type HttpEdgeOptions = Omit<HttpConfig, 'host' | 'port' | 'apiKeys' | 'insecureNoAuth' | 'listingCacheMs' | 'healthTimeoutMs'>;
 
 export interface ApiDeps {
   engine: Engine;
@@ -32,8 +36,6 @@ export interface ApiDeps {
   metrics: EngineMetrics;
   logger: Logger;
   apiKeys: readonly string[];
-  /** Origins besides the engine's own whose pages may open the live stream (http.allowedOrigins). */
-  allowedOrigins?: readonly string[];
   /** Tickets and per-client bounds of the live stream (defaults in routes/live.ts). */
   live?: Partial<LiveRouteOptions>;
   health: () => Promise<HealthReport>;
@@ -47,61 +49,68 @@ export interface ApiDeps {
   defaultServer: string;
   /** Idempotency keys of POST /api/events. */
   idempotency: IdempotencyKeys;
+  /** Limits, timeouts, origins and throttling; each one left out takes its configured default. */
+  http?: Partial<HttpEdgeOptions>;
 }
 
 /** Builds the HTTP API without listening (tests use inject(); the CLI calls listen()). */
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const http: HttpEdgeOptions = { ...httpConfigSchema.parse({}), ...deps.http };
+  const keys = new ApiKeys(deps.apiKeys);
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }),
     // Per-request logging halves throughput; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: http.bodyLimitBytes,
     forceCloseConnections: true,
+    // Slow or silent clients are cut (Node answers 408 to a request not received in time). An upgraded
+    // WebSocket leaves the HTTP server's bookkeeping and none of these apply to it.
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(http.headersTimeoutMs, http.requestTimeoutMs),
+      connectionsCheckingInterval: http.connectionsCheckingIntervalMs,
+    },
+    trustProxy: http.trustedProxies.length > 0 ? [...http.trustedProxies] : false,
+    frameworkErrors: frameworkErrorHandler(keys),
   }).withTypeProvider<ZodTypeProvider>();
+  // The helpers below take the plain instance type; the zod type provider changes only route typings.
+  const root = app as unknown as FastifyInstance;
+  root.server.maxConnections = http.maxConnections;
+  recordRoutes(root);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // The API reads JSON (and the Bitrix24 handler its form posts); any other body type gets 415.
+  app.removeContentTypeParser('text/plain');
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: {
-        title: 'Callflow Engine API',
-        version: '0.1.0',
-        description: 'Call records built from Asterisk ARI events: history, live stream, statistics.',
-      },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
-      security: deps.apiKeys.length > 0 ? [{ apiKey: [] }] : [],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(fastifySwagger, openapiOptions());
+  await registerSecurityHeaders(root, { allowedOrigins: http.allowedOrigins });
+  await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   // Authorization is decided per matched route (src/api/auth.ts); routes declare their access.
-  const keys = new ApiKeys(deps.apiKeys);
-  app.addHook('onRequest', apiKeyHook(keys));
+  app.addHook('onRequest', apiKeyHook(keys, authThrottle(root, http)));
 
   await app.register(healthRoutes({ health: deps.health, keys }));
   await app.register(statsRoutes(deps));
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(quarantineRoutes(deps));
-  await app.register(liveRoutes({ ...deps, keys }));
+  await app.register(liveRoutes({ ...deps, keys, allowedOrigins: http.allowedOrigins }));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
-  await app.register(async (docs) => {
-    // The docs UI's page and assets are public so a browser can show them; the document itself needs a key.
-    defaultAccess(docs, (url) => (url.startsWith('/docs/json') || url.startsWith('/docs/yaml') ? 'key' : 'public'));
-    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  });
+  await registerDocsPage(root);
 
   const webRoot = deps.webRoot;
   if (webRoot && existsSync(webRoot)) {
     await app.register(async (web) => {
       // The dashboard's files hold no data: its login shows without a key.
       defaultAccess(web, () => 'public');
+      await registerPageHeaders(web, () => true);
       await web.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
     });
   }
-  return app as unknown as FastifyInstance;
+  return root;
 }

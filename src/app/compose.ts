@@ -6,7 +6,7 @@ import { AriConnection } from '../ari/client.ts';
 import type { AriChannel } from '../ari/types.ts';
 import { IdempotencyKeys } from '../api/idempotency.ts';
 import { buildServer } from '../api/server.ts';
-import type { HealthReport } from '../api/routes/health.ts';
+import { isLoopbackHost } from '../config/http-schema.ts';
 import type { Config } from '../config/schema.ts';
 import { createCrm, type Crm } from '../crm/crm-service.ts';
 import { getCrmLinks } from '../crm/links.ts';
@@ -20,6 +20,7 @@ import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
 import { Spool } from './spool.ts';
+import { createHealthCheck } from './health.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
 
 // The composition root: the only place that builds adapters from configuration and wires them.
@@ -138,35 +139,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     engine.addSource({ name: serverName, kind: 'simulator', start: () => sim.start(), stop: async () => sim.stop(), pause: () => undefined, resume: () => undefined });
   }
 
-  const health = async (): Promise<HealthReport> => {
-    const started = performance.now();
-    let database: HealthReport['checks']['database'];
-    try {
-      await store.ping();
-      database = { ok: true, kind: store.kind, latencyMs: Math.round((performance.now() - started) * 100) / 100 };
-    } catch (error) {
-      database = { ok: false, kind: store.kind, latencyMs: null, error: (error as Error).message };
-    }
-    const ari = engine.connections.map((c) => ({
-      name: c.serverName,
-      state: c.state,
-      connectedSince: c.connectedSince ? c.connectedSince.toISOString() : null,
-      reconnects: c.reconnects,
-      lastError: c.lastError ? c.lastError.message : null,
-    }));
-    const ingest = {
-      pending: engine.ingestor.pendingCount,
-      paused: engine.ingestor.isPaused,
-      lastError: engine.ingestor.lastError,
-      quarantined: engine.quarantinedRows,
-    };
-    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
-    const crmHealth = config.crm.bitrix24 || config.crm.webhooks.length > 0 ? await crmSummary(crm) : null;
-    return {
-      status: ok ? 'ok' : 'degraded',
-      checks: { database, ari, simulator: simulator ? { running: simulator.isRunning } : null, ingest, crm: crmHealth },
-    };
-  };
+  const health = createHealthCheck({
+    store,
+    engine,
+    simulator,
+    ...(config.crm.bitrix24 || config.crm.webhooks.length > 0 ? { crm } : {}),
+    timeoutMs: config.http.healthTimeoutMs,
+  });
 
   const server = await buildServer({
     engine,
@@ -174,7 +153,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     metrics,
     logger,
     apiKeys: config.http.apiKeys,
-    allowedOrigins: config.http.allowedOrigins,
+    http: config.http,
     live: config.live,
     health,
     plugins: [crm.routes],
@@ -203,7 +182,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       }
       if (redis) await redis.connect().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis unreachable; CRM rate limits fall back per instance'));
       crm.worker.start();
-      return server.listen({ host: config.http.host, port: config.http.port });
+      const address = await server.listen({ host: config.http.host, port: config.http.port });
+      announceAccess(logger, config.http, address);
+      return address;
     },
     async stop() {
       await server.close().catch(() => undefined);
@@ -216,19 +197,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   };
 }
 
-/** The CRM backlog for /health: totals over the sinks, and each sink. */
-async function crmSummary(crm: Crm): Promise<HealthReport['checks']['crm']> {
-  try {
-    const { sinks } = await crm.health();
-    const ages = sinks.map((s) => s.oldestPendingSec).filter((a): a is number => a !== null);
-    return {
-      pending: sinks.reduce((n, s) => n + s.pending, 0),
-      dead: sinks.reduce((n, s) => n + s.dead, 0),
-      oldestPendingAgeMs: ages.length > 0 ? Math.max(...ages) * 1000 : null,
-      sinks,
-    };
-  } catch {
-    return null;
+/** Says at start who can reach the API: a keyless engine must never be open to a network by surprise. */
+function announceAccess(logger: Logger, http: Config['http'], address: string): void {
+  if (http.apiKeys.length > 0) {
+    logger.info({ host: http.host, address }, `API keys required; listening on ${http.host}`);
+  } else if (isLoopbackHost(http.host)) {
+    logger.info({ host: http.host, address }, `no API keys configured: listening on ${http.host} only, so only this machine can reach the API; set API_KEYS to serve other machines`);
+  } else {
+    logger.warn({ host: http.host, address }, `INSECURE: no API keys and listening on ${http.host} (CALLFLOW_INSECURE_NO_AUTH): anyone who can reach this port reads and changes every call record`);
   }
 }
 

@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
 
   common(program.command('start').description('run the engine (the simulator when no ARI server is configured)'))
     .option('-p, --port <port>', 'HTTP port (also PORT, default 4100)', parsePort)
-    .option('--host <host>', 'HTTP bind address (also HOST, default 0.0.0.0)')
+    .option('--host <host>', 'HTTP bind address (also HOST; default 127.0.0.1 without API keys, 0.0.0.0 with them)')
     .action(async (flags: StartFlags) => (await import('./start.ts')).start(flags));
 
   program

@@ -96,4 +96,69 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { ARI_SERVERS: '[{' } })).toThrow(/ARI_SERVERS is not valid JSON/);
     expect(() => loadConfig({ env: { DIRECTION_EXTENSION_PATTERN: '(' } })).toThrow(/extensionPattern/);
   });
+
+  it('listens on loopback only without API keys, on every interface with them', () => {
+    expect(loadConfig({ env: {} }).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ env: { API_KEYS: 'a-long-key-123' } }).http.host).toBe('0.0.0.0');
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', 'localhost']) expect(loadConfig({ env: { HOST: host } }).http.host).toBe(host);
+    expect(loadConfig({ env: { HOST: '10.1.2.3', API_KEYS: 'a-long-key-123' } }).http.host).toBe('10.1.2.3');
+  });
+
+  it('refuses a network address without API keys unless told it is insecure, with every other problem', () => {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'pbx-helper.lan']) {
+      let error: { code?: string; message?: string } = {};
+      try {
+        loadConfig({ env: { HOST: host, PORT: 'eighty' } });
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect(error.code, host).toBe('CF_CONFIG_INVALID');
+      expect(error.message).toContain('http.host');
+      expect(error.message).toContain('CALLFLOW_INSECURE_NO_AUTH');
+      expect(error.message).toContain('http.port');
+    }
+    expect(loadConfig({ env: { HOST: '0.0.0.0', CALLFLOW_INSECURE_NO_AUTH: 'true' } }).http).toMatchObject({ host: '0.0.0.0', insecureNoAuth: true });
+    // Consent alone does not move the default address.
+    expect(loadConfig({ env: { CALLFLOW_INSECURE_NO_AUTH: 'true' } }).http.host).toBe('127.0.0.1');
+  });
+
+  it('reads the HTTP edge limits from their variables, within bounds', () => {
+    const http = loadConfig({
+      env: {
+        HTTP_BODY_LIMIT_BYTES: '2048',
+        HTTP_HEADERS_TIMEOUT_MS: '500',
+        HTTP_REQUEST_TIMEOUT_MS: '900',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '700',
+        HTTP_IDLE_TIMEOUT_MS: '1100',
+        HTTP_CONNECTIONS_CHECK_INTERVAL_MS: '100',
+        HTTP_MAX_CONNECTIONS: '50',
+        AUTH_FAILURE_LIMIT: '3',
+        AUTH_FAILURE_WINDOW_MS: '5000',
+        KEY_RATE_LIMIT: '0',
+        KEY_RATE_WINDOW_MS: '2000',
+        HEALTH_TIMEOUT_MS: '250',
+        TRUSTED_PROXIES: '10.0.0.1, 10.0.1.0/24',
+        ALLOWED_ORIGINS: 'https://crm.example',
+      },
+    }).http;
+    expect(http).toMatchObject({
+      bodyLimitBytes: 2048,
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 900,
+      keepAliveTimeoutMs: 700,
+      idleTimeoutMs: 1100,
+      connectionsCheckingIntervalMs: 100,
+      maxConnections: 50,
+      authFailureLimit: 3,
+      authFailureWindowMs: 5000,
+      keyRateLimit: 0,
+      keyRateWindowMs: 2000,
+      healthTimeoutMs: 250,
+      trustedProxies: ['10.0.0.1', '10.0.1.0/24'],
+      allowedOrigins: ['https://crm.example'],
+    });
+    expect(() => loadConfig({ env: { HTTP_HEADERS_TIMEOUT_MS: '0' } })).toThrow(/http.headersTimeoutMs/);
+    expect(() => loadConfig({ env: { HTTP_BODY_LIMIT_BYTES: '1e12' } })).toThrow(/http.bodyLimitBytes/);
+    expect(() => loadConfig({ env: { TRUSTED_PROXIES: '10.0.0.1,proxy.lan,10.0.0.0/33' } })).toThrow(/http.trustedProxies.1[^]*http.trustedProxies.2/);
+  });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { crmConfigSchema } from '../crm/config.ts';
+import { httpConfigSchema } from './http-schema.ts';
 
 // The whole configuration, parsed once at start-up (see load.ts) and passed down frozen.
 
@@ -48,24 +49,7 @@ export type LiveConfig = z.infer<typeof liveConfigSchema>;
 export const LIVE_DEFAULTS: LiveConfig = liveConfigSchema.parse({});
 
 export const configSchema = z.object({
-  http: z
-    .object({
-      host: z.string().default('0.0.0.0'),
-      port: z.number().int().min(0).max(65535).default(4100),
-      /** When non-empty, every endpoint but /health requires one of these keys. */
-      apiKeys: z.array(z.string().min(8)).default([]),
-      /**
-       * Origins (scheme://host[:port]) of web pages allowed to call the API from a browser (CORS) and to open
-       * the live WebSocket, besides the engine's own origin. Empty: only the engine's own pages.
-       */
-      allowedOrigins: z.array(z.string().min(1).max(256)).max(100).default([]),
-      /**
-       * Longest a call listing (`GET /api/calls`) is answered from memory; every write of this engine ends it
-       * sooner. It bounds how long another instance's writes to the same database stay unseen. 0: off.
-       */
-      listingCacheMs: z.number().int().min(0).max(60_000).default(1_000),
-    })
-    .prefault({}),
+  http: httpConfigSchema,
   live: liveConfigSchema.prefault({}),
   database: z
     .object({
@@ -124,4 +108,5 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type HttpConfig = Config['http'];
 export type ConfigInput = z.input<typeof configSchema>;

@@ -25,7 +25,7 @@ describe('live stream: access and messages', () => {
   let base: string;
   let httpBase: string;
   beforeAll(async () => {
-    t = await openTestApp('embedded', { apiKeys: [KEY], allowedOrigins: ['https://ops.example.com'] });
+    t = await openTestApp('embedded', { apiKeys: [KEY], http: { allowedOrigins: ['https://ops.example.com'] } });
     httpBase = await t.server.listen({ host: '127.0.0.1', port: 0 });
     base = httpBase.replace('http', 'ws');
   });

@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/app/logger.ts';
 import { createMetrics, type EngineMetrics } from '../../src/app/metrics.ts';
 import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
 import { IdempotencyKeys } from '../../src/api/idempotency.ts';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer, type HttpEdgeOptions } from '../../src/api/server.ts';
 import type { HealthReport } from '../../src/api/routes/health.ts';
 import type { LiveConfig } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
@@ -24,7 +24,7 @@ export interface TestApp {
 export interface TestAppOptions {
   apiKeys?: string[];
   listingCacheMs?: number;
-  allowedOrigins?: string[];
+  http?: Partial<HttpEdgeOptions>;
   live?: Partial<LiveConfig>;
 }
 
@@ -65,7 +65,7 @@ export async function openTestApp(kind: StoreKind, options: TestAppOptions = {})
     metrics,
     logger,
     apiKeys: options.apiKeys ?? [],
-    allowedOrigins: options.allowedOrigins ?? [],
+    http: options.http,
     live: options.live,
     health,
     defaultServer: 'default',

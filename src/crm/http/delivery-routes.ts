@@ -117,9 +117,9 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
             }
           : undefined;
         const items = await replayCallDeliveries(deps.sql, id, { sink: req.query.sink, plan });
-        if (!known) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`, { details: { callId: id } });
+        if (!known) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`, { details: [{ callId: id }] });
         if (items.length === 0) {
-          throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `call ${id} has no deliveries to replay`, { details: { callId: id } });
+          throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `call ${id} has no deliveries to replay`, { details: [{ callId: id }] });
         }
         deps.wake?.();
         return { items };

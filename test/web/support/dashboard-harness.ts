@@ -27,7 +27,8 @@ const CHROMIUM_ARGS = [
 ];
 
 const DIST = join(ROOT, 'web', 'dist');
-const STAMP = join(DIST, '.sources-hash');
+// Beside web/dist, not in it: everything in web/dist is served as the dashboard's files.
+const STAMP = join(ROOT, 'web', '.dist-sources-hash');
 const BUILD_LOCK = join(ROOT, 'web', '.build-lock');
 
 /** A hash of everything the bundle is built from: the dashboard's files and the engine sources it imports. */
@@ -134,14 +135,23 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
 
+/** Page script: every Content-Security-Policy violation becomes a console error. */
+const CSP_VIOLATION_REPORTER = `
+  document.addEventListener('securitypolicyviolation', function (e) {
+    console.error('CSP violation: ' + e.violatedDirective + ' refused ' + (e.blockedURI || '(inline)') + ' in ' + (e.sourceFile || e.documentURI));
+  });
+`;
+
 export interface WatchedPage {
   page: Page;
-  /** Console errors and uncaught exceptions seen so far. */
+  /** Console errors, uncaught exceptions and Content-Security-Policy violations seen so far. */
   errors: string[];
 }
 
 export async function openPage(browser: Browser, viewport = { width: 1360, height: 900 }): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
+  // Anything the Content-Security-Policy refuses shows up as an error, whatever the browser logs itself.
+  await context.addInitScript(CSP_VIOLATION_REPORTER);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
