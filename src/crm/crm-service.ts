@@ -37,6 +37,7 @@ export interface CrmDeps {
   /** What counts as an employee's extension (the main config's direction.extensionPattern). */
   extensionPattern?: string;
   originate?: Originate;
+  /** The call as stored now: registers are built from it, and replays plan from it. */
   getCall?: (id: string) => Promise<CallRecord | null>;
   /** Overrides for tests: OAuth token storage, Bitrix24 flow-control pauses. */
   tokenStore?: TokenStore;
@@ -93,6 +94,7 @@ export function createCrm(deps: CrmDeps): Crm {
         sql,
         isExtension: extensionMatcher(deps.extensionPattern),
         logger: logger.child({ sink: BITRIX_SINK }),
+        getCall: deps.getCall,
       }),
     );
   }
