@@ -206,7 +206,7 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
         userForExtension(config, null);
       if (!user) throw permanent(`call ${call.id}: no employee to finish the Bitrix24 call for`);
       await setCards(link, 'hide', (data.shown ?? []).filter((e) => e !== employee), signal);
-      const statusCode = statusCodeFor(call, config.statusCodes);
+      const statusCode = payload.statusCode ?? statusCodeFor(call, config.statusCodes);
       const params: Record<string, unknown> = { CALL_ID: link.externalCallId, ...user, DURATION: durationSec(call), STATUS_CODE: statusCode };
       if (statusCode !== '200' && call.hangupCauseText) params.FAILED_REASON = call.hangupCauseText;
       if (!data.finishing) link = await save(call.id, null, { finishing: true });
