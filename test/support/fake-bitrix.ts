@@ -199,6 +199,15 @@ export class FakeBitrix {
     answer(200, { result: result.result, time: { start: Date.now() / 1000 } });
   }
 
+  /**
+   * Sets the portal's bucket, as other traffic would have left it: an engine instance that burst into the
+   * portal just before it was killed, or another application on the same portal.
+   */
+  setBucketLevel(level: number): void {
+    this.#level = Math.min(this.limit.burst, Math.max(0, level));
+    this.#levelAtMs = Date.now();
+  }
+
   /** Leaky bucket of the portal: each request adds one; it drains at perSecond; above burst → refused. */
   #admit(): boolean {
     const now = Date.now();
