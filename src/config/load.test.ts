@@ -21,6 +21,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { LISTING_CACHE_MS: '-1' } })).toThrow(/http.listingCacheMs/);
   });
 
+  it('marks originated calls outbound unless DIRECTION_ORIGINATED_OUTBOUND turns it off', () => {
+    expect(loadConfig({ env: {} }).direction.originatedOutbound).toBe(true);
+    expect(loadConfig({ env: { DIRECTION_ORIGINATED_OUTBOUND: 'off' } }).direction.originatedOutbound).toBe(false);
+  });
+
   it('applies flag > env > file > default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cf-config-'));
     const file = join(dir, 'c.json');

@@ -1,3 +1,5 @@
+import { isPhoneNumber } from '../../domain/dialstring.ts';
+
 // What goes into register's PHONE_NUMBER. Bitrix24 refuses a number without a single digit
 // ("Unsupported phone number format."), and a refused register leaves the call out of the CRM with its
 // finish stuck behind it. So a client number is sent only when it is a dialable number; anything else
@@ -21,7 +23,7 @@ export function dialableNumber(raw: string): string | null {
   const text = raw.trim();
   const user = URI.exec(text)?.[1] ?? text;
   const compact = user.replace(SEPARATORS, '');
-  return /^\+?\d+$/.test(compact) ? compact : null;
+  return isPhoneNumber(compact) ? compact : null;
 }
 
 export function bitrixPhoneNumber(raw: string, placeholder: string): BitrixPhoneNumber {
