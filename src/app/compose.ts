@@ -158,8 +158,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       lastError: engine.ingestor.lastError,
       quarantined: engine.quarantinedRows,
     };
-    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
     const crmHealth = config.crm.bitrix24 || config.crm.webhooks.length > 0 ? await crmSummary(crm) : null;
+    // A dead letter is a call change a CRM never got: degraded until an operator retries it.
+    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && (crmHealth?.dead ?? 0) === 0;
     return {
       status: ok ? 'ok' : 'degraded',
       checks: { database, ari, simulator: simulator ? { running: simulator.isRunning } : null, ingest, crm: crmHealth },

@@ -10,6 +10,7 @@ import { createBitrixClient, type BitrixClient } from './bitrix24/client.ts';
 import type { Originate } from './bitrix24/click-to-call.ts';
 import { createBitrixSink } from './bitrix24/sink.ts';
 import { sqlTokenStore } from './bitrix24/token-store.ts';
+import { webhookOwner } from './bitrix24/users.ts';
 import { extensionMatcher } from './call-parties.ts';
 import { BITRIX_SINK, type CrmConfig } from './config.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimiter } from './flow/rate-limiter.ts';
@@ -59,7 +60,16 @@ export interface Crm {
 }
 
 export interface CrmHealth {
-  sinks: { name: string; breakerOpen: boolean; pending: number; failing: number; dead: number; oldestPendingSec: number | null }[];
+  sinks: {
+    name: string;
+    breakerOpen: boolean;
+    pending: number;
+    failing: number;
+    dead: number;
+    oldestPendingSec: number | null;
+    /** Why the newest dead letter was given up (the target's own words when it answered). */
+    lastDeadError: string | null;
+  }[];
 }
 
 export function createCrm(deps: CrmDeps): Crm {
@@ -81,6 +91,10 @@ export function createCrm(deps: CrmDeps): Crm {
   let bitrix: BitrixClient | null = null;
   const b = config.bitrix24;
   if (b) {
+    if (b.webhookUrl && webhookOwner(b.webhookUrl) === null) {
+      // Every request to such a URL is likely refused and dead-lettered; the URL itself is a secret.
+      logger.warn({ sink: BITRIX_SINK }, 'bitrix24.webhookUrl does not look like an incoming webhook (https://<portal>/rest/<user id>/<code>/); requests to it will probably be refused');
+    }
     const bitrixTarget = target(BITRIX_SINK, b.rate);
     const auth = b.oauth
       ? oauthAuth(b.oauth, deps.tokenStore ?? sqlTokenStore(sql, BITRIX_SINK), config.outbox.timeoutMs)
@@ -113,7 +127,15 @@ export function createCrm(deps: CrmDeps): Crm {
       return {
         sinks: sinks.map((s) => {
           const b = backlog.get(s.name);
-          return { name: s.name, breakerOpen: s.readyInMs() > 0, pending: b?.pending ?? 0, failing: b?.failing ?? 0, dead: b?.dead ?? 0, oldestPendingSec: b?.oldest_sec ?? null };
+          return {
+            name: s.name,
+            breakerOpen: s.readyInMs() > 0,
+            pending: b?.pending ?? 0,
+            failing: b?.failing ?? 0,
+            dead: b?.dead ?? 0,
+            oldestPendingSec: b?.oldest_sec ?? null,
+            lastDeadError: b?.last_dead_error ?? null,
+          };
         }),
       };
     },
