@@ -21,6 +21,7 @@ import { createOutboxMetrics, readBacklog } from './outbox-metrics.ts';
 import { createOutboxWorker, type OutboxWorker } from './outbox-worker.ts';
 import { planDeliveries, type CallChange } from './plan.ts';
 import type { Sink } from './sink.ts';
+import type { SinkHealth } from './sink-health.ts';
 import { createWebhookSink } from './webhook/sink.ts';
 
 // Builds the CRM side from configuration: sinks with their targets, the outbox worker, the planner
@@ -60,16 +61,7 @@ export interface Crm {
 }
 
 export interface CrmHealth {
-  sinks: {
-    name: string;
-    breakerOpen: boolean;
-    pending: number;
-    failing: number;
-    dead: number;
-    oldestPendingSec: number | null;
-    /** Why the newest dead letter was given up (the target's own words when it answered). */
-    lastDeadError: string | null;
-  }[];
+  sinks: SinkHealth[];
 }
 
 export function createCrm(deps: CrmDeps): Crm {

@@ -23,8 +23,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Builds web/dist from the current sources, so the test never runs against a stale bundle. */
+let built = false;
+
+/** Builds web/dist from the current sources, so the test never runs against a stale bundle (once per test file). */
 export function buildDashboard(): void {
+  if (built) return;
   const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const result = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts'], {
     cwd: ROOT,
@@ -32,6 +35,7 @@ export function buildDashboard(): void {
     timeout: 120_000,
   });
   if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
+  built = true;
 }
 
 export interface EngineUnderTest {
