@@ -2,8 +2,8 @@ import type { Direction } from './call.ts';
 import { endpointOf } from './channel-name.ts';
 import { dialledTarget, isPhoneNumber } from './dialstring.ts';
 
-// Direction from configurable rules: originated calls, trunk endpoints, dialplan contexts, what the
-// caller's side dialled, then the shape of the numbers.
+// Direction from configurable rules: originated calls, trunk endpoints, dialplan contexts, what the call
+// dialled, then the shape of the numbers.
 
 export interface DirectionPolicy {
   inboundContexts: ReadonlySet<string>;
@@ -41,8 +41,12 @@ export interface DirectionInput {
   to: string;
   /** The dialstring the first channel was dialled with when it was dialled on its own (originated); else null. */
   originatedAs: string | null;
-  /** Dialstrings the caller's side (the first channel, its Local twin) dialled. */
-  dialledByOrigin: readonly string[];
+  /**
+   * Dialstrings the call itself dialled: Dials from its first channel (or that channel's Local twin), and
+   * Dials an application made on its own for the call's other channels (an ARI app bridging an employee's
+   * phone it rang with a client it dialled).
+   */
+  dialledByCall: readonly string[];
 }
 
 function isTrunk(policy: DirectionPolicy, channelName: string): boolean {
@@ -72,7 +76,7 @@ export function decideDirection(policy: DirectionPolicy, input: DirectionInput):
   const toExt = input.to !== '' && policy.extension.test(input.to);
   if (isTrunk(policy, input.firstChannelName) || policy.inboundContexts.has(input.firstContext)) return 'inbound';
   const reachesTrunk = input.otherChannelNames.some((n) => isTrunk(policy, n));
-  const dialsOutside = input.dialledByOrigin.some((d) => outsideNumber(policy, d) !== null);
+  const dialsOutside = input.dialledByCall.some((d) => outsideNumber(policy, d) !== null);
   if (policy.internalContexts.has(input.firstContext)) return reachesTrunk || dialsOutside || (!toExt && input.to !== '') ? 'outbound' : 'internal';
   if (reachesTrunk) return 'outbound';
   if (fromExt && toExt) return 'internal';

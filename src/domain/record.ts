@@ -74,7 +74,7 @@ function numbersOf(state: CallState, first: LegState, origin: Set<string>): { fr
  */
 function calledNumber(policy: DirectionPolicy, input: DirectionInput): string {
   if (outsideNumber(policy, input.to) !== null) return input.to;
-  const dialled = [input.originatedAs ?? '', ...input.dialledByOrigin].map((d) => outsideNumber(policy, d)).find((n) => n !== null);
+  const dialled = [input.originatedAs ?? '', ...input.dialledByCall].map((d) => outsideNumber(policy, d)).find((n) => n !== null);
   return dialled ?? input.to;
 }
 
@@ -137,7 +137,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
     from: numbers.from,
     to: numbers.to,
     originatedAs: state.dialled.find((d) => d.callerId === null && origin.has(d.peerId))?.dialstring ?? null,
-    dialledByOrigin: state.dialled.filter((d) => d.callerId !== null && origin.has(d.callerId)).map((d) => d.dialstring),
+    dialledByCall: state.dialled.filter((d) => (d.callerId !== null ? origin.has(d.callerId) : !origin.has(d.peerId))).map((d) => d.dialstring),
   };
   const direction = decideDirection(policy, directionInput);
   const { from } = numbers;

@@ -56,6 +56,7 @@ const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: str
   dialstring,
   forward: '',
 });
+const bridged = (c: ChannelSnapshot, bridgeId: string): Step => (at) => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId, bridgeType: 'mixing' });
 const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c });
 
 function run(steps: Step[], rules = policy) {
@@ -249,6 +250,7 @@ describe('direction', () => {
   const clickTwin = ch('1.2', 'Local/101@from-internal-00000002;2', 'Ring', { context: 'from-internal', exten: '101', callerNumber: '' });
   const carrierLeg = ch('1.3', 'PJSIP/carrier-00000003', 'Down', { context: 'default', exten: 's', callerNumber: '' });
   const fromTrunk = ch('1.1', 'PJSIP/provider-00000001', 'Ring', { context: 'from-trunk', exten: '+4930999', callerNumber: '+4930123' });
+  const employeePhone = ch('1.1', 'PJSIP/101-00000001', 'Down', { context: 'from-internal', exten: 's', callerNumber: '101' });
   const originated: { name: string; steps: Step[]; direction: string; to: string; rules?: Partial<Parameters<typeof directionPolicy>[0]> }[] = [
     {
       name: 'originated through a trunk → outbound, the dialled number is the client',
@@ -280,6 +282,19 @@ describe('direction', () => {
       steps: [created(clickToCall), dial(null, clickToCall, '', '101@from-internal'), created(clickTwin), created(carrierLeg), dial(clickToCall, carrierLeg, '', 'carrier/4930555')],
       direction: 'outbound',
       to: '4930555',
+    },
+    {
+      name: "an application rings an employee's phone, dials the client on its own and bridges them → outbound",
+      steps: [
+        created(employeePhone),
+        dial(null, employeePhone, '', '101'),
+        created(carrierLeg),
+        dial(null, carrierLeg, '', '+4930555@carrier'),
+        bridged(employeePhone, 'b-1'),
+        bridged(carrierLeg, 'b-1'),
+      ],
+      direction: 'outbound',
+      to: '+4930555',
     },
     {
       name: 'an inbound call forwarded to an outside number stays inbound',
