@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retryDelivery } from '../../src/crm/deliveries.ts';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import { findResponsibleEmployee } from '../../src/crm/bitrix24/search.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
@@ -116,6 +117,21 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
     expect(await outboxCounts(h.store)).toEqual({ delivered: 2 });
     // Known before sending: the portal never had to refuse it.
     expect(fake.requests.filter((r) => r.status !== 200)).toEqual([]);
+  });
+
+  it('a register the portal refused is built afresh when sent again: the fix (or the call as it is now) is in it', async () => {
+    const { h, fake } = await setup();
+    const snaps = callSnapshots({ client: '+4930123' });
+    const early = withoutCallerId(snaps[0]!);
+    await write(h, null, early);
+    fake.inject(1, { status: 400, error: 'ERROR_CORE', description: 'User is not found or is not active.' });
+    await waitFor(async () => (await h.crm.worker.runOnce()) > 0, 'the refused register');
+    expect(await outboxCounts(h.store)).toEqual({ dead: 1 });
+    await write(h, early, snaps[0]!);
+    const [dead] = await h.store.sql.query<{ id: number }>("SELECT id FROM outbox WHERE status = 'dead'");
+    await retryDelivery(h.store.sql, Number(dead!.id));
+    await deliverByHand(h);
+    expect(fake.callsByExternalId(snaps[0]!.id).map((c) => c.register.PHONE_NUMBER)).toEqual(['+4930123']);
   });
 
   it('a number the portal refuses though it has digits is registered again with the placeholder', async () => {

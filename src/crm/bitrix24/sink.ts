@@ -26,7 +26,7 @@ export interface BitrixLinkData {
    * parameters, and Bitrix24 answers a repeat of an unfinished call's parameters with that call's
    * CALL_ID instead of making a second call (the call may have changed meanwhile).
    */
-  registerParams?: Record<string, unknown>;
+  registerParams?: Record<string, unknown> | null;
   /** Set when PHONE_NUMBER was not the client's number (bitrix24.placeholderNumber). */
   phoneNumber?: { sent: string; original: string };
   /** Who the call was registered under. */
@@ -117,7 +117,14 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
 
   async function sendRegister(callId: string, request: BitrixLinkData, signal: AbortSignal): Promise<RegisterResult> {
     await save(callId, null, request);
-    return client.call<RegisterResult>('telephony.externalCall.register', request.registerParams ?? {}, signal);
+    try {
+      return await client.call<RegisterResult>('telephony.externalCall.register', request.registerParams ?? {}, signal);
+    } catch (err) {
+      // The portal answered with a refusal: no call was made, so the next try (after the cause is fixed,
+      // or the call has changed) is built afresh. Without an answer the call may exist: keep the parameters.
+      if (err instanceof BitrixError) await save(callId, null, { registerParams: null });
+      throw err;
+    }
   }
 
   async function register(snapshot: CallRecord, signal: AbortSignal): Promise<CrmLink> {
