@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../src/api/error-handler.ts';
+import { AppError, ERROR_CODES } from '../../src/errors.ts';
 import type { OriginateParams } from '../../src/crm/bitrix24/click-to-call.ts';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
@@ -17,10 +18,10 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
   const store = sharedStore(kind);
   const track = closeAfterEach();
   let originated: OriginateParams[] = [];
-  let failOriginate = false;
+  let failOriginate: Error | null = null;
   afterEach(() => {
     originated = [];
-    failOriginate = false;
+    failOriginate = null;
   });
 
   async function setup(options: { pbx?: boolean } = {}) {
@@ -38,7 +39,7 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
         options.pbx === false
           ? undefined
           : async (params) => {
-              if (failOriginate) throw new Error('ARI refused');
+              if (failOriginate) throw failOriginate;
               originated.push(params);
               return { channelId: params.channelId };
             },
@@ -170,15 +171,23 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
       expect(other.json()).toMatchObject({ ignored: 'ONAPPINSTALL' });
     });
 
-    it('finishes the Bitrix24 call as failed when the PBX cannot place it', async () => {
+    it.each([
+      ['cannot be reached', new Error('connect ECONNREFUSED'), '503', 'the PBX could not be reached'],
+      [
+        'refuses the originate',
+        new AppError(ERROR_CODES.ARI_REQUEST_FAILED, 'ARI POST /ari/channels failed: 404 Endpoint not found', { details: { status: 404, ariMessage: 'Endpoint not found' } }),
+        'OTHER',
+        'the PBX refused the call (404 Endpoint not found)',
+      ],
+    ] as const)('finishes the Bitrix24 call as failed when the PBX %s', async (_why, error, code, reason) => {
       const { h, app, fake } = await setup();
-      failOriginate = true;
+      failOriginate = error;
       fake.calls.set('externalCall.bx.3', { callId: 'externalCall.bx.3', externalCallId: null, register: {}, registeredAtMs: Date.now(), finish: null, shownTo: [], hiddenFor: [], record: null, transcription: null });
       h.crm.worker.start();
       const res = await post(app, form('externalCall.bx.3'));
       expect(res.statusCode).toBe(503);
       await waitFor(() => fake!.calls.get('externalCall.bx.3')!.finish, 'the failed finish');
-      expect(fake.calls.get('externalCall.bx.3')!.finish).toMatchObject({ USER_ID: 11, STATUS_CODE: '503', DURATION: 0, FAILED_REASON: 'the PBX could not be reached' });
+      expect(fake.calls.get('externalCall.bx.3')!.finish).toMatchObject({ USER_ID: 11, STATUS_CODE: code, DURATION: 0, FAILED_REASON: reason });
     });
 
     it.each([
