@@ -52,7 +52,7 @@ interface NotPlaced {
 
 function noExtension(userId: number): NotPlaced {
   const reason = `Bitrix24 user ${userId} has no extension in bitrix24.userMap`;
-  return { statusCode: 'OTHER', reason, error: new AppError(ERROR_CODES.REQUEST_INVALID, reason, { details: { userId } }) };
+  return { statusCode: 'OTHER', reason, error: new AppError(ERROR_CODES.REQUEST_INVALID, reason) };
 }
 
 function noPbx(): NotPlaced {
