@@ -64,7 +64,7 @@ describe('dead letters are visible and can be sent again', () => {
     const degraded = await waitFor(async () => {
       const h = await health(app);
       return h.body.checks.crm?.dead > 0 && h.body.checks.crm.pending === 0 ? h : null;
-    }, 'the dead letters in /health');
+    }, 'the dead letters in /health', 45_000);
     expect(degraded.status).toBe(503);
     expect(degraded.body.status).toBe('degraded');
     const dead = degraded.body.checks.crm.dead as number;
@@ -77,13 +77,13 @@ describe('dead letters are visible and can be sent again', () => {
     fake.clearInjections();
     const retried = await app.server.inject({ method: 'POST', url: '/api/deliveries/retry-dead?sink=bitrix24' });
     expect(retried.json()).toEqual({ retried: dead });
-    await waitFor(() => ['1795234265.6', '1795234271.10'].every((id) => fake.callsByExternalId(id)[0]?.finish), 'both calls in Bitrix24');
+    await waitFor(() => ['1795234265.6', '1795234271.10'].every((id) => fake.callsByExternalId(id)[0]?.finish), 'both calls in Bitrix24', 45_000);
     const healed = await waitFor(async () => {
       const h = await health(app);
       return h.body.status === 'ok' ? h : null;
-    }, '/health to recover');
+    }, '/health to recover', 45_000);
     expect(healed.body.checks.crm).toMatchObject({ dead: 0, pending: 0 });
-  });
+  }, 150_000);
 
   it('a webhook URL that is not a Bitrix24 webhook is warned about at start and its dead letters show in /health', async () => {
     const fake = await new FakeBitrix({ perSecond: 100, burst: 100 }).start();
@@ -96,8 +96,8 @@ describe('dead letters are visible and can be sent again', () => {
     const degraded = await waitFor(async () => {
       const h = await health(app);
       return h.body.checks.crm?.dead > 0 && h.body.checks.crm.pending === 0 ? h : null;
-    }, 'the dead letters in /health');
+    }, 'the dead letters in /health', 45_000);
     expect(degraded.body.status).toBe('degraded');
     expect(degraded.body.checks.crm.sinks[0].lastDeadError).toMatch(/ERROR_METHOD_NOT_FOUND/);
-  });
+  }, 90_000);
 });
