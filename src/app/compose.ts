@@ -72,6 +72,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   }
   const policy = directionPolicy(config.direction);
   const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
+  // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'. What a
+  // lost Redis costs is reported where it shows (the CRM rate limiter falls back per instance and says so).
+  redis?.on('error', () => undefined);
   const connections = new Map<string, AriConnection>();
   const crm = createCrm({
     config: config.crm,

@@ -68,7 +68,9 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       lastError: ingestor.lastError === null ? null : safeText(ingestor.lastError),
       quarantined: deps.engine.quarantinedRows,
     };
-    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null;
+    const crmReport = backlog === null || !backlog.ok ? null : backlog.value;
+    // A dead letter is a call change a CRM never got: degraded until an operator sends it again.
+    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && (crmReport?.dead ?? 0) === 0;
     return {
       status: ok ? 'ok' : 'degraded',
       checks: {
@@ -77,7 +79,7 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
         simulator: deps.simulator ? { running: deps.simulator.isRunning } : null,
         ingest,
         // A backlog query that failed or timed out shows as unknown (null), not as an empty backlog.
-        crm: backlog === null || !backlog.ok ? null : backlog.value,
+        crm: crmReport,
       },
     };
   };
@@ -90,7 +92,8 @@ function crmSummary(sinks: CrmSink[]): NonNullable<HealthReport['checks']['crm']
     pending: sinks.reduce((n, s) => n + s.pending, 0),
     dead: sinks.reduce((n, s) => n + s.dead, 0),
     oldestPendingAgeMs: ages.length > 0 ? Math.max(...ages) * 1000 : null,
-    sinks,
+    // The target's own words, with anything that looks like a URL or credential taken out.
+    sinks: sinks.map((s) => ({ ...s, lastDeadError: s.lastDeadError === null ? null : safeText(s.lastDeadError) })),
   };
 }
 

@@ -51,6 +51,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { LIVE_TICKET_TTL_MS: '10', LIVE_SNAPSHOT_MAX_BYTES: '1000' } })).toThrow(/live.ticketTtlMs[\s\S]*live.snapshotMaxBytes/);
   });
 
+  it('marks originated calls outbound unless DIRECTION_ORIGINATED_OUTBOUND turns it off', () => {
+    expect(loadConfig({ env: {} }).direction.originatedOutbound).toBe(true);
+    expect(loadConfig({ env: { DIRECTION_ORIGINATED_OUTBOUND: 'off' } }).direction.originatedOutbound).toBe(false);
+  });
+
   it('applies flag > env > file > default', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cf-config-'));
     const file = join(dir, 'c.json');

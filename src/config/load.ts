@@ -101,6 +101,7 @@ export function fromEnv(env: Env): ConfigInput {
       internalContexts: list(env.DIRECTION_INTERNAL_CONTEXTS),
       trunkEndpoints: list(env.DIRECTION_TRUNK_ENDPOINTS),
       extensionPattern: env.DIRECTION_EXTENSION_PATTERN,
+      originatedOutbound: bool(env.DIRECTION_ORIGINATED_OUTBOUND),
     },
     simulator: {
       mode: env.SIMULATOR,

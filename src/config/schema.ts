@@ -25,6 +25,12 @@ const directionRules = z.object({
   trunkEndpoints: z.array(z.string()).default([]),
   /** A number matching this pattern is an internal extension. */
   extensionPattern: z.string().default('^\\d{2,5}$'),
+  /**
+   * A call whose first channel was dialled on its own (an originate through ARI or AMI, by this engine or
+   * another application) towards a trunk or a number that is no extension is outbound, whatever the
+   * channel's context, and the number it dialled is the client's.
+   */
+  originatedOutbound: z.boolean().default(true),
 });
 export type DirectionRules = z.infer<typeof directionRules>;
 

@@ -80,6 +80,11 @@ const bitrix24 = z
     originateContext: z.string().min(1).default('from-internal'),
     /** Which configured Asterisk server places click-to-call calls (default: the first). */
     originateServer: z.string().min(1).optional(),
+    /**
+     * PHONE_NUMBER of a call whose client number is not a dialable number (withheld, empty, a SIP user
+     * name): Bitrix24 refuses a number without digits, and the call would be missing from the CRM.
+     */
+    placeholderNumber: z.string().regex(/^\+?\d{1,32}$/, 'digits, optionally after a +').default('0000000000'),
     /** Overrides of the STATUS_CODE table (docs/crm.md). */
     statusCodes: z.partialRecord(z.enum(statusCodeKeys), z.enum(BITRIX_STATUS_CODES)).optional(),
   })
@@ -209,6 +214,7 @@ function bitrixFromEnv(env: Env): unknown {
     originateContext: present(env.BITRIX_ORIGINATE_CONTEXT),
     originateServer: present(env.BITRIX_ORIGINATE_SERVER),
     statusCodes: json('BITRIX_STATUS_CODES', env.BITRIX_STATUS_CODES),
+    placeholderNumber: present(env.BITRIX_PLACEHOLDER_NUMBER),
   };
 }
 

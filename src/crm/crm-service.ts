@@ -10,9 +10,11 @@ import { createBitrixClient, type BitrixClient } from './bitrix24/client.ts';
 import type { Originate } from './bitrix24/click-to-call.ts';
 import { createBitrixSink } from './bitrix24/sink.ts';
 import { sqlTokenStore } from './bitrix24/token-store.ts';
+import { webhookOwner } from './bitrix24/users.ts';
 import { extensionMatcher } from './call-parties.ts';
 import { BITRIX_SINK, type CrmConfig } from './config.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimiter } from './flow/rate-limiter.ts';
+import { withLocalFallback } from './flow/fallback-rate-limiter.ts';
 import { createRedisRateLimiter } from './flow/redis-rate-limiter.ts';
 import { createTarget, type Target } from './flow/target.ts';
 import { crmRoutes } from './http/crm-routes.ts';
@@ -20,6 +22,7 @@ import { createOutboxMetrics, readBacklog } from './outbox-metrics.ts';
 import { createOutboxWorker, type OutboxWorker } from './outbox-worker.ts';
 import { planDeliveries, type CallChange } from './plan.ts';
 import type { Sink } from './sink.ts';
+import type { SinkHealth } from './sink-health.ts';
 import { createWebhookSink } from './webhook/sink.ts';
 
 // Builds the CRM side from configuration: sinks with their targets, the outbox worker, the planner
@@ -37,6 +40,7 @@ export interface CrmDeps {
   /** What counts as an employee's extension (the main config's direction.extensionPattern). */
   extensionPattern?: string;
   originate?: Originate;
+  /** The call as stored now: registers are built from it, and replays plan from it. */
   getCall?: (id: string) => Promise<CallRecord | null>;
   /** Overrides for tests: OAuth token storage, Bitrix24 flow-control pauses. */
   tokenStore?: TokenStore;
@@ -58,13 +62,13 @@ export interface Crm {
 }
 
 export interface CrmHealth {
-  sinks: { name: string; breakerOpen: boolean; pending: number; failing: number; dead: number; oldestPendingSec: number | null }[];
+  sinks: SinkHealth[];
 }
 
 export function createCrm(deps: CrmDeps): Crm {
   const { config, sql, logger } = deps;
   const limiter: RateLimiter = deps.redis
-    ? createRedisRateLimiter(deps.redis, { keyPrefix: deps.redisKeyPrefix })
+    ? withLocalFallback(createRedisRateLimiter(deps.redis, { keyPrefix: deps.redisKeyPrefix }), createMemoryRateLimiter(), logger)
     : createMemoryRateLimiter();
   const target = (name: string, limit: RateLimit): Target =>
     createTarget({
@@ -80,6 +84,10 @@ export function createCrm(deps: CrmDeps): Crm {
   let bitrix: BitrixClient | null = null;
   const b = config.bitrix24;
   if (b) {
+    if (b.webhookUrl && webhookOwner(b.webhookUrl) === null) {
+      // Every request to such a URL is likely refused and dead-lettered; the URL itself is a secret.
+      logger.warn({ sink: BITRIX_SINK }, 'bitrix24.webhookUrl does not look like an incoming webhook (https://<portal>/rest/<user id>/<code>/); requests to it will probably be refused');
+    }
     const bitrixTarget = target(BITRIX_SINK, b.rate);
     const auth = b.oauth
       ? oauthAuth(b.oauth, deps.tokenStore ?? sqlTokenStore(sql, BITRIX_SINK), config.outbox.timeoutMs)
@@ -93,6 +101,7 @@ export function createCrm(deps: CrmDeps): Crm {
         sql,
         isExtension: extensionMatcher(deps.extensionPattern),
         logger: logger.child({ sink: BITRIX_SINK }),
+        getCall: deps.getCall,
       }),
     );
   }
@@ -111,7 +120,15 @@ export function createCrm(deps: CrmDeps): Crm {
       return {
         sinks: sinks.map((s) => {
           const b = backlog.get(s.name);
-          return { name: s.name, breakerOpen: s.readyInMs() > 0, pending: b?.pending ?? 0, failing: b?.failing ?? 0, dead: b?.dead ?? 0, oldestPendingSec: b?.oldest_sec ?? null };
+          return {
+            name: s.name,
+            breakerOpen: s.readyInMs() > 0,
+            pending: b?.pending ?? 0,
+            failing: b?.failing ?? 0,
+            dead: b?.dead ?? 0,
+            oldestPendingSec: b?.oldest_sec ?? null,
+            lastDeadError: b?.last_dead_error ?? null,
+          };
         }),
       };
     },

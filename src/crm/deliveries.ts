@@ -106,6 +106,18 @@ export async function retryDelivery(sql: SqlClient, id: number): Promise<Deliver
 }
 
 /**
+ * Sends every dead delivery again (of one sink when given), once the cause has been fixed. Each one's age
+ * restarts; a call's revived deliveries still go in order.
+ */
+export async function retryDeadDeliveries(sql: SqlClient, sink?: string): Promise<number> {
+  const rows = await sql.query<{ id: number }>(
+    `UPDATE outbox SET ${REVIVE} WHERE status = 'dead' ${sink ? 'AND sink = $1' : ''} RETURNING id`,
+    sink ? [sink] : [],
+  );
+  return rows.length;
+}
+
+/**
  * Delivers every delivery of a call again (delivered and dead ones included) with the same
  * idempotency keys, so receivers can tell the repeats. Refused while one of them is in flight. `plan` supplies rows when
  * the call has none yet (it ended before the sinks were configured).

@@ -18,6 +18,8 @@ export interface BacklogRow {
   failing: number;
   dead: number;
   oldest_sec: number | null;
+  /** Why the newest dead letter was given up (the target's own words when it answered). */
+  last_dead_error: string | null;
 }
 
 const BACKLOG = `
@@ -25,13 +27,21 @@ SELECT sink,
   count(*) FILTER (WHERE status IN ('pending', 'delivering'))::int AS pending,
   count(*) FILTER (WHERE status IN ('pending', 'delivering') AND last_error IS NOT NULL)::int AS failing,
   count(*) FILTER (WHERE status = 'dead')::int AS dead,
-  extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'delivering')))::float8 AS oldest_sec
+  extract(epoch FROM now() - min(created_at) FILTER (WHERE status IN ('pending', 'delivering')))::float8 AS oldest_sec,
+  (array_agg(last_error ORDER BY id DESC) FILTER (WHERE status = 'dead' AND last_error NOT LIKE 'blocked:%'))[1] AS last_dead_error
 FROM outbox WHERE status <> 'delivered' GROUP BY sink`;
 
-/** Per sink: undelivered, failing and dead counts and the oldest undelivered age. */
+/** Per sink: undelivered, failing and dead counts, the oldest undelivered age and the newest dead letter's reason. */
 export async function readBacklog(sql: SqlClient): Promise<BacklogRow[]> {
   const rows = await sql.query<BacklogRow>(BACKLOG);
-  return rows.map((r) => ({ sink: r.sink, pending: Number(r.pending), failing: Number(r.failing), dead: Number(r.dead), oldest_sec: r.oldest_sec === null ? null : Number(r.oldest_sec) }));
+  return rows.map((r) => ({
+    sink: r.sink,
+    pending: Number(r.pending),
+    failing: Number(r.failing),
+    dead: Number(r.dead),
+    oldest_sec: r.oldest_sec === null ? null : Number(r.oldest_sec),
+    last_dead_error: r.last_dead_error ?? null,
+  }));
 }
 
 const SCRAPE_REUSE_MS = 1000;

@@ -1,6 +1,6 @@
 import type { CallRecord } from '../domain/call.ts';
 import type { OutboxInsert } from '../store/types.ts';
-import { BITRIX_SINK, webhookSinkName, type CrmConfig, type CrmEventType } from './config.ts';
+import { BITRIX_SINK, webhookSinkName, type BitrixStatusCode, type CrmConfig, type CrmEventType } from './config.ts';
 
 // Which sinks get which deliveries for one call transition. Pure: the engine calls it for every call a
 // batch changed and writes the rows in the same transaction as the call state.
@@ -21,6 +21,8 @@ export interface DeliveryPayload {
   call: CallRecord;
   recordingUrl?: string;
   transcript?: TranscriptMessage[];
+  /** Bitrix24's STATUS_CODE for the finish, when it is known without the call (a click-to-call never placed). */
+  statusCode?: BitrixStatusCode;
 }
 
 export interface CallChange {

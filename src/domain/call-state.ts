@@ -42,11 +42,23 @@ export interface DialFact {
   readonly order: number;
 }
 
+/**
+ * What a channel was dialled as: the first non-empty dialstring of a Dial naming it as the peer. Without a
+ * caller the channel was dialled on its own: an originate (ARI `POST /channels`, AMI Originate, a call
+ * file) or an ARI application's `POST /channels/{id}/dial`, by us or another application.
+ */
+export interface DialledChannel {
+  readonly peerId: string;
+  readonly callerId: string | null;
+  readonly dialstring: string;
+}
+
 export interface CallState {
   readonly server: string;
   /** Sorted by uniqueid: oldest channel first. */
   readonly legs: readonly LegState[];
   readonly dials: readonly DialFact[];
+  readonly dialled: readonly DialledChannel[];
   readonly linkedId: string | null;
   readonly eventCount: number;
   readonly firstEventAt: string;
@@ -55,12 +67,14 @@ export interface CallState {
 
 /** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
 const NO_DIALS: readonly DialFact[] = Object.freeze([]);
+const NOTHING_DIALLED: readonly DialledChannel[] = Object.freeze([]);
 
 export function emptyCall(server: string, at: string): CallState {
   return {
     server,
     legs: [],
     dials: NO_DIALS,
+    dialled: NOTHING_DIALLED,
     linkedId: null,
     eventCount: 0,
     firstEventAt: at,
@@ -87,6 +101,7 @@ export function mergeCalls(a: CallState, b: CallState): CallState {
     server: a.server,
     legs: [...a.legs, ...b.legs.filter((l) => !seen.has(l.channelId))].sort(byUniqueid),
     dials: [...a.dials, ...b.dials].sort((x, y) => x.order - y.order),
+    dialled: b.dialled.length === 0 ? a.dialled : [...a.dialled, ...b.dialled.filter((d) => !a.dialled.some((x) => x.peerId === d.peerId))],
     linkedId: a.linkedId ?? b.linkedId,
     eventCount: a.eventCount + b.eventCount,
     firstEventAt: minIso(a.firstEventAt, b.firstEventAt),

@@ -2,7 +2,7 @@ import type { CallRecord, CallStatus, ClosedBy, Leg } from './call.ts';
 import type { CallState, LegEnd, LegState } from './call-state.ts';
 import { causeText } from './causes.ts';
 import { endpointOf, localPairKey } from './channel-name.ts';
-import { decideDirection, type DirectionPolicy } from './direction.ts';
+import { decideDirection, outsideNumber, type DirectionInput, type DirectionPolicy } from './direction.ts';
 import { decideDisposition } from './disposition.ts';
 
 // Derives the public call record from a call's facts. Pure and deterministic: the same facts give
@@ -66,6 +66,16 @@ function numbersOf(state: CallState, first: LegState, origin: Set<string>): { fr
     to = dest ? dest.connectedNumber || dest.callerNumber || dest.exten : first.connectedNumber;
   }
   return { from, to };
+}
+
+/**
+ * The client's number of an outbound call: the number the call dialled outside, when the channels' own
+ * numbers do not give one (an originated channel's extension is `s`; a Local channel's is the employee's).
+ */
+function calledNumber(policy: DirectionPolicy, input: DirectionInput): string {
+  if (outsideNumber(policy, input.to) !== null) return input.to;
+  const dialled = [input.originatedAs ?? '', ...input.dialledByCall].map((d) => outsideNumber(policy, d)).find((n) => n !== null);
+  return dialled ?? input.to;
 }
 
 function textOfCause(end: LegEnd | null): string | null {
@@ -133,7 +143,19 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   const finished = isFinished(state);
   const endedAt = finished ? state.legs.reduce((max, l) => ((l.end?.at ?? '') > max ? (l.end?.at ?? '') : max), '') || state.lastEventAt : null;
   const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
-  const { from, to } = numbersOf(state, first, origin);
+  const numbers = numbersOf(state, first, origin);
+  const directionInput: DirectionInput = {
+    firstChannelName: first.name,
+    firstContext: first.context,
+    otherChannelNames: state.legs.filter((l) => !origin.has(l.channelId)).map((l) => l.name),
+    from: numbers.from,
+    to: numbers.to,
+    originatedAs: state.dialled.find((d) => d.callerId === null && origin.has(d.peerId))?.dialstring ?? null,
+    dialledByCall: state.dialled.filter((d) => (d.callerId !== null ? origin.has(d.callerId) : !origin.has(d.peerId))).map((d) => d.dialstring),
+  };
+  const direction = decideDirection(policy, directionInput);
+  const { from } = numbers;
+  const to = direction === 'outbound' ? calledNumber(policy, directionInput) : numbers.to;
   const hangup = finished ? hangupOf(state, first) : { cause: null, text: null };
   const closedBy = finished ? closedByOf(state) : null;
   return {
@@ -141,13 +163,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
     server: state.server,
     status,
     disposition: finished ? decideDisposition({ firstLeg: first, originIds: origin, legs: state.legs, dials: state.dials }) : null,
-    direction: decideDirection(policy, {
-      firstChannelName: first.name,
-      firstContext: first.context,
-      otherChannelNames: state.legs.filter((l) => !origin.has(l.channelId)).map((l) => l.name),
-      from,
-      to,
-    }),
+    direction,
     from,
     to,
     startedAt,

@@ -46,25 +46,26 @@ const destroyed = (c: ChannelSnapshot, cause: number, techCause: number | null =
   techCause,
 });
 const hangupReq = (c: ChannelSnapshot): Step => (at) => ({ kind: 'hangup_request', type: 'ChannelHangupRequest', at, channel: c, cause: 16, soft: false });
-const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: string): Step => (at) => ({
+const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: string, dialstring = 'PJSIP/alice'): Step => (at) => ({
   kind: 'dial',
   type: 'Dial',
   at,
   caller,
   peer,
   status,
-  dialstring: 'PJSIP/alice',
+  dialstring,
   forward: '',
 });
+const bridged = (c: ChannelSnapshot, bridgeId: string): Step => (at) => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId, bridgeType: 'mixing' });
 const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: null });
 const swept = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: 'stale' });
 
-function run(steps: Step[]) {
+function run(steps: Step[], rules = policy) {
   const registry = new CallRegistry('pbx1');
   let order = 0;
   let last: CallHandle | null = null;
   for (const step of steps) last = registry.process(step(t()), ++order) ?? last;
-  return toRecord(last!.state, policy);
+  return toRecord(last!.state, rules);
 }
 
 const caller = ch('1700000000.1', 'PJSIP/provider-00000001', 'Ring');
@@ -268,6 +269,76 @@ describe('direction', () => {
       expect(run([created(row.first)]).direction).toBe(row.direction);
     });
   }
+
+  // Calls dialled out on their own (an originate through ARI or AMI, by us or another application): the
+  // originated channel carries only its endpoint's default context (a trunk's is its inbound context).
+  const viaTrunk = ch('1.1', 'PJSIP/provider-00000001', 'Down', { context: 'from-trunk', exten: 's', callerNumber: '4930999' });
+  const viaCarrier = ch('1.1', 'PJSIP/carrier-00000001', 'Down', { context: 'default', exten: 's', callerNumber: '' });
+  const harnessCaller = ch('1.1', 'Local/100@from-test-00000001;1', 'Down', { context: 'from-test', exten: '100', callerNumber: '5551000' });
+  const clickToCall = ch('1.1', 'Local/101@from-internal-00000002;1', 'Down', { context: 'from-internal', exten: '101', callerNumber: '' });
+  const clickTwin = ch('1.2', 'Local/101@from-internal-00000002;2', 'Ring', { context: 'from-internal', exten: '101', callerNumber: '' });
+  const carrierLeg = ch('1.3', 'PJSIP/carrier-00000003', 'Down', { context: 'default', exten: 's', callerNumber: '' });
+  const fromTrunk = ch('1.1', 'PJSIP/provider-00000001', 'Ring', { context: 'from-trunk', exten: '+4930999', callerNumber: '+4930123' });
+  const employeePhone = ch('1.1', 'PJSIP/101-00000001', 'Down', { context: 'from-internal', exten: 's', callerNumber: '101' });
+  const originated: { name: string; steps: Step[]; direction: string; to: string; rules?: Partial<Parameters<typeof directionPolicy>[0]> }[] = [
+    {
+      name: 'originated through a trunk → outbound, the dialled number is the client',
+      steps: [created(viaTrunk), dial(null, viaTrunk, '', '+4930123@provider')],
+      direction: 'outbound',
+      to: '+4930123',
+    },
+    {
+      name: 'originated to an outside number, no trunk configured → outbound',
+      steps: [created(viaCarrier), dial(null, viaCarrier, '', 'carrier/sip:+4930123@carrier.example')],
+      direction: 'outbound',
+      to: '+4930123',
+    },
+    {
+      name: 'originated to an extension (a harness standing in for an outside caller) → the other rules',
+      steps: [created(harnessCaller), dial(null, harnessCaller, '', '100@from-test')],
+      direction: 'inbound',
+      to: '100',
+    },
+    {
+      name: 'originated through a trunk with the rule off → the trunk rule (inbound)',
+      steps: [created(viaTrunk), dial(null, viaTrunk, '', '+4930123@provider')],
+      direction: 'inbound',
+      to: '',
+      rules: { originatedOutbound: false },
+    },
+    {
+      name: "an employee's phone rung first, then the client dialled through a carrier nobody configured → outbound",
+      steps: [created(clickToCall), dial(null, clickToCall, '', '101@from-internal'), created(clickTwin), created(carrierLeg), dial(clickToCall, carrierLeg, '', 'carrier/4930555')],
+      direction: 'outbound',
+      to: '4930555',
+    },
+    {
+      name: "an application rings an employee's phone, dials the client on its own and bridges them → outbound",
+      steps: [
+        created(employeePhone),
+        dial(null, employeePhone, '', '101'),
+        created(carrierLeg),
+        dial(null, carrierLeg, '', '+4930555@carrier'),
+        bridged(employeePhone, 'b-1'),
+        bridged(carrierLeg, 'b-1'),
+      ],
+      direction: 'outbound',
+      to: '+4930555',
+    },
+    {
+      name: 'an inbound call forwarded to an outside number stays inbound',
+      steps: [created(fromTrunk), created(carrierLeg), dial(fromTrunk, carrierLeg, '', 'carrier/4930555')],
+      direction: 'inbound',
+      to: '+4930999',
+    },
+  ];
+  for (const row of originated) {
+    it(row.name, () => {
+      const rules = { inboundContexts: ['from-trunk'], internalContexts: ['from-internal'], trunkEndpoints: ['PJSIP/provider'], extensionPattern: '^\\d{2,5}$', ...row.rules };
+      const call = run(row.steps, directionPolicy(rules));
+      expect([call.direction, call.to]).toEqual([row.direction, row.to]);
+    });
+  }
 });
 
 describe('grouping', () => {
@@ -364,6 +435,6 @@ describe('isFinished', () => {
       expect(isFinished(call.state)).toBe(toRecord(call.state, policy).status === 'finished');
     }
     expect(seen).toEqual([false, false, false, false, false, false, false, true]);
-    expect(isFinished({ server: 'pbx1', legs: [], dials: [], linkedId: null, eventCount: 0, firstEventAt: t(), lastEventAt: t() })).toBe(false);
+    expect(isFinished({ server: 'pbx1', legs: [], dials: [], dialled: [], linkedId: null, eventCount: 0, firstEventAt: t(), lastEventAt: t() })).toBe(false);
   });
 });

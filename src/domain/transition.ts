@@ -186,6 +186,10 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     };
     dials = dials.concat(fact);
   }
+  let dialled = state.dialled;
+  if (event.kind === 'dial' && event.dialstring !== '' && !dialled.some((d) => d.peerId === event.peer.id)) {
+    dialled = dialled.concat({ peerId: texts.share(event.peer.id), callerId: event.caller ? texts.share(event.caller.id) : null, dialstring: event.dialstring });
+  }
   const found = state.linkedId === null ? (first?.linkedId ?? second?.linkedId) : null;
   const linkedId = found ? texts.share(found) : state.linkedId;
   // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
@@ -193,6 +197,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     server: state.server,
     legs: legs ?? state.legs,
     dials,
+    dialled,
     linkedId,
     eventCount: state.eventCount + 1,
     firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { retryDelivery } from '../../src/crm/deliveries.ts';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import { findResponsibleEmployee } from '../../src/crm/bitrix24/search.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
@@ -13,6 +14,7 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
   const store = sharedStore(kind);
   const track = closeAfterEach();
 
+  /** The worker is not started: a test starts it (or delivers by hand) once it has written what it wants seen. */
   async function setup(bitrix: Record<string, unknown> = {}, fakeOptions: FakeBitrixOptions = {}, outbox: Record<string, unknown> = {}) {
     const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100, ...fakeOptions }).start());
     const config = testCrmConfig({
@@ -20,15 +22,45 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
       outbox,
     });
     const h = track(openHarness(await store(), config));
-    h.crm.worker.start();
     return { h, fake };
   }
 
+  /** Writes one snapshot of a call with the deliveries its change plans, as the engine's batch does. */
+  async function write(h: Harness, previous: CallRecord | null, current: CallRecord): Promise<void> {
+    await h.store.writeBatch({ events: [], calls: [current], merges: [], outbox: h.crm.plan({ previous, current }) });
+  }
+
+  /** Delivery rounds run by the test itself (no worker): each step happens when the test says. */
+  async function deliverByHand(h: Harness): Promise<void> {
+    await waitFor(async () => {
+      await h.store.sql.query("UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'");
+      await h.crm.worker.runOnce();
+      const c = await outboxCounts(h.store);
+      return (c.pending ?? 0) + (c.delivering ?? 0) === 0;
+    }, 'every delivery to go');
+  }
+
+  /** Each change delivered before the next happens, as on a live call. */
+  async function liveCall(h: Harness, snaps: CallRecord[]): Promise<void> {
+    for (let i = 0; i < snaps.length; i++) {
+      await write(h, snaps[i - 1] ?? null, snaps[i]!);
+      await deliverByHand(h);
+    }
+  }
+
+  /** The call as first seen: its channel is there, its caller id not yet. */
+  const withoutCallerId = (call: CallRecord): CallRecord => ({ ...call, from: '', legs: call.legs.map((l) => ({ ...l, callerNumber: '' })) });
+
   const finishedCall = (snaps: CallRecord[]) => snaps[snaps.length - 1]!;
 
+  /**
+   * Every snapshot of the calls is written, then the worker starts: deliveries are built from the calls as
+   * stored when sent, so each register sees its call as it ended.
+   */
   async function run(h: Harness, ...scripts: CallScript[]): Promise<CallRecord[][]> {
     const calls = scripts.map((s) => callSnapshots(s));
     await h.feed(...calls);
+    h.crm.worker.start();
     await drained(h.store);
     return calls;
   }
@@ -40,8 +72,8 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
     const b = fake.callsByExternalId(outbound![0]!.id);
     expect(a).toHaveLength(1);
     expect(b).toHaveLength(1);
-    // Before anyone rang, the inbound call is filed under the default user; the finish names who answered.
-    expect(a[0]!.register).toMatchObject({ TYPE: 2, PHONE_NUMBER: '+4930123', LINE_NUMBER: '+4930999', USER_ID: 1, CRM_CREATE: 1, SHOW: 0, CALL_START_DATE: inbound![0]!.startedAt });
+    // Registered when the call had ended: filed under the employee who answered, no card popped up.
+    expect(a[0]!.register).toMatchObject({ TYPE: 2, PHONE_NUMBER: '+4930123', LINE_NUMBER: '+4930999', USER_ID: 11, CRM_CREATE: 1, SHOW: 0, CALL_START_DATE: inbound![0]!.startedAt });
     expect(a[0]!.finish).toMatchObject({ USER_ID: 11, STATUS_CODE: '200', DURATION: 42 });
     expect(b[0]!.register).toMatchObject({ TYPE: 1, PHONE_NUMBER: '+4930777', USER_ID: 12 });
     expect(b[0]!.finish).toMatchObject({ USER_ID: 12, STATUS_CODE: '200' });
@@ -53,9 +85,84 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
 
   it("files a call nobody rang under the webhook's owner when no default user is set", async () => {
     const { h, fake } = await setup({ defaultUserId: undefined }, { userId: 7 });
-    const [snaps] = await run(h, { disposition: 'no_answer', client: '' });
+    const [first] = callSnapshots({ client: '+4930123' });
+    await write(h, null, first!);
+    await deliverByHand(h);
+    const call = fake.callsByExternalId(first!.id)[0]!;
+    expect(call.register).toMatchObject({ USER_ID: 7, PHONE_NUMBER: '+4930123' });
+  });
+
+  it('registers the call as it is when sent: a caller id that came in a later batch is in the register', async () => {
+    const { h, fake } = await setup();
+    const snaps = callSnapshots({ client: '+4930123', did: '+4930999' });
+    const early = withoutCallerId(snaps[0]!);
+    await write(h, null, early);
+    await write(h, early, snaps[0]!);
+    for (let i = 1; i < snaps.length; i++) await write(h, snaps[i - 1]!, snaps[i]!);
+    await deliverByHand(h);
+    const calls = fake.callsByExternalId(snaps[0]!.id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.register).toMatchObject({ PHONE_NUMBER: '+4930123', LINE_NUMBER: '+4930999', TYPE: 2 });
+    expect(calls[0]!.finish).toMatchObject({ STATUS_CODE: '200' });
+  });
+
+  it.each(['sipp', 'anonymous', ''])('a client number without digits (%j) goes in as the placeholder, the original kept', async (client) => {
+    const { h, fake } = await setup({ placeholderNumber: '+0000' });
+    const [snaps] = await run(h, { client, disposition: 'no_answer' });
     const call = fake.callsByExternalId(snaps![0]!.id)[0]!;
-    expect(call.register).toMatchObject({ USER_ID: 7, PHONE_NUMBER: 'anonymous' });
+    expect(call.register).toMatchObject({ PHONE_NUMBER: '+0000', TYPE: 2 });
+    expect(call.finish).toMatchObject({ STATUS_CODE: '304' });
+    const [link] = await getCrmLinks(h.store.sql, snaps![0]!.id);
+    expect(link!.data).toMatchObject({ phoneNumber: { sent: '+0000', original: client } });
+    expect(await outboxCounts(h.store)).toEqual({ delivered: 2 });
+    // Known before sending: the portal never had to refuse it.
+    expect(fake.requests.filter((r) => r.status !== 200)).toEqual([]);
+  });
+
+  it('a register the portal refused is built afresh when sent again: the fix (or the call as it is now) is in it', async () => {
+    const { h, fake } = await setup();
+    const snaps = callSnapshots({ client: '+4930123' });
+    const early = withoutCallerId(snaps[0]!);
+    await write(h, null, early);
+    fake.inject(1, { status: 400, error: 'ERROR_CORE', description: 'User is not found or is not active.' });
+    await waitFor(async () => (await h.crm.worker.runOnce()) > 0, 'the refused register');
+    expect(await outboxCounts(h.store)).toEqual({ dead: 1 });
+    await write(h, early, snaps[0]!);
+    const [dead] = await h.store.sql.query<{ id: number }>("SELECT id FROM outbox WHERE status = 'dead'");
+    await retryDelivery(h.store.sql, Number(dead!.id));
+    await deliverByHand(h);
+    expect(fake.callsByExternalId(snaps[0]!.id).map((c) => c.register.PHONE_NUMBER)).toEqual(['+4930123']);
+  });
+
+  it('a number the portal refuses though it has digits is registered again with the placeholder', async () => {
+    const { h, fake } = await setup();
+    fake.refusedNumbers.add('+4930777');
+    const [snaps] = await run(h, { client: '+4930777' });
+    const calls = fake.callsByExternalId(snaps![0]!.id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.register).toMatchObject({ PHONE_NUMBER: '0000000000' });
+    expect(calls[0]!.finish).not.toBeNull();
+    expect(fake.requests.filter((r) => r.error === 'ERROR_CORE')).toHaveLength(1);
+    const [link] = await getCrmLinks(h.store.sql, snaps![0]!.id);
+    expect(link!.data).toMatchObject({ phoneNumber: { sent: '0000000000', original: '+4930777' } });
+  });
+
+  it('a register whose answer was lost is sent again unchanged, though the call changed meanwhile: one Bitrix24 call', async () => {
+    const { h, fake } = await setup();
+    const snaps = callSnapshots({ client: '+4930123' });
+    const early = withoutCallerId(snaps[0]!);
+    await write(h, null, early);
+    fake.inject(1, 'lose');
+    await waitFor(async () => (await h.crm.worker.runOnce()) > 0, 'the first register attempt');
+    expect(fake.requests.map((r) => [r.method, r.error])).toEqual([['telephony.externalcall.register', 'lost']]);
+    // The caller id arrives, the call goes on and ends; then the deliveries are retried.
+    await write(h, early, snaps[0]!);
+    for (let i = 1; i < snaps.length; i++) await write(h, snaps[i - 1]!, snaps[i]!);
+    await deliverByHand(h);
+    const calls = fake.callsByExternalId(snaps[0]!.id);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.finish).toMatchObject({ STATUS_CODE: '200' });
+    expect(fake.served('telephony.externalcall.register')).toHaveLength(1);
   });
 
   it('keeps overlapping calls from the same number apart (the 30-minute CALL_ID trap)', async () => {
@@ -99,8 +206,9 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
 
   it('shows the card to the ringing employee and hides it for the others at answer (mode ring)', async () => {
     const { h, fake } = await setup({ showCard: 'ring' });
-    const [snaps] = await run(h, { extension: '101' });
-    const call = fake.callsByExternalId(snaps![0]!.id)[0]!;
+    const snaps = callSnapshots({ extension: '101' });
+    await liveCall(h, snaps);
+    const call = fake.callsByExternalId(snaps[0]!.id)[0]!;
     expect(call.shownTo).toEqual([11]);
     expect(fake.served().map((r) => r.method)).toEqual([
       'telephony.externalcall.register',
@@ -109,11 +217,30 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
     ]);
   });
 
+  it('registers a call that already rang with the card shown, and never pops a card for a call that has ended', async () => {
+    const { h, fake } = await setup({ showCard: 'ring' });
+    const snaps = callSnapshots({ extension: '101' });
+    await write(h, null, snaps[0]!);
+    await write(h, snaps[0]!, snaps[1]!);
+    await deliverByHand(h);
+    const ringing = fake.callsByExternalId(snaps[0]!.id)[0]!;
+    expect(ringing.register).toMatchObject({ USER_ID: 11, SHOW: 1 });
+    expect(ringing.shownTo).toEqual([11]);
+    expect(fake.served('telephony.externalcall.show')).toHaveLength(0);
+
+    const [ended] = await run(h, { extension: '102', disposition: 'no_answer' });
+    const call = fake.callsByExternalId(ended![0]!.id)[0]!;
+    expect(call.register).toMatchObject({ USER_ID: 12, SHOW: 0 });
+    expect(call.shownTo).toEqual([]);
+  });
+
   it('shows the card when the employee answers (mode answer)', async () => {
     const { h, fake } = await setup({ showCard: 'answer' });
-    const [answered, missed] = await run(h, { extension: '102' }, { extension: '102', disposition: 'no_answer' });
-    expect(fake.callsByExternalId(answered![0]!.id)[0]!.shownTo).toEqual([12]);
-    expect(fake.callsByExternalId(missed![0]!.id)[0]!.shownTo).toEqual([]);
+    const [answered, missed] = [callSnapshots({ extension: '102' }), callSnapshots({ extension: '102', disposition: 'no_answer' })];
+    await liveCall(h, answered);
+    await liveCall(h, missed);
+    expect(fake.callsByExternalId(answered[0]!.id)[0]!.shownTo).toEqual([12]);
+    expect(fake.callsByExternalId(missed[0]!.id)[0]!.shownTo).toEqual([]);
   });
 
   it('surfaces LEAD_CREATION_ERROR on the call links', async () => {
@@ -132,7 +259,7 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
       const extra = change.current.status === 'finished' ? { recordingUrl: 'https://pbx.example/rec/1.mp3', transcript } : {};
       await h.store.writeBatch({ events: [], calls: [change.current], merges: [], outbox: h.crm.plan({ ...change, ...extra }) });
     }
-    h.crm.worker.wake();
+    h.crm.worker.start();
     await drained(h.store);
     const call = fake.callsByExternalId(snaps[0]!.id)[0]!;
     expect(call.record).toMatchObject({ RECORD_URL: 'https://pbx.example/rec/1.mp3' });
@@ -143,6 +270,7 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
   it('a finish the portal no longer knows becomes a dead letter with the reason', async () => {
     const { h, fake } = await setup();
     const snaps = callSnapshots({});
+    h.crm.worker.start();
     await h.feed(snaps.slice(0, 1));
     await waitFor(() => fake.calls.size === 1, 'the register');
     fake.calls.clear();

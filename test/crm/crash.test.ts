@@ -1,59 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open-store.ts';
-import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { planDeliveries } from '../../src/crm/plan.ts';
 import { parseCrmConfig } from '../../src/crm/config.ts';
 import { FakeBitrix } from '../support/fake-bitrix.ts';
-import { createPostgresDatabase, storeKinds, type StoreKind } from '../support/test-store.ts';
+import { storeKinds, type StoreKind } from '../support/test-store.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { callSnapshots, changesOf } from './helpers/calls.ts';
 import { TEST_SECRET, waitFor } from './helpers/harness.ts';
+import { sharedDatabase, startOutboxProcess as startChild } from './helpers/outbox-process.ts';
 
 // The delivering process is killed with SIGKILL while deliveries are in flight, then started again:
 // every update still arrives; the only repeats are the interrupted ones, with the same event ids.
-
-const CHILD = fileURLToPath(new URL('./helpers/outbox-child.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-function startChild(args: object): { child: ChildProcess; exited: Promise<number | null>; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += String(d)));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(stderr);
-      resolve(code);
-    }),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
-    void exited.then(() => reject(new Error(`child exited before it was ready: ${stderr}`)));
-  });
-  return { child, exited, ready };
-}
 
 describe.each(storeKinds())('crash during delivery on %s', (kind: StoreKind) => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   });
-
-  async function database(): Promise<{ open: () => Promise<SqlStore>; where: { databaseUrl?: string; dataDir?: string } }> {
-    if (kind === 'postgres') {
-      const db = await createPostgresDatabase();
-      cleanups.push(() => db.drop());
-      return { open: () => openStore({ url: db.url, dataDir: 'memory://', poolSize: 2 }), where: { databaseUrl: db.url } };
-    }
-    const dataDir = await mkdtemp(join(tmpdir(), 'callflow-crash-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    return { open: () => openStore({ dataDir }), where: { dataDir } };
-  }
 
   it('delivers every missing update after a SIGKILL and a restart, none lost', async () => {
     const fake = await new FakeBitrix({ perSecond: 200, burst: 200 }).start();
@@ -68,7 +31,7 @@ describe.each(storeKinds())('crash during delivery on %s', (kind: StoreKind) => 
     };
     const config = parseCrmConfig(crmInput);
 
-    const { open, where } = await database();
+    const { open, where } = await sharedDatabase(kind, cleanups);
     const calls: CallRecord[][] = Array.from({ length: 12 }, () => callSnapshots());
     const store = await open();
     await store.migrate();

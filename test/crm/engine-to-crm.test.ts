@@ -19,6 +19,36 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000
   }
 }
 
+/**
+ * An originate to the outside as Asterisk reports it (ARI `POST /channels` to a PJSIP endpoint): the new
+ * channel starts Down in its endpoint's context at `s`, dialled on its own (a Dial without a caller), and
+ * answers; then it hangs up.
+ */
+function originatedOutside(id: string, dialstring: string): Record<string, unknown>[] {
+  const at = (ms: number) => `2026-11-21T05:00:0${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}+0000`;
+  const channel = (state: string, appName: string) => ({
+    id,
+    name: 'PJSIP/carrier-000000a1',
+    state,
+    protocol_id: '',
+    caller: { name: 'Sales', number: '4930999000' },
+    connected: { name: '', number: '' },
+    accountcode: '',
+    dialplan: { context: 'from-carrier', exten: 's', priority: 1, app_name: appName, app_data: appName === 'AppDial2' ? '(Outgoing Line)' : '' },
+    creationtime: at(0),
+    language: 'en',
+  });
+  const base = { asterisk_id: '02:fc:00:00:00:01', application: 'other-app' };
+  return [
+    { type: 'ChannelCreated', timestamp: at(0), channel: channel('Down', ''), ...base },
+    { type: 'Dial', timestamp: at(1), peer: channel('Down', 'AppDial2'), dialstatus: '', forward: '', dialstring, ...base },
+    { type: 'ChannelStateChange', timestamp: at(1500), channel: channel('Up', 'AppDial2'), ...base },
+    { type: 'Dial', timestamp: at(1501), peer: channel('Up', 'AppDial2'), dialstatus: 'ANSWER', forward: '', dialstring, ...base },
+    { type: 'ChannelHangupRequest', timestamp: at(4000), channel: channel('Up', 'AppDial2'), cause: 16, soft: false, ...base },
+    { type: 'ChannelDestroyed', timestamp: at(4001), channel: channel('Up', ''), cause: 16, cause_txt: 'Normal Clearing', ...base },
+  ];
+}
+
 describe('recorded calls → engine → Bitrix24 and signed webhooks', () => {
   const bitrix = new FakeBitrix();
   const receiver = new WebhookReceiver('whsec-engine-test-1');
@@ -108,5 +138,26 @@ describe('recorded calls → engine → Bitrix24 and signed webhooks', () => {
     const health = (await app.server.inject({ method: 'GET', url: '/health' })).json();
     expect(health.checks.crm).not.toBeNull();
     expect(health.checks.crm.dead).toBe(0);
+  });
+
+  it('registers a caller whose number has no digits (a SIP user name) with the placeholder number', async () => {
+    const res = await app.server.inject({ method: 'POST', url: '/api/events', payload: { events: traceEvents('h_sipp_inbound_stasis') } });
+    expect(res.statusCode, res.body).toBe(202);
+    await until(() => bitrix.callsByExternalId('1795234416.249').some((c) => c.finish !== null));
+    const [call, ...more] = bitrix.callsByExternalId('1795234416.249');
+    expect(more).toEqual([]);
+    expect(call!.register).toMatchObject({ PHONE_NUMBER: '0000000000', TYPE: 2, USER_ID: 5 });
+    expect(String(call!.finish!.STATUS_CODE)).toBe('200');
+  });
+
+  it("files a call an application originated to an outside number as outbound, with the number it dialled", async () => {
+    const events = originatedOutside('1795239000.1', '+4930123456@carrier');
+    const res = await app.server.inject({ method: 'POST', url: '/api/events', payload: { events } });
+    expect(res.statusCode, res.body).toBe(202);
+    await until(() => bitrix.callsByExternalId('1795239000.1').some((c) => c.finish !== null));
+    const [call] = bitrix.callsByExternalId('1795239000.1');
+    expect(call!.register).toMatchObject({ TYPE: 1, PHONE_NUMBER: '+4930123456' });
+    const record = (await app.server.inject({ method: 'GET', url: '/api/calls/1795239000.1' })).json();
+    expect(record).toMatchObject({ direction: 'outbound', to: '+4930123456', disposition: 'answered' });
   });
 });

@@ -157,7 +157,7 @@ describe.each(storeKinds())('outbox worker on %s', (kind) => {
     expect(text).toMatch(/callflow_outbox_delivery_latency_seconds_count\{sink="webhook:erp"\} 2/);
     expect(text).toMatch(/callflow_outbox_attempts_total\{sink="webhook:erp",result="dead"\} [1-9]/);
     expect(await h.crm.health()).toEqual({
-      sinks: [{ name: 'webhook:erp', breakerOpen: false, pending: 0, failing: 0, dead: 2, oldestPendingSec: null }],
+      sinks: [{ name: 'webhook:erp', breakerOpen: false, pending: 0, failing: 0, dead: 2, oldestPendingSec: null, lastDeadError: expect.stringMatching(/^CF_CRM_REQUEST_FAILED: webhook:erp: /) }],
     });
   });
 });

@@ -44,6 +44,15 @@ describe.skipIf(!redisUrl)('Redis rate limiter', () => {
     expect(times[times.length - 1]!).toBeGreaterThanOrEqual(1250);
   });
 
+  it("a key Redis does not have assumes the target's bucket full: the first request waits, nothing bursts", async () => {
+    // Capacity 7 of 10 (3 spare): the spare and one token must drain at 10/s before the first request.
+    const limit = { perSecond: 10, burst: 10 };
+    const limiter = createRedisRateLimiter(client(), { keyPrefix: prefix });
+    const started = Date.now();
+    await limiter.acquire('portal-fresh', limit);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+  });
+
   it("a pause one instance records holds the other instance's requests", async () => {
     const limit = { perSecond: 100, burst: 10 };
     const a = createRedisRateLimiter(client(), { keyPrefix: prefix });

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../src/api/error-handler.ts';
+import { AppError, ERROR_CODES } from '../../src/errors.ts';
 import type { OriginateParams } from '../../src/crm/bitrix24/click-to-call.ts';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
@@ -17,13 +18,13 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
   const store = sharedStore(kind);
   const track = closeAfterEach();
   let originated: OriginateParams[] = [];
-  let failOriginate = false;
+  let failOriginate: Error | null = null;
   afterEach(() => {
     originated = [];
-    failOriginate = false;
+    failOriginate = null;
   });
 
-  async function setup() {
+  async function setup(options: { pbx?: boolean } = {}) {
     const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100 }).start());
     const rx = track(await new WebhookReceiver(TEST_SECRET).start());
     const config = testCrmConfig({
@@ -34,11 +35,14 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
     const ts = await store();
     const h = track(openHarness(ts, config, {
       getCall: (id) => ts.store.getCall(id),
-      originate: async (params) => {
-        if (failOriginate) throw new Error('ARI refused');
-        originated.push(params);
-        return { channelId: params.channelId };
-      },
+      originate:
+        options.pbx === false
+          ? undefined
+          : async (params) => {
+              if (failOriginate) throw failOriginate;
+              originated.push(params);
+              return { channelId: params.channelId };
+            },
     }));
     const app = track(Fastify());
     app.setValidatorCompiler(validatorCompiler);
@@ -114,11 +118,11 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
   });
 
   describe('Bitrix24 click-to-call', () => {
-    const form = (callId: string, token = APP_TOKEN) =>
+    const form = (callId: string, token = APP_TOKEN, userId = '11') =>
       new URLSearchParams({
         event: 'ONEXTERNALCALLSTART',
         'data[PHONE_NUMBER]': '+4930555',
-        'data[USER_ID]': '11',
+        'data[USER_ID]': userId,
         'data[CALL_ID]': callId,
         'data[LINE_NUMBER]': 'main',
         'auth[application_token]': token,
@@ -167,15 +171,43 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
       expect(other.json()).toMatchObject({ ignored: 'ONAPPINSTALL' });
     });
 
-    it('finishes the Bitrix24 call as failed when the PBX cannot place it', async () => {
+    it.each([
+      ['cannot be reached', new Error('connect ECONNREFUSED'), '503', 'the PBX could not be reached'],
+      [
+        'refuses the originate',
+        new AppError(ERROR_CODES.ARI_REQUEST_FAILED, 'ARI POST /ari/channels failed: 404 Endpoint not found', { details: { status: 404, ariMessage: 'Endpoint not found' } }),
+        'OTHER',
+        'the PBX refused the call (404 Endpoint not found)',
+      ],
+    ] as const)('finishes the Bitrix24 call as failed when the PBX %s', async (_why, error, code, reason) => {
       const { h, app, fake } = await setup();
-      failOriginate = true;
+      failOriginate = error;
       fake.calls.set('externalCall.bx.3', { callId: 'externalCall.bx.3', externalCallId: null, register: {}, registeredAtMs: Date.now(), finish: null, shownTo: [], hiddenFor: [], record: null, transcription: null });
       h.crm.worker.start();
       const res = await post(app, form('externalCall.bx.3'));
       expect(res.statusCode).toBe(503);
       await waitFor(() => fake!.calls.get('externalCall.bx.3')!.finish, 'the failed finish');
-      expect(fake.calls.get('externalCall.bx.3')!.finish).toMatchObject({ USER_ID: 11, STATUS_CODE: 'OTHER', DURATION: 0 });
+      expect(fake.calls.get('externalCall.bx.3')!.finish).toMatchObject({ USER_ID: 11, STATUS_CODE: code, DURATION: 0, FAILED_REASON: reason });
+    });
+
+    it.each([
+      ['no PBX is configured', { pbx: false }, '11', 503, '503', /no PBX connection is configured/],
+      ['the employee has no extension', {}, '99', 400, 'OTHER', /user 99 has no extension/],
+    ] as const)('finishes the Bitrix24 call with a failure code and reason when %s', async (_why, options, userId, status, code, reason) => {
+      const { h, app, fake } = await setup(options);
+      const bitrixCallId = `externalCall.bx.${userId}`;
+      fake.calls.set(bitrixCallId, { callId: bitrixCallId, externalCallId: null, register: {}, registeredAtMs: Date.now(), finish: null, shownTo: [], hiddenFor: [], record: null, transcription: null });
+      h.crm.worker.start();
+      const res = await post(app, form(bitrixCallId, APP_TOKEN, userId));
+      expect(res.statusCode).toBe(status);
+      const finish = await waitFor(() => fake.calls.get(bitrixCallId)!.finish, 'the failed finish');
+      expect(finish).toMatchObject({ USER_ID: Number(userId), STATUS_CODE: code, DURATION: 0 });
+      expect(String(finish.FAILED_REASON)).toMatch(reason);
+      expect(originated).toEqual([]);
+      // Bitrix24 repeats events: the call is finished once, nothing is placed later.
+      expect((await post(app, form(bitrixCallId, APP_TOKEN, userId))).json()).toMatchObject({ duplicate: true });
+      await drained(h.store);
+      expect(fake.served('telephony.externalcall.finish')).toHaveLength(1);
     });
   });
 });

@@ -5,8 +5,10 @@ import { LoopbackServer, readBody } from '../crm/helpers/loopback-server.ts';
 
 // A loopback Bitrix24 portal speaking the telephony REST contract (see docs/crm.md and the notes):
 // incoming-webhook and OAuth auth, JSON or form bodies, a leaky bucket per portal answering
-// 503 QUERY_LIMIT_EXCEEDED, injected 429 OPERATION_TIME_LIMIT / outages, expiring OAuth tokens,
-// the 30-minute CALL_ID reuse when EXTERNAL_CALL_ID is missing, and "Call is not found".
+// 503 QUERY_LIMIT_EXCEEDED, injected 429 OPERATION_TIME_LIMIT / outages, held answers, expiring OAuth
+// tokens, the 30-minute CALL_ID reuse for a repeated register, register's documented refusals
+// (a PHONE_NUMBER without digits: "Unsupported phone number format."), and "Call is not found".
+// The portal's bucket lives as long as the fake, so it outlives an engine killed and started again.
 
 export interface FakeBitrixOptions {
   /** Leaky bucket: drains this many requests per second... */
@@ -41,9 +43,11 @@ export interface FakeCall {
   transcription: Record<string, unknown> | null;
 }
 
-type Injection = { status: number; error: string; description: string } | 'reset';
+/** An answer instead of the served one; `reset` drops the request unserved, `lose` serves it and drops the answer. */
+type Injection = { status: number; error: string; description: string } | 'reset' | 'lose';
 
 const TRAP_WINDOW_MS = 30 * 60_000;
+const REPEAT_KEYS = ['PHONE_NUMBER', 'TYPE', 'USER_ID', 'USER_PHONE_INNER', 'LINE_NUMBER', 'EXTERNAL_CALL_ID'];
 
 export class FakeBitrix {
   readonly requests: FakeRequest[] = [];
@@ -59,6 +63,8 @@ export class FakeBitrix {
   leadCreationError: string | undefined;
   /** Served answers wait this long (a slow portal; lets a test catch requests in flight). */
   delayMs = 0;
+  /** Numbers register refuses as "Unsupported phone number format." though they have digits (the portal's own rules). */
+  refusedNumbers = new Set<string>();
 
   readonly userId: number;
   readonly webhookCode: string;
@@ -116,6 +122,16 @@ export class FakeBitrix {
     this.#server.setDown(down);
   }
 
+  /** While holding, the portal accepts requests and never answers them (a hung portal). */
+  setHolding(holding: boolean): void {
+    this.#server.setHolding(holding);
+  }
+
+  /** Requests held open right now / taken while holding. */
+  get held(): { now: number; total: number } {
+    return { now: this.#server.holdingNow, total: this.#server.heldCount };
+  }
+
   /** The current access token stops working (`expired_token`). */
   expireAccessToken(): void {
     this.#stale.add(this.accessToken);
@@ -162,7 +178,7 @@ export class FakeBitrix {
       req.socket.destroy();
       return;
     }
-    if (injected) return answer(injected.status, { error: injected.error, error_description: injected.description }, injected.error);
+    if (injected && injected !== 'lose') return answer(injected.status, { error: injected.error, error_description: injected.description }, injected.error);
 
     if (webhook && (Number(webhook[1]) !== this.userId || webhook[2] !== this.webhookCode)) {
       return answer(401, { error: 'INVALID_CREDENTIALS', error_description: 'Invalid request credentials' }, 'INVALID_CREDENTIALS');
@@ -173,9 +189,23 @@ export class FakeBitrix {
       if (token !== this.accessToken) return answer(401, { error: 'invalid_token', error_description: 'The access token provided is invalid.' }, 'invalid_token');
     }
     const result = this.#method(method, params);
+    if (injected === 'lose') {
+      this.requests.push({ method, params, atMs: Date.now(), status: 0, error: 'lost' });
+      req.socket.destroy();
+      return;
+    }
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if ('error' in result) return answer(400, result, result.error);
     answer(200, { result: result.result, time: { start: Date.now() / 1000 } });
+  }
+
+  /**
+   * Sets the portal's bucket, as other traffic would have left it: an engine instance that burst into the
+   * portal just before it was killed, or another application on the same portal.
+   */
+  setBucketLevel(level: number): void {
+    this.#level = Math.min(this.limit.burst, Math.max(0, level));
+    this.#levelAtMs = Date.now();
   }
 
   /** Leaky bucket of the portal: each request adds one; it drains at perSecond; above burst → refused. */
@@ -204,25 +234,32 @@ export class FakeBitrix {
 
   #method(method: string, p: Record<string, unknown>): { result: unknown } | { error: string; error_description: string } {
     const bad = (d: string) => ({ error: 'ERROR_ARGUMENT', error_description: d });
+    const core = (d: string) => ({ error: 'ERROR_CORE', error_description: d });
     const notFound = { error: 'ERROR_NOT_FOUND', error_description: 'Call is not found' };
     const call = this.calls.get(String(p.CALL_ID ?? ''));
     switch (method) {
       case 'telephony.externalcall.register': {
-        if (!p.USER_ID && !p.USER_PHONE_INNER) return bad('USER_ID or USER_PHONE_INNER should be set');
-        if (!p.PHONE_NUMBER) return bad('PHONE_NUMBER should be set');
-        if (![1, 2, 3, 4, 5].includes(Number(p.TYPE))) return bad('TYPE is invalid');
+        // The errors and texts Bitrix24 documents for register (ERROR_CORE, HTTP 400).
+        if (!p.USER_ID && !p.USER_PHONE_INNER) return core('USER_ID or USER_PHONE_INNER should be set.');
+        if (![1, 2, 3, 4, 5].includes(Number(p.TYPE))) return core('Unknown TYPE.');
+        if (p.CALL_START_DATE !== undefined && Number.isNaN(Date.parse(String(p.CALL_START_DATE)))) return core('CALL_START_DATE should be in the ISO-8601 format.');
+        // The portal strips what is not part of a number; a number without a single digit is refused.
+        if (!/\d/.test(String(p.PHONE_NUMBER ?? '')) || this.refusedNumbers.has(String(p.PHONE_NUMBER))) return core('Unsupported phone number format.');
         const external = p.EXTERNAL_CALL_ID ? String(p.EXTERNAL_CALL_ID) : null;
-        if (!external) {
-          // The trap: a similar call within 30 minutes gets the first call's CALL_ID again.
-          const same = [...this.calls.values()].find(
-            (c) =>
-              this.#now() - c.registeredAtMs < TRAP_WINDOW_MS &&
-              ['PHONE_NUMBER', 'TYPE', 'USER_ID', 'USER_PHONE_INNER', 'LINE_NUMBER'].every((k) => String(c.register[k] ?? '') === String(p[k] ?? '')),
-          );
-          if (same) return { result: { CALL_ID: same.callId, CRM_CREATED_LEAD: null, CRM_ENTITY_TYPE: 'LEAD', CRM_ENTITY_ID: 1 } };
-        }
+        // A register repeating an unfinished call's parameters within 30 minutes gets that call's CALL_ID
+        // again. Without EXTERNAL_CALL_ID this is the trap (two real calls from one number share it); with
+        // it, only a repeat of the same call (a retry whose answer was lost) does.
+        const same = [...this.calls.values()].find(
+          (c) =>
+            c.finish === null &&
+            this.#now() - c.registeredAtMs < TRAP_WINDOW_MS &&
+            REPEAT_KEYS.every((k) => String(c.register[k] ?? '') === String(p[k] ?? '')),
+        );
+        if (same) return { result: { CALL_ID: same.callId, CRM_CREATED_LEAD: null, CRM_ENTITY_TYPE: 'LEAD', CRM_ENTITY_ID: 1 } };
         const callId = `externalCall.${randomBytes(8).toString('hex')}.${this.#nextId++}`;
-        this.calls.set(callId, { callId, externalCallId: external, register: p, registeredAtMs: this.#now(), finish: null, shownTo: [], hiddenFor: [], record: null, transcription: null });
+        // SHOW=1 pops the card up for the user the call is registered under.
+        const shownTo = Number(p.SHOW ?? 1) === 1 && Number(p.USER_ID) > 0 ? [Number(p.USER_ID)] : [];
+        this.calls.set(callId, { callId, externalCallId: external, register: p, registeredAtMs: this.#now(), finish: null, shownTo, hiddenFor: [], record: null, transcription: null });
         const created = Number(p.CRM_CREATE) === 1;
         const result: Record<string, unknown> = {
           CALL_ID: callId,

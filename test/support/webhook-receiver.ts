@@ -44,6 +44,16 @@ export class WebhookReceiver {
     this.#server.setDown(down);
   }
 
+  /** While holding, requests are accepted and never answered (a hung subscriber). */
+  setHolding(holding: boolean): void {
+    this.#server.setHolding(holding);
+  }
+
+  /** Requests held open right now / taken while holding. */
+  get held(): { now: number; total: number } {
+    return { now: this.#server.holdingNow, total: this.#server.heldCount };
+  }
+
   /** The next requests answer these statuses. */
   failNext(...statuses: number[]): void {
     this.#failures.push(...statuses);

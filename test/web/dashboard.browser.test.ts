@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeBitrix } from '../support/fake-bitrix.ts';
 import { traceEvents } from '../support/fixtures.ts';
 import {
   CHROMIUM_SKIP_NOTE,
@@ -304,4 +305,68 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${CHROMIUM_SKIP_NOTE}`,
     expect(errors.filter((text) => !/401|WebSocket/.test(text))).toEqual([]);
     await page.context().close();
   }, 60_000);
+});
+
+describe.skipIf(!HAS_CHROMIUM)(`dead letters on the health page${CHROMIUM_SKIP_NOTE}`, () => {
+  let engine: EngineUnderTest;
+  let browser: Browser;
+  let bitrix: FakeBitrix;
+
+  beforeAll(async () => {
+    await buildDashboard();
+    bitrix = await new FakeBitrix({ perSecond: 100, burst: 100 }).start();
+    // No simulator: only the calls this test posts, so every delivery can be waited for.
+    engine = await startEngine({
+      SIMULATOR: 'off',
+      BITRIX_WEBHOOK_URL: bitrix.webhookUrl,
+      BITRIX_DEFAULT_USER_ID: '1',
+      BITRIX_RATE_PER_SECOND: '100',
+      BITRIX_RATE_BURST: '100',
+      OUTBOX_SETTLE_MS: '0',
+    });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+    await bitrix?.close();
+  });
+
+  const crmHealth = async () => ((await (await fetch(`${engine.baseUrl}/health`)).json()) as { checks: { crm: { pending: number; dead: number } } }).checks.crm;
+
+  it("lists the portal's refusals with their reason and sends them all again with one click once the cause is fixed", async () => {
+    // The portal refuses every register for good, as for an employee it no longer knows.
+    bitrix.inject(10_000, { status: 400, error: 'ERROR_CORE', description: 'User is not found or is not active.' });
+    const response = await fetch(`${engine.baseUrl}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: traceEvents('d1_dial_busy') }),
+    });
+    expect(response.status).toBe(202);
+    await expect.poll(async () => { const c = await crmHealth(); return c.pending === 0 && c.dead > 0; }, { timeout: 30_000 }).toBe(true);
+
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/#/health`);
+    await page.waitForSelector('[data-testid="dead-letters"] tbody tr');
+    expect(await page.locator('[data-testid="overall-health"]').textContent()).toBe('Degraded');
+    const reasons = await page.locator('[data-testid="dead-letters"] .dead-reason').allTextContents();
+    expect(reasons[reasons.length - 1]).toContain('User is not found or is not active.');
+    expect(await page.locator('.health-card', { hasText: 'CRM delivery' }).textContent()).toContain('Last refused: ');
+    expect(await page.locator('[data-testid="dead-letters"] a.link').first().getAttribute('href')).toBe('#/calls/1795234271.10');
+    await screenshot(page, 'health-dead-letters');
+
+    bitrix.clearInjections();
+    await page.click('[data-testid="retry-dead"]');
+    await page.waitForSelector('[data-testid="retry-outcome"]');
+    await expect.poll(() => bitrix.callsByExternalId('1795234271.10')[0]?.finish ?? null, { timeout: 30_000 }).not.toBeNull();
+    // The page catches up by itself (it refreshes every 5 s): no dead letter left, all working again.
+    await page.waitForSelector('[data-testid="dead-letters"] >> text=No dead letters.', { timeout: 30_000 });
+    expect(await page.locator('[data-testid="dead-letters"] tbody tr').count()).toBe(0);
+    await page.waitForSelector('[data-testid="overall-health"] >> text=All systems working', { timeout: 30_000 });
+    await screenshot(page, 'health-dead-letters-sent-again');
+    // /health answers 503 while degraded, by design; Chromium logs each such answer as an error.
+    expect(errors.filter((e) => !e.includes('status of 503'))).toEqual([]);
+    await page.context().close();
+  }, 120_000);
 });

@@ -40,6 +40,7 @@ export const healthSchema = z
               failing: z.number(),
               dead: z.number(),
               oldestPendingSec: z.number().nullable(),
+              lastDeadError: z.string().nullable().describe("Why the sink's newest dead letter was given up"),
             }),
           ),
         })

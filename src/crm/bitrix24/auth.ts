@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import type { Bitrix24Config } from '../config.ts';
 import { crmRequestError } from '../errors.ts';
+import { withDeadline } from '../flow/deadline.ts';
 
 // How requests to Bitrix24 are authenticated: an incoming webhook (the secret is in the URL) or a
 // local application's OAuth tokens, refreshed when the portal answers `expired_token`. Refresh
@@ -74,9 +75,11 @@ export function oauthAuth(config: NonNullable<Bitrix24Config['oauth']>, store: T
     let status = 0;
     let body: { access_token?: unknown; refresh_token?: unknown; error?: unknown } = {};
     try {
-      const res = await request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
-      status = res.statusCode;
-      body = (await res.body.json().catch(() => ({}))) as typeof body;
+      await withDeadline(timeoutMs, undefined, async (signal) => {
+        const res = await request(url, { method: 'GET', signal });
+        status = res.statusCode;
+        body = (await res.body.json().catch(() => ({}))) as typeof body;
+      });
     } catch (cause) {
       throw crmRequestError('bitrix24: token refresh failed (no answer)', { target: 'bitrix24', targetDown: true }, { retryable: true, cause });
     }

@@ -1,10 +1,10 @@
 import type { Logger } from '../../app/logger.ts';
 import type { CallRecord } from '../../domain/call.ts';
-import { AppError, ERROR_CODES } from '../../errors.ts';
+import { AppError, ERROR_CODES, isAppError } from '../../errors.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
-import { BITRIX_SINK, type Bitrix24Config } from '../config.ts';
+import { BITRIX_SINK, type Bitrix24Config, type BitrixStatusCode } from '../config.ts';
 import { findCrmLinkByExternalId, insertCrmLinkIfAbsent, saveCrmLink } from '../links.ts';
-import { idempotencyKey } from '../plan.ts';
+import { idempotencyKey, type DeliveryPayload } from '../plan.ts';
 import type { ExternalCallStart } from './event-parse.ts';
 import type { BitrixLinkData } from './sink.ts';
 import { extensionOfUser } from './users.ts';
@@ -30,7 +30,8 @@ export type Originate = (params: OriginateParams) => Promise<{ channelId: string
 export interface ClickToCallDeps {
   sql: SqlClient;
   config: Bitrix24Config;
-  originate: Originate;
+  /** Absent when no PBX is configured: every click-to-call is then finished as failed at once. */
+  originate: Originate | undefined;
   logger: Logger;
   now?: () => Date;
   /** Called when a delivery was queued (the worker's wake). */
@@ -42,13 +43,39 @@ export function clickToCallChannelId(bitrixCallId: string): string {
   return `bx-${bitrixCallId.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 120);
 }
 
+/** Why a click-to-call was not placed: the STATUS_CODE and FAILED_REASON its finish carries, and our error. */
+interface NotPlaced {
+  statusCode: BitrixStatusCode;
+  reason: string;
+  error: AppError;
+}
+
+function noExtension(userId: number): NotPlaced {
+  const reason = `Bitrix24 user ${userId} has no extension in bitrix24.userMap`;
+  return { statusCode: 'OTHER', reason, error: new AppError(ERROR_CODES.REQUEST_INVALID, reason) };
+}
+
+function noPbx(): NotPlaced {
+  const reason = 'no PBX connection is configured for click-to-call';
+  return { statusCode: '503', reason, error: new AppError(ERROR_CODES.ARI_UNAVAILABLE, `click-to-call needs a PBX connection: ${reason}`, { retryable: true }) };
+}
+
+/** A PBX that could not be reached (or did not answer) is 503 "direction unavailable"; a refusal is OTHER. */
+function originateFailed(cause: unknown): NotPlaced {
+  const details = (isAppError(cause) ? cause.details : null) as { status?: number | null; ariMessage?: string | null } | null;
+  const status = details?.status ?? null;
+  const unreachable = status === null ? !isAppError(cause) || cause.retryable || cause.code === ERROR_CODES.ARI_UNAVAILABLE : status >= 500;
+  const answer = [status, details?.ariMessage].filter((part) => part !== null && part !== undefined && part !== '').join(' ');
+  const reason = status !== null ? `the PBX refused the call (${answer})` : unreachable ? 'the PBX could not be reached' : 'the PBX did not place the call';
+  return {
+    statusCode: unreachable ? '503' : 'OTHER',
+    reason,
+    error: new AppError(ERROR_CODES.ARI_UNAVAILABLE, `the PBX did not place the call: ${reason}`, { retryable: true, cause }),
+  };
+}
+
 export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCallStart): Promise<{ channelId: string; duplicate: boolean }> {
   const extension = extensionOfUser(deps.config, start.userId);
-  if (extension === null) {
-    throw new AppError(ERROR_CODES.REQUEST_INVALID, `Bitrix24 user ${start.userId} has no extension in bitrix24.userMap`, {
-      details: { userId: start.userId },
-    });
-  }
   const channelId = clickToCallChannelId(start.bitrixCallId);
   const data: BitrixLinkData = { origin: 'click_to_call', user: { USER_ID: start.userId }, shown: [] };
   const fresh = await insertCrmLinkIfAbsent(deps.sql, { callId: channelId, sink: BITRIX_SINK, externalCallId: start.bitrixCallId, data: { ...data } });
@@ -56,6 +83,10 @@ export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCal
     const existing = await findCrmLinkByExternalId(deps.sql, BITRIX_SINK, start.bitrixCallId);
     return { channelId: existing?.callId ?? channelId, duplicate: true };
   }
+  // Bitrix24 shows the call as in progress until it is finished: whatever stops it from being placed,
+  // the call it gave us is finished as failed, durably, with the reason.
+  if (extension === null) return failed(deps, channelId, start, noExtension(start.userId));
+  if (!deps.originate) return failed(deps, channelId, start, noPbx());
   try {
     const placed = await deps.originate({
       channelId,
@@ -70,14 +101,17 @@ export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCal
     }
     return { channelId: placed.channelId, duplicate: false };
   } catch (cause) {
-    deps.logger.error({ bitrixCallId: start.bitrixCallId, err: (cause as Error).message }, 'click-to-call could not be placed');
-    // Bitrix24 shows the call as in progress until it is finished: finish it as failed, durably.
-    await queueFailedFinish(deps, channelId, extension, start);
-    throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, 'the PBX did not place the call', { retryable: true, cause });
+    return failed(deps, channelId, start, originateFailed(cause));
   }
 }
 
-async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, extension: string, start: ExternalCallStart): Promise<void> {
+async function failed(deps: ClickToCallDeps, channelId: string, start: ExternalCallStart, why: NotPlaced): Promise<never> {
+  deps.logger.error({ bitrixCallId: start.bitrixCallId, statusCode: why.statusCode, reason: why.reason }, 'click-to-call could not be placed; its Bitrix24 call is finished as failed');
+  await queueFailedFinish(deps, channelId, start, why);
+  throw why.error;
+}
+
+async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start: ExternalCallStart, why: NotPlaced): Promise<void> {
   const at = (deps.now?.() ?? new Date()).toISOString();
   const call: CallRecord = {
     id: channelId,
@@ -85,7 +119,7 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, exten
     status: 'finished',
     disposition: 'failed',
     direction: 'outbound',
-    from: extension,
+    from: extensionOfUser(deps.config, start.userId) ?? '',
     to: start.phoneNumber,
     startedAt: at,
     answeredAt: null,
@@ -93,18 +127,19 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, exten
     durationMs: 0,
     talkMs: 0,
     hangupCause: null,
-    hangupCauseText: 'The PBX did not place the call',
+    hangupCauseText: why.reason,
     closedBy: null,
     endEstimated: false,
     legs: [],
     eventCount: 0,
     updatedAt: at,
   };
+  const payload: DeliveryPayload = { call, statusCode: why.statusCode };
   const key = idempotencyKey(BITRIX_SINK, channelId, 'call.finished');
   await deps.sql.query(
     `INSERT INTO outbox (sink, call_id, event_type, idempotency_key, payload) VALUES ($1, $2, 'call.finished', $3, $4::jsonb)
      ON CONFLICT (idempotency_key) DO NOTHING`,
-    [BITRIX_SINK, channelId, key, JSON.stringify({ call })],
+    [BITRIX_SINK, channelId, key, JSON.stringify(payload)],
   );
   deps.wake?.();
 }

@@ -9,6 +9,7 @@ import { findCrmLink, saveCrmLink, type CrmLink } from '../links.ts';
 import { RINGING_EVENT, type DeliveryPayload } from '../plan.ts';
 import type { Delivery, Sink } from '../sink.ts';
 import { BitrixError, type BitrixClient } from './client.ts';
+import { bitrixPhoneNumber, type BitrixPhoneNumber } from './phone-number.ts';
 import { durationSec, statusCodeFor } from './status-code.ts';
 import { userForExtension, userIdsOf, type BitrixUser } from './users.ts';
 
@@ -20,6 +21,14 @@ import { userForExtension, userIdsOf, type BitrixUser } from './users.ts';
 /** What crm_links.data holds for a Bitrix24 call. */
 export interface BitrixLinkData {
   origin?: 'register' | 'click_to_call';
+  /**
+   * The register as sent, saved before sending: a retry after a lost answer sends exactly these
+   * parameters, and Bitrix24 answers a repeat of an unfinished call's parameters with that call's
+   * CALL_ID instead of making a second call (the call may have changed meanwhile).
+   */
+  registerParams?: Record<string, unknown> | null;
+  /** Set when PHONE_NUMBER was not the client's number (bitrix24.placeholderNumber). */
+  phoneNumber?: { sent: string; original: string };
   /** Who the call was registered under. */
   user?: BitrixUser;
   /** Extensions whose card was shown. */
@@ -49,6 +58,11 @@ export interface BitrixSinkOptions {
   sql: SqlClient;
   isExtension: (s: string) => boolean;
   logger: Logger;
+  /**
+   * The call as stored now. A register is built from it rather than from the delivery's snapshot, so a
+   * caller id, connected line or Dial that arrived after the call was first seen is included.
+   */
+  getCall?: (id: string) => Promise<CallRecord | null>;
 }
 
 function permanent(message: string): AppError {
@@ -57,6 +71,8 @@ function permanent(message: string): AppError {
 
 const isCallNotFound = (err: unknown): boolean =>
   err instanceof BitrixError && (/not.?found/i.test(err.remoteCode) || /not found/i.test(err.description));
+
+const isPhoneNumberRefused = (err: unknown): boolean => err instanceof BitrixError && /phone number/i.test(err.description);
 
 function callOf(delivery: Delivery): CallRecord {
   const call = (delivery.payload as Partial<DeliveryPayload> | null)?.call;
@@ -75,21 +91,18 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
   const save = (callId: string, externalCallId: string | null, data: BitrixLinkData) =>
     saveCrmLink(sql, { callId, sink: BITRIX_SINK, externalCallId, data: data as Record<string, unknown> });
 
-  async function register(call: CallRecord, signal: AbortSignal): Promise<CrmLink> {
-    // Any link under the call's id or one of its channels' ids: a click-to-call Bitrix24 registered
-    // itself, or a call merged into this one. Either way this call already has its Bitrix24 call.
-    const found = await findCrmLink(sql, BITRIX_SINK, [call.id, ...call.legs.map((l) => l.channelId)]);
-    if (found?.externalCallId) return found.callId === call.id ? found : save(call.id, found.externalCallId, found.data);
-
+  /** The register's parameters and what to remember with them, from the call as it is now. */
+  function registerRequest(call: CallRecord, clientNumber: (raw: string) => BitrixPhoneNumber): BitrixLinkData {
     const parties = callParties(call, isExtension);
     const user = userForExtension(config, parties.primaryExtension);
     if (!user) throw permanent(`call ${call.id}: no employee extension and no bitrix24.defaultUserId`);
     const calling = parties.primaryExtension !== null && (parties.ringingExtensions.includes(parties.primaryExtension) || directionType(call, parties) === 1);
-    const show = config.showCard === 'ring' && calling;
+    // A card for a call that has already ended would stay open with nothing to close it.
+    const show = config.showCard === 'ring' && calling && call.status !== 'finished';
+    const phone = clientNumber(parties.clientNumber);
     const params: Record<string, unknown> = {
       ...user,
-      // Bitrix24 requires a number; a withheld caller ID still has to be recorded as a call.
-      PHONE_NUMBER: parties.clientNumber || 'anonymous',
+      PHONE_NUMBER: phone.number,
       TYPE: directionType(call, parties),
       CALL_START_DATE: call.startedAt,
       CRM_CREATE: config.crmCreate ? 1 : 0,
@@ -97,14 +110,48 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
       EXTERNAL_CALL_ID: call.id,
     };
     if (parties.lineNumber !== null) params.LINE_NUMBER = parties.lineNumber;
-    const result = await client.call<RegisterResult>('telephony.externalCall.register', params, signal);
+    const data: BitrixLinkData = { origin: 'register', user, shown: show && parties.primaryExtension ? [parties.primaryExtension] : [], registerParams: params };
+    if (phone.original !== null) data.phoneNumber = { sent: phone.number, original: phone.original };
+    return data;
+  }
+
+  async function sendRegister(callId: string, request: BitrixLinkData, signal: AbortSignal): Promise<RegisterResult> {
+    await save(callId, null, request);
+    try {
+      return await client.call<RegisterResult>('telephony.externalCall.register', request.registerParams ?? {}, signal);
+    } catch (err) {
+      // The portal answered with a refusal: no call was made, so the next try (after the cause is fixed,
+      // or the call has changed) is built afresh. Without an answer the call may exist: keep the parameters.
+      if (err instanceof BitrixError) await save(callId, null, { registerParams: null });
+      throw err;
+    }
+  }
+
+  async function register(snapshot: CallRecord, signal: AbortSignal): Promise<CrmLink> {
+    // Any link under the call's id or one of its channels' ids: a click-to-call Bitrix24 registered
+    // itself, or a call merged into this one. Either way this call already has its Bitrix24 call.
+    const found = await findCrmLink(sql, BITRIX_SINK, [snapshot.id, ...snapshot.legs.map((l) => l.channelId)]);
+    if (found?.externalCallId) return found.callId === snapshot.id ? found : save(snapshot.id, found.externalCallId, found.data);
+
+    const sentBefore = found?.callId === snapshot.id ? (found.data as BitrixLinkData) : undefined;
+    const call = (await options.getCall?.(snapshot.id)) ?? snapshot;
+    let request = sentBefore?.registerParams ? sentBefore : registerRequest(call, (raw) => bitrixPhoneNumber(raw, config.placeholderNumber));
+    let result: RegisterResult;
+    try {
+      result = await sendRegister(call.id, request, signal);
+    } catch (err) {
+      // A number the portal still refuses (its rules are its own): the call goes in with the placeholder.
+      if (!isPhoneNumberRefused(err) || request.registerParams?.PHONE_NUMBER === config.placeholderNumber) throw err;
+      request = registerRequest(call, (raw) => ({ number: config.placeholderNumber, original: raw }));
+      result = await sendRegister(call.id, request, signal);
+    }
     if (typeof result?.CALL_ID !== 'string' || result.CALL_ID === '') {
       throw new AppError(ERROR_CODES.CRM_REQUEST_FAILED, 'bitrix24 register answered without CALL_ID', { retryable: true, details: { target: BITRIX_SINK } });
     }
+    if (request.phoneNumber) {
+      logger.info({ callId: call.id, sink: BITRIX_SINK, phoneNumberOriginal: request.phoneNumber.original, phoneNumberSent: request.phoneNumber.sent }, 'registered with the placeholder number: the client number is not one Bitrix24 takes');
+    }
     const data: BitrixLinkData = {
-      origin: 'register',
-      user,
-      shown: show && parties.primaryExtension ? [parties.primaryExtension] : [],
       crm: {
         createdLead: Number(result.CRM_CREATED_LEAD ?? 0) > 0,
         entityType: typeof result.CRM_ENTITY_TYPE === 'string' ? result.CRM_ENTITY_TYPE : null,
@@ -128,8 +175,14 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
     await save(link.callId, null, { shown: [...shown] });
   }
 
+  /** Cards are for calls still going on: a delivery late after an outage must not pop one up for a call that ended. */
+  async function hasEnded(call: CallRecord): Promise<boolean> {
+    return ((await options.getCall?.(call.id)) ?? call).status === 'finished';
+  }
+
   async function onRinging(call: CallRecord, signal: AbortSignal): Promise<void> {
     const link = await register(call, signal);
+    if (await hasEnded(call)) return;
     const shown = new Set((link.data as BitrixLinkData).shown ?? []);
     const parties = callParties(call, isExtension);
     const ringing = call.direction === 'inbound' || call.direction === 'internal' ? parties.ringingExtensions : [parties.primaryExtension ?? ''];
@@ -140,7 +193,9 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
     const link = await register(call, signal);
     const answering = callParties(call, isExtension).answeringExtension;
     const shown = (link.data as BitrixLinkData).shown ?? [];
-    if (config.showCard === 'answer' && answering !== null && !shown.includes(answering)) await setCards(link, 'show', [answering], signal);
+    if (config.showCard === 'answer' && answering !== null && !shown.includes(answering) && !(await hasEnded(call))) {
+      await setCards(link, 'show', [answering], signal);
+    }
     if (config.showCard === 'ring') await setCards(link, 'hide', shown.filter((e) => e !== answering), signal);
   }
 
@@ -158,7 +213,7 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
         userForExtension(config, null);
       if (!user) throw permanent(`call ${call.id}: no employee to finish the Bitrix24 call for`);
       await setCards(link, 'hide', (data.shown ?? []).filter((e) => e !== employee), signal);
-      const statusCode = statusCodeFor(call, config.statusCodes);
+      const statusCode = payload.statusCode ?? statusCodeFor(call, config.statusCodes);
       const params: Record<string, unknown> = { CALL_ID: link.externalCallId, ...user, DURATION: durationSec(call), STATUS_CODE: statusCode };
       if (statusCode !== '200' && call.hangupCauseText) params.FAILED_REASON = call.hangupCauseText;
       if (!data.finishing) link = await save(call.id, null, { finishing: true });

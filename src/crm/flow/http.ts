@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { crmRequestError } from '../errors.ts';
+import { isTimeoutReason } from './deadline.ts';
 
 // One HTTP POST to a CRM target. Failures become AppErrors that name the target, never the URL
 // (a Bitrix24 webhook URL carries its secret code).
@@ -27,7 +28,7 @@ export async function postRequest(
     }
     return { status: res.statusCode, headers: res.headers, text };
   } catch (cause) {
-    const timedOut = signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
+    const timedOut = signal.aborted && isTimeoutReason(signal.reason);
     const code = (cause as { code?: string }).code ?? (cause as Error).name;
     return Promise.reject(
       crmRequestError(`${target}: ${timedOut ? 'request timed out' : `request failed (${code})`}`, { target, targetDown: true }, { retryable: true, cause }),

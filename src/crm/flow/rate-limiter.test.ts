@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPause, reserve, type BucketState } from './rate-limiter.ts';
+import { applyPause, assumedFull, reserve, type BucketState } from './rate-limiter.ts';
 import { retryDelayMs } from '../backoff.ts';
 
 const limit = { perSecond: 2, burst: 50 };
@@ -29,6 +29,20 @@ describe('token bucket', () => {
       const inWindow = times.filter((t) => t >= start && t < start + 10_000).length;
       expect(inWindow).toBeLessThanOrEqual(limit.burst + limit.perSecond * 10);
     }
+  });
+
+  it('a fresh bucket assumes the target full: no burst, the sustained rate from the start, the burst earned back over time', () => {
+    const times = schedule(60, assumedFull(limit, 0));
+    // The spare and one token drain first, then one request per 1/rate.
+    expect(times.slice(0, 3)).toEqual([1000, 1500, 2000]);
+    // With the target's bucket full (burst requests) when we start, it never goes above burst less the spare.
+    for (const t of times) {
+      const sentBy = times.filter((x) => x <= t).length;
+      expect(limit.burst + sentBy - (t / 1000) * limit.perSecond).toBeLessThanOrEqual(limit.burst - 1);
+    }
+    // After burst / rate seconds of quiet the full burst (less the spare) is there again.
+    const later = schedule(60, assumedFull(limit, -25_500));
+    expect(later.filter((t) => t === 0)).toHaveLength(49);
   });
 
   it('a pause holds every later request back and starts them again without a burst', () => {

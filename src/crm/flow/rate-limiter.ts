@@ -34,6 +34,17 @@ export interface BucketState {
   pausedUntilMs: number;
 }
 
+/**
+ * A bucket as a process first sees it: the target's own bucket assumed full. A process that starts cannot
+ * know what was sent just before (a killed instance leaves no trace, another client may share the
+ * portal), and bursting into a portal bucket that is still full gets 503s. So nothing goes until the
+ * spare part has drained, and the burst is earned back at the sustained rate: burst / perSecond after a
+ * start (25 s for Bitrix24's 2/s, burst 50) requests go no faster than the sustained rate.
+ */
+export function assumedFull(limit: RateLimit, nowMs: number): BucketState {
+  return { tokens: effectiveCapacity(limit) - limit.burst, updatedAtMs: nowMs, pausedUntilMs: 0 };
+}
+
 /** Takes one token at nowMs; returns the new state and how long the caller must wait. */
 export function reserve(state: BucketState | undefined, limit: RateLimit, nowMs: number): { state: BucketState; waitMs: number } {
   const capacity = effectiveCapacity(limit);
@@ -58,12 +69,16 @@ export function applyPause(state: BucketState | undefined, limit: RateLimit, now
   };
 }
 
-/** One process's buckets. Right for a single instance; several instances share Redis instead. */
+/**
+ * One process's buckets. Right for a single instance; several instances share Redis instead. Each bucket
+ * starts, at the limiter's creation, with the target's bucket assumed full (see assumedFull).
+ */
 export function createMemoryRateLimiter(now: () => number = Date.now): RateLimiter {
   const buckets = new Map<string, BucketState>();
+  const startedAtMs = now();
   return {
     async acquire(target, limit, signal) {
-      const r = reserve(buckets.get(target), limit, now());
+      const r = reserve(buckets.get(target) ?? assumedFull(limit, startedAtMs), limit, now());
       buckets.set(target, r.state);
       if (r.waitMs > 0) await sleep(r.waitMs, undefined, { signal });
       // A pause that began while this caller slept still applies to it.
@@ -74,7 +89,7 @@ export function createMemoryRateLimiter(now: () => number = Date.now): RateLimit
       }
     },
     async pause(target, limit, pauseMs) {
-      buckets.set(target, applyPause(buckets.get(target), limit, now(), pauseMs));
+      buckets.set(target, applyPause(buckets.get(target) ?? assumedFull(limit, startedAtMs), limit, now(), pauseMs));
     },
     async close() {
       buckets.clear();

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { effectiveCapacity, type RateLimit, type RateLimiter } from './rate-limiter.ts';
+import { assumedFull, effectiveCapacity, type RateLimit, type RateLimiter } from './rate-limiter.ts';
 
 // The same token bucket as rate-limiter.ts, kept in Redis so every engine instance draws from one
-// bucket per target. Each step is one Lua script (atomic), on Redis's own clock so instances with
-// skewed clocks still agree.
+// bucket per target, and a restarted instance finds the level its predecessor left. Each step is one Lua
+// script (atomic), on Redis's own clock so instances with skewed clocks still agree. A key Redis does not
+// have (first use, or a Redis that lost its data) starts with the target's bucket assumed full, as the
+// memory limiter does; keys are kept a day, so an idle target does not pay that again.
 
 const PRELUDE = `
 local t = redis.call('TIME')
@@ -12,7 +14,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
 local cap = tonumber(ARGV[2])
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'paused')
-local tokens = tonumber(b[1]) or cap
+local tokens = tonumber(b[1]) or tonumber(ARGV[3])
 local ts = tonumber(b[2]) or now
 local paused = tonumber(b[3]) or 0
 tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
@@ -20,10 +22,10 @@ tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
 
 const EPILOGUE = `
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now, 'paused', paused)
-redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) / rate) + math.max(0, paused - now) + 60000)
+redis.call('PEXPIRE', KEYS[1], math.ceil((cap - tokens) / rate) + math.max(0, paused - now) + 86400000)
 `;
 
-/** ARGV: ratePerMs, capacity. Returns the wait in ms. */
+/** ARGV: ratePerMs, capacity, tokens of a new bucket. Returns the wait in ms. */
 const RESERVE = `${PRELUDE}
 tokens = tokens - 1
 local wait = 0
@@ -32,9 +34,9 @@ if paused - now > wait then wait = paused - now end
 ${EPILOGUE}
 return wait`;
 
-/** ARGV: ratePerMs, capacity, pauseMs. */
+/** ARGV: ratePerMs, capacity, tokens of a new bucket, pauseMs. */
 const PAUSE = `${PRELUDE}
-local pauseMs = tonumber(ARGV[3])
+local pauseMs = tonumber(ARGV[4])
 tokens = math.min(tokens, 0) - pauseMs * rate
 paused = math.max(paused, now + pauseMs)
 ${EPILOGUE}
@@ -55,7 +57,7 @@ export interface RedisRateLimiterOptions {
 export function createRedisRateLimiter(redis: Redis, options: RedisRateLimiterOptions = {}): RateLimiter {
   const prefix = options.keyPrefix ?? 'callflow:';
   const key = (target: string) => `${prefix}rate:${target}`;
-  const args = (limit: RateLimit) => [String(limit.perSecond / 1000), String(effectiveCapacity(limit))];
+  const args = (limit: RateLimit) => [String(limit.perSecond / 1000), String(effectiveCapacity(limit)), String(assumedFull(limit, 0).tokens)];
   return {
     async acquire(target, limit, signal) {
       const waitMs = Number(await redis.eval(RESERVE, 1, key(target), ...args(limit)));

@@ -1,5 +1,6 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen } from 'cockatiel';
 import { crmRequestError, isTargetDown } from '../errors.ts';
+import { withDeadline } from './deadline.ts';
 import type { RateLimit, RateLimiter } from './rate-limiter.ts';
 
 // Everything between a sink and one remote system: the shared rate limiter, a circuit breaker that
@@ -50,10 +51,7 @@ export function createTarget(options: TargetOptions): Target {
       if (readyInMs() > 0) throw circuitOpen();
       await options.limiter.acquire(options.name, options.limit, signal);
       try {
-        return await breaker.execute(() => {
-          const timeout = AbortSignal.timeout(options.timeoutMs);
-          return request(signal ? AbortSignal.any([signal, timeout]) : timeout);
-        });
+        return await breaker.execute(() => withDeadline(options.timeoutMs, signal, request));
       } catch (err) {
         if (err instanceof BrokenCircuitError) throw circuitOpen(err);
         throw err;

@@ -16,7 +16,7 @@ export interface BitrixRoutesDeps {
   sql: SqlClient;
   config: Bitrix24Config;
   logger: Logger;
-  /** Places a call on the PBX; without it click-to-call answers 503. */
+  /** Places a call on the PBX; without it every click-to-call is finished as failed and answered 503. */
   originate?: Originate;
   wake?: () => void;
 }
@@ -49,9 +49,6 @@ export function bitrixRoutes(deps: BitrixRoutesDeps): FastifyPluginAsync {
       if (event.kind === 'other') {
         deps.logger.debug({ event: event.event }, 'Bitrix24 event ignored');
         return { ok: true, ignored: event.event };
-      }
-      if (!deps.originate) {
-        throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, 'click-to-call needs a PBX connection', { retryable: true });
       }
       const placed = await startClickToCall(
         { sql: deps.sql, config: deps.config, originate: deps.originate, logger: deps.logger, wake: deps.wake },

@@ -28,6 +28,7 @@ export function crmRoutes(deps: CrmRoutesDeps): FastifyPluginAsync {
     await app.register(
       deliveryRoutes({
         sql: deps.sql,
+        logger: deps.logger,
         wake: deps.wake,
         planCall: getCall
           ? async (id) => {

@@ -4,15 +4,17 @@ import { z } from 'zod';
 import { errorSchema } from '../../api/schemas.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
 import type { OutboxInsert } from '../../store/types.ts';
+import type { Logger } from '../../app/logger.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
-import { getDelivery, listDeliveries, replayCallDeliveries, retryDelivery } from '../deliveries.ts';
+import { getDelivery, listDeliveries, replayCallDeliveries, retryDeadDeliveries, retryDelivery } from '../deliveries.ts';
 import { DELIVERY_STATUSES } from '../outbox-sql.ts';
 
-// REST over the outbox: list and inspect deliveries, retry a dead one, replay a call's deliveries.
+// REST over the outbox: list and inspect deliveries, retry a dead one or all of them, replay a call's deliveries.
 // Schemas need the server's zod validator and serializer compilers (src/api/server.ts sets them).
 
 export interface DeliveryRoutesDeps {
   sql: SqlClient;
+  logger?: Logger;
   /** Deliveries for a call that has none yet (replay of a call from before the sinks existed); null: no such call. */
   planCall?: (callId: string) => Promise<OutboxInsert[] | null>;
   /** Rows were queued: the worker should look now. */
@@ -91,6 +93,24 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
         const items = await retryDelivery(deps.sql, req.params.id);
         deps.wake?.();
         return { items };
+      },
+    );
+
+    r.post(
+      '/api/deliveries/retry-dead',
+      {
+        schema: {
+          tags: ['deliveries'],
+          summary: 'Send every dead delivery again (of one sink with ?sink=), once the cause is fixed',
+          querystring: replayQuery,
+          response: { 200: z.object({ retried: z.number().int().describe('Dead deliveries queued again') }), 400: errorSchema },
+        },
+      },
+      async (req) => {
+        const retried = await retryDeadDeliveries(deps.sql, req.query.sink);
+        deps.logger?.info({ sink: req.query.sink ?? null, retried }, 'dead deliveries sent again by an operator');
+        deps.wake?.();
+        return { retried };
       },
     );
 

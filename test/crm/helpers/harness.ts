@@ -59,7 +59,7 @@ export function sharedStore(kind: StoreKind): () => Promise<TestStore> {
 
 export function openHarness(ts: TestStore, config: CrmConfig, deps: Partial<CrmDeps> = {}): Harness {
   const registry = new Registry();
-  const crm = createCrm({ config, sql: ts.store.sql, logger: silentLogger(), registry, bitrixLimitPauseMs: 100, ...deps });
+  const crm = createCrm({ config, sql: ts.store.sql, logger: silentLogger(), registry, bitrixLimitPauseMs: 100, getCall: (id) => ts.store.getCall(id), ...deps });
   return {
     ts,
     store: ts.store,

@@ -11,7 +11,7 @@ import { openStore } from '../../../src/store/open-store.ts';
 const options = JSON.parse(process.argv[2] ?? '{}') as { databaseUrl?: string; dataDir?: string; crm: unknown };
 const store = await openStore({ url: options.databaseUrl, dataDir: options.dataDir ?? 'memory://' });
 await store.migrate();
-const crm = createCrm({ config: parseCrmConfig(options.crm), sql: store.sql, logger: silentLogger() });
+const crm = createCrm({ config: parseCrmConfig(options.crm), sql: store.sql, logger: silentLogger(), getCall: (id) => store.getCall(id) });
 crm.worker.start();
 process.stdout.write('ready\n');
 for (;;) {

@@ -49,6 +49,17 @@ export async function getJson<T>(path: string, options: GetOptions = {}): Promis
   return (await response.json()) as T;
 }
 
+/** An action without a body (e.g. sending dead deliveries again); the answer's JSON. */
+export async function postJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { method: 'POST', headers: { accept: 'application/json', ...authHeaders() } });
+  if (response.status === 401) {
+    markAuthRequired();
+    throw await errorFrom(response);
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return (await response.json()) as T;
+}
+
 /** Fetches a file with the key header and hands it to the browser as a download. */
 export async function downloadFile(path: string, fallbackName: string): Promise<void> {
   const response = await fetch(path, { headers: authHeaders() });

@@ -1,6 +1,7 @@
 // Shapes the dashboard reads from the engine's HTTP API and live stream. Call shapes come from the
 // domain and store modules themselves (type-only imports, erased at build) so the two never drift.
-import type { CallDetail } from '../../../src/domain/call.ts';
+import type { CallDetail, CallRecord } from '../../../src/domain/call.ts';
+import type { SinkHealth } from '../../../src/crm/sink-health.ts';
 import type { CallPage, CallStats, StoredEvent } from '../../../src/store/types.ts';
 
 export type {
@@ -37,14 +38,9 @@ export interface AriConnectionHealth {
   lastError: string | null;
 }
 
-export interface CrmSinkHealth {
-  name: string;
-  breakerOpen: boolean;
-  pending: number;
-  failing: number;
-  dead: number;
-  oldestPendingSec: number | null;
-}
+export type { SinkHealth as CrmSinkHealth } from '../../../src/crm/sink-health.ts';
+/** A delivery as `GET /api/deliveries` lists it (dead letters on the health page). */
+export type { DeliveryView } from '../../../src/crm/deliveries.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -57,7 +53,7 @@ export interface HealthReport {
       pending: number;
       dead: number;
       oldestPendingAgeMs: number | null;
-      sinks?: CrmSinkHealth[];
+      sinks?: SinkHealth[];
     } | null;
   };
 }

@@ -6,6 +6,7 @@ import { formatCount, formatDateTime, formatSpan } from '../lib/format.ts';
 import { useLiveCalls } from '../state/live-store.ts';
 import { useNow } from '../state/ticker.ts';
 import { useApi } from '../state/use-api.ts';
+import { DeadLettersPanel } from './dead-letters-panel.tsx';
 import { ConnectionBadge } from './live-view.tsx';
 
 const REFRESH_MS = 5000;
@@ -107,6 +108,7 @@ export function HealthView() {
                 <dd>
                   {sink.breakerOpen ? <span className="status-word health-bad">Paused after failures</span> : 'Delivering'}
                   <span className="muted"> · {formatCount(sink.pending)} waiting, {formatCount(sink.dead)} gave up</span>
+                  {sink.lastDeadError && <div className="muted small dead-reason">Last refused: {sink.lastDeadError}</div>}
                 </dd>
               </div>
             ))}
@@ -116,6 +118,7 @@ export function HealthView() {
           <AriCard key={connection.name} connection={connection} nowMs={nowMs} />
         ))}
       </div>
+      {crm && <DeadLettersPanel dead={crm.dead} refreshMs={REFRESH_MS} onRetried={health.reload} />}
       {ari.length === 0 && <p className="note">No Asterisk server is configured{simulator?.running ? '; the simulator is producing calls instead' : ''}.</p>}
     </section>
   );
