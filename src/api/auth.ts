@@ -84,9 +84,11 @@ export function unauthorized(): AppError {
 export function apiKeyHook(keys: ApiKeys, throttle: AuthThrottle) {
   return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const access = accessOf(request);
-    if (access === 'public' || access === 'self' || !keys.required) return done();
+    if (access === 'public' || !keys.required) return done();
     const wait = throttle.blocked(request);
     if (wait !== null) return done(tooMany(reply, wait, FAILED_TOO_OFTEN));
+    // A route that checks credentials itself counts its refusals with refusedBySelf().
+    if (access === 'self') return done();
     const key = presentedKey(request);
     const index = key === null ? -1 : keys.indexOf(key);
     if (index < 0) {
@@ -100,6 +102,15 @@ export function apiKeyHook(keys: ApiKeys, throttle: AuthThrottle) {
 }
 
 const FAILED_TOO_OFTEN = 'too many failed authentications from this address';
+
+/**
+ * For 'self' routes: a refusal of their own credential counts as a failed authentication, like a wrong key,
+ * so guessing tickets is throttled too. Gives the error to answer with (the same 401, or 429 once too many).
+ */
+export async function refusedBySelf(throttle: AuthThrottle, request: FastifyRequest, reply: FastifyReply, refusal: AppError): Promise<AppError> {
+  const blockedFor = await throttle.failed(request);
+  return blockedFor === null ? refusal : tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
+}
 
 function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
   void reply.header('retry-after', String(retryAfterSec));

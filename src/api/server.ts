@@ -91,14 +91,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   // Authorization is decided per matched route (src/api/auth.ts); routes declare their access.
-  app.addHook('onRequest', apiKeyHook(keys, authThrottle(root, http)));
+  const throttle = authThrottle(root, http);
+  app.addHook('onRequest', apiKeyHook(keys, throttle));
 
   await app.register(healthRoutes({ health: deps.health, keys }));
   await app.register(statsRoutes(deps));
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(quarantineRoutes(deps));
-  await app.register(liveRoutes({ ...deps, keys, allowedOrigins: http.allowedOrigins }));
+  await app.register(liveRoutes({ ...deps, keys, throttle, allowedOrigins: http.allowedOrigins }));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await registerDocsPage(root);

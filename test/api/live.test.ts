@@ -143,3 +143,22 @@ describe('live stream: without API keys', () => {
     expect(await refusedWith(base, '', { origin: 'https://evil.example' })).toBe(403);
   });
 });
+
+describe('live stream: guessing tickets is throttled like guessing keys', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await openTestApp('embedded', { apiKeys: [KEY], http: { authFailureLimit: 3, authFailureWindowMs: 60_000 } });
+    base = (await t.server.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
+  });
+  afterAll(async () => t?.close());
+
+  it('answers 429 once an address has failed too often, and then holds out its keyed requests too', async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 5; i++) answers.push(await refusedWith(base, `?ticket=guess-${i}`));
+    expect(answers).toEqual([401, 401, 401, 429, 429]);
+    const keyed = await t.server.inject({ method: 'GET', url: '/api/calls', headers: AUTH, remoteAddress: '127.0.0.1' });
+    expect(keyed.statusCode).toBe(429);
+    expect(keyed.headers['retry-after']).toMatch(/^\d+$/);
+  });
+});

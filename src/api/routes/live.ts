@@ -5,7 +5,9 @@ import type { Engine } from '../../app/engine.ts';
 import { LIVE_CLOSE_CODES } from '../../app/live-protocol.ts';
 import type { EngineMetrics } from '../../app/metrics.ts';
 import { LIVE_DEFAULTS, type LiveConfig } from '../../config/schema.ts';
-import type { ApiKeys } from '../auth.ts';
+import { ERROR_CODES, isAppError } from '../../errors.ts';
+import type { AuthThrottle } from '../auth-throttle.ts';
+import { refusedBySelf, type ApiKeys } from '../auth.ts';
 import { LiveAccess } from '../live-access.ts';
 import { LiveTickets } from '../live-tickets.ts';
 
@@ -33,6 +35,8 @@ export interface LiveRouteDeps {
   engine: Engine;
   metrics: EngineMetrics;
   keys: ApiKeys;
+  /** Counts refused credentials with the wrong keys of other routes (auth-throttle.ts). */
+  throttle?: AuthThrottle;
   allowedOrigins?: readonly string[];
   live?: Partial<LiveRouteOptions>;
 }
@@ -62,9 +66,14 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
         websocket: true,
         config: { access: 'self' },
         schema: { tags: ['live'], summary: 'WebSocket: snapshot or resume, then numbered call changes', querystring: liveQuery },
-        onRequest: async (request) => {
+        onRequest: async (request, reply) => {
           const { ticket } = request.query as { ticket?: unknown };
-          access.check(request, typeof ticket === 'string' ? ticket : undefined);
+          try {
+            access.check(request, typeof ticket === 'string' ? ticket : undefined);
+          } catch (error) {
+            if (deps.throttle && isAppError(error) && error.code === ERROR_CODES.UNAUTHORIZED) throw await refusedBySelf(deps.throttle, request, reply, error);
+            throw error;
+          }
         },
       },
       (socket, request) => {
