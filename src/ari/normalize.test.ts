@@ -101,4 +101,14 @@ describe('normalizeAriEvent bounds (docs/limits.md)', () => {
     const linked = normalizeAriEvent({ type: 'ChannelCreated', channel: { ...channel, channelvars: { 'CHANNEL(linkedid)': 'l'.repeat(EVENT_LIMITS.id + 1) } } }, at);
     expect(linked.kind === 'channel_created' && linked.channel.linkedId).toBeNull();
   });
+  it('refuses ids the database would store alike: control characters and half surrogate pairs', () => {
+    for (const id of ['a\u0000b', '\ud800', '\udfff', 'x\ud800y', 'tab\there', '\u007f']) {
+      const bad = JSON.stringify(id);
+      expect(() => normalizeAriEvent({ type: 'StasisStart', channel: { ...channel, id } }, at), bad).toThrow(/control characters or broken Unicode/);
+      const linked = normalizeAriEvent({ type: 'ChannelCreated', channel: { ...channel, channelvars: { 'CHANNEL(linkedid)': id } } }, at);
+      expect(linked.kind === 'channel_created' && linked.channel.linkedId, bad).toBeNull();
+    }
+    // A whole pair is fine: ids are not limited to ASCII.
+    expect(normalizeAriEvent({ type: 'StasisStart', channel: { ...channel, id: 'pbx-\u{1F4DE}.1' } }, at).kind).toBe('stasis_start');
+  });
 });

@@ -57,11 +57,31 @@ function intOrNull(value: unknown, max: number, field: ClippedField): number | n
 
 const cause = (value: unknown) => intOrNull(value, EVENT_LIMITS.cause, 'cause');
 
-/** An id the engine files things under: refused, not clipped, when too long (two ids could become one). */
+/**
+ * An id the engine files things under: refused, not clipped, when too long, and refused when it holds control
+ * characters or half of a surrogate pair. Two such ids that differ here can be one and the same id once stored
+ * (NUL is dropped from text, and broken UTF-16 becomes U+FFFD), which would file two calls or channels as one.
+ */
 function id(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw invalid(`${field} must be a non-empty string`);
   if (value.length > EVENT_LIMITS.id) throw invalid(`${field} is longer than ${EVENT_LIMITS.id} characters`);
+  if (!storableId(value)) throw invalid(`${field} holds control characters or broken Unicode`);
   return value;
+}
+
+/** No control characters, no lone surrogate halves: a loop, as this runs for several ids of every event. */
+function storableId(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (c > 0xdbff) return false;
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
+  }
+  return true;
 }
 
 const ASTERISK_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?)(?:([+-]\d\d):?(\d\d)|Z)$/;
@@ -100,7 +120,7 @@ function convertTime(value: string): string | null {
 
 function linkedIdOf(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
-  if (value.length <= EVENT_LIMITS.id) return value;
+  if (value.length <= EVENT_LIMITS.id && storableId(value)) return value;
   // Grouping falls back to what it does without channelvars.
   tally.note('linkedid');
   return null;

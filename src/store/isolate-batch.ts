@@ -15,8 +15,12 @@ import type { EventRow, OutboxInsert, QuarantinedRow } from './types.ts';
 // single refused rows are left (a few dozen statements for one bad row in a batch of thousands). The write
 // that follows is an ordinary one, with the quarantine rows as one more statement.
 
-/** SQLSTATE classes of values the database will refuse however often they are sent. */
-const REFUSAL_CLASSES = new Set(['22', '23', '54']);
+/**
+ * SQLSTATE classes of values the database will refuse however often they are sent: data exceptions (22),
+ * integrity constraints (23), program limits such as an index entry's size (54), and cardinality (21: one
+ * statement touching a row twice, e.g. two keys the engine tells apart that the database stores alike).
+ */
+const REFUSAL_CLASSES = new Set(['21', '22', '23', '54']);
 
 /** True when `error` is the database refusing data, not failing to take it (connection, locks, disk). */
 export function isRefusal(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import type { CallRecord } from '../domain/call.ts';
 import { countedEventType } from '../domain/event-types.ts';
+import { cleanText } from './copy-text.ts';
 import type { EventRow, OutboxInsert, WriteBatch } from './types.ts';
 
 // Pure preparation of a WriteBatch before it touches the database: merge chains resolved, duplicates
@@ -32,6 +33,15 @@ export interface PreparedBatch {
   outbox: OutboxInsert[];
   /** Events per counted type (domain/event-types.ts) in this batch, sorted by type. */
   typeCounts: { types: string[]; counts: number[] };
+}
+
+/**
+ * A key as the database will hold it: NUL dropped (cleanText) and half surrogate pairs replaced as UTF-8
+ * encoding replaces them. Two keys JavaScript tells apart can be one row there, and a multi-row upsert that
+ * touches a row twice fails as a whole; the normalizer refuses such ids, this keeps the write whole anyway.
+ */
+function storedKey(key: string): string {
+  return cleanText(key).toWellFormed();
 }
 
 export function resolveMerges(merges: WriteBatch['merges']): Map<string, string> {
@@ -73,15 +83,16 @@ export function prepareBatch(batch: WriteBatch): PreparedBatch {
   const callsById = new Map<string, CallRecord>();
   for (const call of batch.calls) {
     if (mergeMap.has(call.id)) continue;
-    callsById.delete(call.id);
-    callsById.set(call.id, call);
+    const key = storedKey(call.id);
+    callsById.delete(key);
+    callsById.set(key, call);
   }
   const legsById = new Map<string, LegRow>();
   for (const call of callsById.values()) {
     const stored = batch.storedLegs?.get(call.id);
     for (const leg of call.legs) {
       if (stored?.has(leg.channelId)) continue;
-      legsById.set(leg.channelId, {
+      legsById.set(storedKey(leg.channelId), {
         channelId: leg.channelId,
         callId: call.id,
         server: call.server,
@@ -100,7 +111,8 @@ export function prepareBatch(batch: WriteBatch): PreparedBatch {
 
   const outboxByKey = new Map<string, OutboxInsert>();
   for (const row of batch.outbox) {
-    if (!mergeMap.has(row.callId) && !outboxByKey.has(row.idempotencyKey)) outboxByKey.set(row.idempotencyKey, row);
+    const key = storedKey(row.idempotencyKey);
+    if (!mergeMap.has(row.callId) && !outboxByKey.has(key)) outboxByKey.set(key, row);
   }
 
   const counts = new Map<string, number>();

@@ -92,6 +92,17 @@ describe.each(storeKinds())('quarantine of refused rows (%s)', (kind) => {
     expect(quarantined.filter((q) => q.callId === late.id && q.kind === 'call').map((q) => q.sqlstate)).toEqual(['22008']);
   });
 
+  it('writes a batch whose call ids differ only in what the database does not keep (NUL, half surrogate pairs)', async () => {
+    // Stored alike: NUL is dropped from text, a half surrogate pair becomes U+FFFD. A multi-row upsert that
+    // touched one row twice failed the whole batch (cardinality violation), retried forever.
+    const base = uniqueId('call');
+    const calls = [makeCall({ id: `${base}\ud800` }), makeCall({ id: `${base}\udfff` }), makeCall({ id: `${base}-\u0000x` }), makeCall({ id: `${base}-x` })];
+    const quarantined = await write(batchOf({ calls }));
+    expect(quarantined).toEqual([]);
+    const [row] = await t.store.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM calls WHERE id LIKE $1', [`${base}%`]);
+    expect(row!.n).toBe(2);
+  });
+
   it('lists quarantined rows newest first, with the total', async () => {
     const before = (await t.store.listQuarantine(null, 1)).total;
     await write(batchOf({ events: [makeEventRow({ callId: tooLongForAnIndex() }), makeEventRow({ callId: tooLongForAnIndex() })] }));
