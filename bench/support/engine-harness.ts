@@ -84,7 +84,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
           database: { ok: true, kind: options.store.kind, latencyMs: performance.now() - started },
           ari: [],
           simulator: null,
-          ingest: { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError, quarantined: engine.quarantinedRows },
+          ingest: { pending: engine.ingestor.pendingCount, paused: engine.ingestor.isPaused, lastError: engine.ingestor.lastError, quarantined: engine.quarantinedRows, spill: null },
           crm: null,
         },
       };

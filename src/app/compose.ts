@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +22,7 @@ import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
 import { Spool } from './spool.ts';
+import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
 
@@ -86,6 +89,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     getCall: (id) => store.getCall(id),
     originate: clickToCall(config, connections),
   });
+  const spoolDir = spoolDirOf(config);
+  const temporarySpool = config.ingest.spoolDir === undefined && config.database.dataDir.startsWith('memory://');
   const engine = new Engine({
     store,
     logger,
@@ -93,7 +98,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     policy,
     ingest: config.ingest,
     planOutbox: (change) => crm.plan(change),
-    spool: new Spool(config.ingest.spoolDir ?? join(config.database.dataDir, 'spool')),
+    spool: new Spool(spoolDir),
+    spillLog: new SpillLog({ dir: spoolDir, maxBytes: config.ingest.spillMaxBytes }),
     stopDeadlineMs: config.ingest.stopDeadlineMs,
     sweep: config.calls,
     live: config.live,
@@ -196,6 +202,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       redis?.disconnect();
       // A database that stopped answering must not hold the process: what it had not taken is spooled already.
       await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, STORE_CLOSE_WAIT_MS).unref())]);
+      if (temporarySpool) rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }
@@ -209,6 +216,16 @@ function announceAccess(logger: Logger, http: Config['http'], address: string): 
   } else {
     logger.warn({ host: http.host, address }, `INSECURE: no API keys and listening on ${http.host} (CALLFLOW_INSECURE_NO_AUTH): anyone who can reach this port reads and changes every call record`);
   }
+}
+
+/**
+ * Where the stop spool and the spill log live: `ingest.spoolDir`, else in the data folder. A data folder that is
+ * only memory (tests) gets a temporary folder.
+ */
+function spoolDirOf(config: Config): string {
+  if (config.ingest.spoolDir) return config.ingest.spoolDir;
+  if (config.database.dataDir.startsWith('memory://')) return mkdtempSync(join(tmpdir(), 'callflow-spool-'));
+  return join(config.database.dataDir, 'spool');
 }
 
 /** Click-to-call from Bitrix24: ring the employee's extension first, then dial the client from it. */

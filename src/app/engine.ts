@@ -14,6 +14,10 @@ import type { EngineMetrics } from './metrics.ts';
 import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
 import type { Spool } from './spool.ts';
+import { Spill } from './spill.ts';
+import type { SpillLog } from './spill-log.ts';
+import type { SpilledRecord } from './spill-records.ts';
+import { SPILL_MARK_RUN } from '../store/batch-statements.ts';
 import { rebuildFromEvents } from './rebuild.ts';
 import { openChannelIds, restoreCallsOfLiveChannels, resyncEvents } from './resync.ts';
 import { StaleSweep, sweepSourcesOf, type SweepOptions } from './stale-sweep.ts';
@@ -23,6 +27,18 @@ import type { OutboxInsert } from '../store/types.ts';
 // composition root (compose.ts) from plain objects; holds no globals.
 
 const CLIP_WARNING_MS = 10_000;
+
+/** A spilled StasisStart's channel, read at once: a server without subscribeAll must subscribe to it now. */
+function stasisStartOf(text: string): { type: string; channelId: string | null } | Record<string, never> {
+  if (!text.includes('"StasisStart"')) return {};
+  try {
+    const event = JSON.parse(text) as { type?: unknown; channel?: { id?: unknown } };
+    if (event.type !== 'StasisStart') return {};
+    return { type: 'StasisStart', channelId: typeof event.channel?.id === 'string' ? event.channel.id : null };
+  } catch {
+    return {};
+  }
+}
 /** Spooled events are flushed in groups of this many while taken in at start. */
 const SPOOL_FLUSH_EVENTS = 2_000;
 
@@ -44,6 +60,11 @@ export interface EngineDeps {
   planOutbox?: (change: CallChange) => OutboxInsert[];
   /** Where a stop keeps the events the database did not take in time; absent: they are counted as lost. */
   spool?: Spool;
+  /**
+   * Where events go while the database falls behind, so that sources are never paused (spill.ts); absent:
+   * sources are paused instead (tests, benchmarks of the pipeline alone).
+   */
+  spillLog?: SpillLog;
   /** How long a stop waits for the database before spooling what is left (default: as long as it takes). */
   stopDeadlineMs?: number;
   /** Closes calls that stopped getting events (see stale-sweep.ts); off when absent. */
@@ -65,6 +86,8 @@ export class Engine {
   readonly eventRate = new RateMeter(10_000);
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
+  /** Events go to disk while the database falls behind (null: sources are paused instead). */
+  readonly spill: Spill | null;
   /** Rows put in quarantine since start (shown in /health). */
   quarantinedRows = 0;
   private readonly log: Logger;
@@ -78,7 +101,8 @@ export class Engine {
       ? new StaleSweep({
           options: deps.sweep,
           logger: deps.logger,
-          openCalls: () => this.activeCalls(),
+          // While events are spilled the calls lag behind their stream: nothing is judged silent then.
+          openCalls: () => (this.spill?.isActive ? [] : this.activeCalls()),
           sources: () => sweepSourcesOf(this.connections, this.sources),
           ingest: async (batches) => {
             for (const { server, events } of batches) this.acceptEngineEvents(server, events);
@@ -100,6 +124,8 @@ export class Engine {
         metrics.batchSeconds.observe(writeMs / 1000);
         metrics.batchEvents.observe(eventCount(drained.batch));
         forEachArrival(drained.batch, (arrivedAtMs, events) => metrics.commitLagSeconds.observe((now - arrivedAtMs) / 1000, events));
+        const spilledThrough = drained.batch.mark?.spill;
+        if (spilledThrough !== undefined) this.spill?.stored(spilledThrough);
         this.hub.publish(drained.live);
       },
       onQuarantined: (rows) => {
@@ -110,14 +136,31 @@ export class Engine {
           'the database refused rows of a batch for good: they were put in quarantine (GET /api/quarantine) and the rest was written',
         );
       },
-      onBackpressure: (paused) => {
-        metrics.ingestPaused.set(paused ? 1 : 0);
+      onBackpressure: (full) => {
+        metrics.ingestPaused.set(full ? 1 : 0);
+        if (this.spill) {
+          if (full) this.spill.begin();
+          else this.spill.resume();
+          return;
+        }
         for (const s of this.sources) {
-          if (paused) s.pause();
+          if (full) s.pause();
           else s.resume();
         }
       },
     });
+    this.spill = deps.spillLog
+      ? new Spill({
+          log: deps.spillLog,
+          logger: deps.logger,
+          take: (record, seq) => this.takeSpilled(record, seq),
+          pending: () => this.ingestor.pendingCount,
+          flush: () => this.ingestor.flush(),
+          batchSize: deps.ingest.batchSize,
+          resumeBelow: Math.max(1, Math.floor(deps.ingest.maxBufferedEvents / 2)),
+          onLost: (events) => metrics.eventsLost.inc(events),
+        })
+      : null;
   }
 
   addSource(source: EventSource): void {
@@ -146,6 +189,8 @@ export class Engine {
     if (open.length > 0) this.log.info({ calls: open.length }, 'open calls of the previous run restored; resync will settle them');
     this.ingestor.start();
     await this.takeInSpool();
+    // What an earlier run spilled and did not store is read back first; new events queue behind it.
+    this.spill?.open(await this.deps.store.lastIngestMark(SPILL_MARK_RUN));
     // Before any source starts: the calls open now are those of the previous run (restored or spooled).
     this.sweep?.start();
     for (const s of this.sources) s.start();
@@ -159,7 +204,10 @@ export class Engine {
   async stop(): Promise<void> {
     await this.sweep?.stop();
     await Promise.all(this.sources.map((s) => s.stop().catch(() => undefined)));
+    // The spill log keeps what it holds for the next start; reading it back stops here.
+    const spillStopped = this.spill?.stop();
     const unwritten = await this.ingestor.stop(this.deps.stopDeadlineMs);
+    await spillStopped;
     const events = unwritten.batches.reduce((n, b) => n + b.events.length, 0);
     if (events === 0) return;
     const { spool } = this.deps;
@@ -210,10 +258,32 @@ export class Engine {
 
   /** One raw event from a source (`bytes`: the same text as received, kept as the stored event): counted, ingested, never thrown. */
   acceptRaw(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
+    if (this.spill?.isActive) return this.spilled(text, receivedAt, server, bytes);
     const result = this.ingestor.acceptText(text, receivedAt, server, bytes);
     this.count(result.ok ? result.type : null);
     if (!result.ok) this.log.warn({ server, code: result.error.code, reason: result.error.message }, 'ARI event rejected');
     return result;
+  }
+
+  /**
+   * An event kept in the spill log, to be ingested when its turn comes. What a source needs to know at once
+   * (that a channel entered Stasis, so it can be subscribed to) is read from the text here.
+   */
+  private spilled(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
+    if (!this.spill!.event(server, receivedAt, bytes ?? text)) {
+      return { ok: false, error: new AppError(ERROR_CODES.STORE_UNAVAILABLE, 'event lost: the spill log is full', { retryable: false }) };
+    }
+    return { ok: true, type: 'spilled', callId: null, call: null, channelId: null, ...stasisStartOf(text) };
+  }
+
+  /** One record read back from the spill log, ingested under its number. */
+  private async takeSpilled(record: SpilledRecord, seq: number): Promise<void> {
+    if (record.kind === 'event') {
+      const result = this.ingestor.acceptText(record.raw.toString('utf8'), new Date(record.receivedAtMs), record.server, record.raw, seq);
+      this.count(result.ok ? result.type : null);
+      return;
+    }
+    await this.reconcile(record.server, record.view, seq);
   }
 
   /** The engine created `channelId` over ARI on behalf of `originatorId`: the two are one call. */
@@ -276,13 +346,25 @@ export class Engine {
 
   /** Reconciles one server's open calls with the channels and bridges Asterisk reports alive. */
   async resync(server: string, list: () => Promise<{ channels: AriChannel[]; bridges: AriBridge[] }>): Promise<{ gone: number; found: number }> {
+    const view = await list();
+    // While events are spilled the calls lag behind the stream: the view waits its turn in the log.
+    if (this.spill?.isActive) {
+      this.spill.resync(server, view);
+      this.log.info({ server, alive: view.channels.length }, 'resync queued behind the spilled events');
+      return { gone: 0, found: 0 };
+    }
+    const result = await this.reconcile(server, view);
+    await this.ingestor.flush();
+    return result;
+  }
+
+  /** Compares the calls held for `server` with what it reports alive, and ingests what differs. */
+  private async reconcile(server: string, view: { channels: AriChannel[]; bridges: AriBridge[] }, spillSeq?: number): Promise<{ gone: number; found: number }> {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
-    const view = await list();
     const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
     const events = resyncEvents(registry, openBefore, view, new Date());
-    this.acceptEngineEvents(server, events);
-    await this.ingestor.flush();
+    this.acceptEngineEvents(server, events, spillSeq);
     const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
     const found = events.length - gone;
     this.log.info({ server, alive: view.channels.length, gone, found, restored }, 'resync done');
@@ -290,10 +372,10 @@ export class Engine {
   }
 
   /** Events the engine made itself (resync, stale-call sweep): ingested and counted like a source's. */
-  private acceptEngineEvents(server: string, events: readonly Record<string, unknown>[]): void {
+  private acceptEngineEvents(server: string, events: readonly Record<string, unknown>[], spillSeq?: number): void {
     const receivedAt = new Date();
     for (const e of events) {
-      const result = this.ingestor.acceptObject(e, receivedAt, server);
+      const result = this.ingestor.acceptObject(e, receivedAt, server, spillSeq);
       this.count(result.ok ? result.type : null);
     }
   }

@@ -67,10 +67,12 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       paused: ingestor.isPaused,
       lastError: ingestor.lastError === null ? null : safeText(ingestor.lastError),
       quarantined: deps.engine.quarantinedRows,
+      spill: spillReport(deps.engine),
     };
     const crmReport = backlog === null || !backlog.ok ? null : backlog.value;
     // A dead letter is a call change a CRM never got: degraded until an operator sends it again.
-    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && (crmReport?.dead ?? 0) === 0;
+    const losing = ingest.spill !== null && ingest.spill.lastLossAt !== null && Date.now() - Date.parse(ingest.spill.lastLossAt) < RECENT_LOSS_MS;
+    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && !losing && (crmReport?.dead ?? 0) === 0;
     return {
       status: ok ? 'ok' : 'degraded',
       checks: {
@@ -82,6 +84,22 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
         crm: crmReport,
       },
     };
+  };
+}
+
+/** A loss of events degrades /health this long after it happened (it stays counted in `lost`). */
+const RECENT_LOSS_MS = 15 * 60_000;
+
+function spillReport(engine: Engine): HealthReport['checks']['ingest']['spill'] {
+  const spill = engine.spill;
+  if (spill === null) return null;
+  return {
+    active: spill.isActive,
+    unread: spill.unread,
+    bytes: spill.bytes,
+    spilled: spill.spilled,
+    lost: spill.lost,
+    lastLossAt: spill.lastLossAtMs === null ? null : new Date(spill.lastLossAtMs).toISOString(),
   };
 }
 

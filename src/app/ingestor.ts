@@ -49,14 +49,34 @@ export interface IngestorOptions {
   now?: () => number;
 }
 
+/** Runs of a batch's events in order: taken from the spill log (spill-log.ts) or straight from a source. */
+export interface Provenance {
+  fromSpill: boolean;
+  count: number;
+}
+
 interface Write {
   drained: DrainedBatch;
+  /** Where the batch's events came from, run by run. */
+  provenance: Provenance[];
   /** Settles when the store has the batch durably, or rejects (then it is handed over again). */
   done: Promise<void>;
   startedAt: number;
 }
 
 const ignore = (): void => undefined;
+
+/** The events of `events` that came straight from a source, by their runs of provenance. */
+function direct(events: EventRow[], provenance: readonly Provenance[]): EventRow[] {
+  if (provenance.every((run) => !run.fromSpill)) return events;
+  const out: EventRow[] = [];
+  let at = 0;
+  for (const run of provenance) {
+    if (!run.fromSpill) out.push(...events.slice(at, at + run.count));
+    at += run.count;
+  }
+  return out;
+}
 
 /** Batches a stop could not wait for: not known to be stored, in write order. */
 export interface Unwritten {
@@ -79,6 +99,11 @@ export class Ingestor {
   /** The batch being written. */
   private current: Write | null = null;
   private batches = 0;
+  /** Provenance of the events the pipeline holds since the last drain. */
+  private runs: Provenance[] = [];
+  /** The last spill log record taken in; a batch carries it in its mark, and is its commit's proof. */
+  private spillSeq = 0;
+  private spillSeqMarked = 0;
   readonly runId: string;
   private failures = 0;
   lastError: string | null = null;
@@ -107,12 +132,24 @@ export class Ingestor {
     return this.o.pipeline.pendingCount + (this.queued ? eventCount(this.queued.drained.batch) : 0);
   }
 
-  acceptText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
-    return this.after(this.o.pipeline.ingestText(text, receivedAt, server, bytes));
+  /** One event; `spillSeq` is the spill log record it was read from, if it came that way. */
+  acceptText(text: string, receivedAt: Date, server: string, bytes?: Uint8Array, spillSeq?: number): IngestOk | IngestFailed {
+    return this.after(this.noted(this.o.pipeline.ingestText(text, receivedAt, server, bytes), spillSeq));
   }
 
-  acceptObject(event: unknown, receivedAt: Date, server: string): IngestOk | IngestFailed {
-    return this.after(this.o.pipeline.ingestObject(event, receivedAt, server));
+  acceptObject(event: unknown, receivedAt: Date, server: string, spillSeq?: number): IngestOk | IngestFailed {
+    return this.after(this.noted(this.o.pipeline.ingestObject(event, receivedAt, server), spillSeq));
+  }
+
+  /** Keeps the provenance of what the pipeline took, and the last spill record it read. */
+  private noted<T extends IngestOk | IngestFailed>(result: T, spillSeq: number | undefined): T {
+    if (spillSeq !== undefined && spillSeq > this.spillSeq) this.spillSeq = spillSeq;
+    if (!result.ok) return result;
+    const fromSpill = spillSeq !== undefined;
+    const last = this.runs[this.runs.length - 1];
+    if (last !== undefined && last.fromSpill === fromSpill) last.count++;
+    else this.runs.push({ fromSpill, count: 1 });
+    return result;
   }
 
   private after<T extends IngestOk | IngestFailed>(result: T): T {
@@ -181,10 +218,10 @@ export class Ingestor {
 
   /** Drains the pipeline into a batch and hands it to the store. */
   private write(afterPrevious: boolean): Write {
-    const drained = this.drain();
+    const { drained, provenance } = this.drain();
     // What was taken is no longer waiting: let the sources fill the next batch during this write.
     this.resumeIfDrained();
-    const write: Write = { drained, done: Promise.resolve(), startedAt: performance.now() };
+    const write: Write = { drained, provenance, done: Promise.resolve(), startedAt: performance.now() };
     write.done = this.o.store.writeBatch(drained.batch, {
       afterPrevious,
       // Only from the batch being written: a queued one reports its progress after it has become current.
@@ -202,10 +239,15 @@ export class Ingestor {
   }
 
   /** The pipeline's next batch, numbered in write order. */
-  private drain(): DrainedBatch {
+  private drain(): { drained: DrainedBatch; provenance: Provenance[] } {
     const drained = this.o.pipeline.drain(this.now());
-    drained.batch.mark = { run: this.runId, batch: ++this.batches };
-    return drained;
+    // The spill's progress rides along only when it moved: most batches never touch the spill log.
+    const spill = this.spillSeq > this.spillSeqMarked ? { spill: this.spillSeq } : {};
+    this.spillSeqMarked = this.spillSeq;
+    drained.batch.mark = { run: this.runId, batch: ++this.batches, ...spill };
+    const provenance = this.runs;
+    this.runs = [];
+    return { drained, provenance };
   }
 
   /** Resolves once the batch is durable, handing it over again after each failure. */
@@ -285,11 +327,12 @@ export class Ingestor {
     clearTimeout(timer);
     if (flushed && !this.o.pipeline.hasChanges) return unwritten;
     this.abandoned = true;
-    const left = [this.current?.drained, this.queued?.drained, this.o.pipeline.hasChanges ? this.drain() : undefined];
-    for (const drained of left) {
-      if (drained === undefined) continue;
-      const { batch } = drained;
-      const events = [...batch.events, ...(batch.encodedEvents?.rows() ?? [])];
+    const left = [this.current, this.queued, this.o.pipeline.hasChanges ? this.drain() : undefined];
+    for (const write of left) {
+      if (write === undefined || write === null) continue;
+      const { batch } = write.drained;
+      // Events read from the spill log are still there, under their record numbers: not spooled twice.
+      const events = direct([...batch.events, ...(batch.encodedEvents?.rows() ?? [])], write.provenance);
       if (events.length > 0 && batch.mark !== undefined) unwritten.batches.push({ batch: batch.mark.batch, events });
     }
     return unwritten;

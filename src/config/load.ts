@@ -108,7 +108,7 @@ export function fromEnv(env: Env): ConfigInput {
       callsPerSecond: num(env.SIMULATOR_CALLS_PER_SECOND),
       seed: num(env.SIMULATOR_SEED),
     },
-    ingest: { stopDeadlineMs: num(env.INGEST_STOP_DEADLINE_MS), spoolDir: env.INGEST_SPOOL_DIR },
+    ingest: { stopDeadlineMs: num(env.INGEST_STOP_DEADLINE_MS), spoolDir: env.INGEST_SPOOL_DIR, spillMaxBytes: num(env.INGEST_SPILL_MAX_BYTES) },
     calls: {
       staleAfterMs: num(env.CALLS_STALE_AFTER_MS),
       disconnectedGraceMs: num(env.CALLS_DISCONNECTED_GRACE_MS),

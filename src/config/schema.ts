@@ -88,8 +88,13 @@ export const configSchema = z.object({
       flushIntervalMs: z.number().int().min(1).max(10_000).default(20),
       /** How long a stop waits for the database to take what is pending before spooling the rest. */
       stopDeadlineMs: z.number().int().min(0).max(600_000).default(10_000),
-      /** Folder of the stop spool (events the database did not take before a stop); default `<dataDir>/spool`. */
+      /** Folder of the stop spool and the spill log; default `<dataDir>/spool`. */
       spoolDir: z.string().min(1).optional(),
+      /**
+       * Largest size of the spill log: events received while the database falls behind wait there, on local
+       * disk, instead of pausing the sources. Past it events are lost (counted, logged, in /health).
+       */
+      spillMaxBytes: z.number().int().min(1024 * 1024).max(1024 ** 4).default(2 * 1024 ** 3),
     })
     .prefault({}),
   calls: z

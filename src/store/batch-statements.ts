@@ -54,6 +54,12 @@ export const SET_INGEST_MARK = `
 INSERT INTO ingest_marks (run_id, batch) VALUES ($1, $2)
 ON CONFLICT (run_id) DO UPDATE SET batch = EXCLUDED.batch, updated_at = now()`;
 
+/** The spill log's progress: the last record stored, kept under a run id no engine run takes. */
+export const SPILL_MARK_RUN = 'spill';
+export const SET_SPILL_MARK = `
+INSERT INTO ingest_marks (run_id, batch) VALUES ('${SPILL_MARK_RUN}', $1)
+ON CONFLICT (run_id) DO UPDATE SET batch = GREATEST(ingest_marks.batch, EXCLUDED.batch), updated_at = now()`;
+
 export const MERGE_SQL = [
   `UPDATE events SET call_id = m.into_id FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
    WHERE events.call_id = m.from_id`,

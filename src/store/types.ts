@@ -104,6 +104,8 @@ export interface BatchWriteOptions extends WriteOptions {
 export interface IngestMark {
   run: string;
   batch: number;
+  /** The last spill log record (src/app/spill-log.ts) whose events this batch, or one before it, holds. */
+  spill?: number;
 }
 
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */

@@ -1,7 +1,7 @@
 import type { BatchWriteOptions, EncodedEvents, EventRow, IngestMark, QuarantinedRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteOptions, WriteStep } from './sql-client.ts';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.ts';
-import { BUMP_TYPE_COUNTS, callSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query, SET_INGEST_MARK } from './batch-statements.ts';
+import { BUMP_TYPE_COUNTS, callSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query, SET_INGEST_MARK, SET_SPILL_MARK } from './batch-statements.ts';
 import { EVENTS_COPY, EventCopy, eventCopyOf } from './event-copy.ts';
 import { isolateRefused, isRefusal, quarantineStep } from './isolate-batch.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
@@ -101,6 +101,7 @@ async function write(
     const steps = stepsOf(p, client.dialect, strict, fromRows, encoded);
     if (quarantined.length > 0) steps.push(quarantineStep(quarantined));
     if (mark !== undefined) steps.push(query(SET_INGEST_MARK, [mark.run, mark.batch]));
+    if (mark?.spill !== undefined) steps.push(query(SET_SPILL_MARK, [mark.spill]));
     await client.writeSteps(steps, options);
   } finally {
     fromRows?.release();

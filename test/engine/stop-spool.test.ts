@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/app/logger.ts';
 import { createMetrics } from '../../src/app/metrics.ts';
 import { DEFAULT_DIRECTION_RULES } from '../../src/app/replay.ts';
 import { Spool } from '../../src/app/spool.ts';
+import { engineOn } from '../support/engine-on-store.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -20,18 +21,8 @@ import { openTestStore, postgresUrl, storeKinds, type TestStore } from '../suppo
 
 const CALLS = ['a_answer_wait_hangup', 'c_dial_answered', 'd1_dial_busy'];
 
-function engineOn(store: Store, spoolDir: string, stopDeadlineMs: number) {
-  const metrics = createMetrics();
-  const engine = new Engine({
-    store,
-    logger: silentLogger(),
-    metrics,
-    policy: directionPolicy(DEFAULT_DIRECTION_RULES),
-    ingest: { batchSize: 2000, flushIntervalMs: 10, maxBufferedEvents: 50_000 },
-    spool: new Spool(spoolDir),
-    stopDeadlineMs,
-  });
-  return { engine, metrics };
+function engineWithSpool(store: Store, spoolDir: string, stopDeadlineMs: number) {
+  return engineOn(store, { spool: new Spool(spoolDir), stopDeadlineMs });
 }
 
 function feed(engine: Engine, trace: string, server: string): number {
@@ -66,7 +57,7 @@ describe.each(storeKinds())('stop with the database not answering (%s)', (kind) 
     const spoolDir = await tempDir();
     // A database that takes nothing: every write waits forever.
     const frozen: Store = { ...db.store, writeBatch: () => new Promise<void>(() => undefined) };
-    const first = engineOn(frozen, spoolDir, 300);
+    const first = engineWithSpool(frozen, spoolDir, 300);
     await first.engine.start();
     let fed = 0;
     for (const trace of CALLS) fed += feed(first.engine, trace, 'pbx');
@@ -77,7 +68,7 @@ describe.each(storeKinds())('stop with the database not answering (%s)', (kind) 
     expect(files.some((f) => f.endsWith('.partial'))).toBe(false);
     expect(await storedEvents(db.store)).toBe(0);
 
-    const second = engineOn(db.store, spoolDir, 10_000);
+    const second = engineWithSpool(db.store, spoolDir, 10_000);
     await second.engine.start();
     expect(await storedEvents(db.store)).toBe(fed);
     const calls = await db.store.listCalls({}, null, 50);
@@ -87,7 +78,7 @@ describe.each(storeKinds())('stop with the database not answering (%s)', (kind) 
     await second.engine.stop();
 
     // A third start finds nothing more to take in.
-    const third = engineOn(db.store, spoolDir, 10_000);
+    const third = engineWithSpool(db.store, spoolDir, 10_000);
     await third.engine.start();
     await third.engine.stop();
     expect(await storedEvents(db.store)).toBe(fed);
@@ -123,7 +114,7 @@ describe.skipIf(!postgresUrl)('stop while a COMMIT is under way (postgres)', () 
     cleanup.push(() => viaProxy.close());
     const spoolDir = await tempDir();
 
-    const first = engineOn(viaProxy, spoolDir, 500);
+    const first = engineWithSpool(viaProxy, spoolDir, 500);
     await first.engine.start();
     // The first batch's COMMIT reaches PostgreSQL, which commits it; its answer never comes back.
     const held = proxy.breakNextCommit('answer-held');
@@ -136,7 +127,7 @@ describe.skipIf(!postgresUrl)('stop while a COMMIT is under way (postgres)', () 
     expect(committed).toBeGreaterThan(0);
     expect(committed).toBeLessThan(fed);
 
-    const second = engineOn(db.store, spoolDir, 10_000);
+    const second = engineWithSpool(db.store, spoolDir, 10_000);
     await second.engine.start();
     // Every event once: the batch whose COMMIT landed was in the spool too, and was skipped.
     expect(await storedEvents(db.store)).toBe(fed);

@@ -54,7 +54,7 @@ export async function openTestApp(kind: StoreKind, options: TestAppOptions = {})
         database: { ok: true, kind: db.store.kind, latencyMs: 0 },
         ari: [],
         simulator: null,
-        ingest: { pending: engine.ingestor.pendingCount, paused: false, lastError: null, quarantined: engine.quarantinedRows },
+        ingest: { pending: engine.ingestor.pendingCount, paused: false, lastError: null, quarantined: engine.quarantinedRows, spill: null },
         crm: null,
       },
     };

@@ -26,6 +26,16 @@ export const healthSchema = z
         paused: z.boolean(),
         lastError: z.string().nullable(),
         quarantined: z.number().describe('Rows the database refused for good since start (GET /api/quarantine)'),
+        spill: z
+          .object({
+            active: z.boolean().describe('Events go to the spill log on disk while the database falls behind'),
+            unread: z.number().describe('Records in the spill log not yet taken in'),
+            bytes: z.number(),
+            spilled: z.number().describe('Events written to the spill log since start'),
+            lost: z.number().describe('Events lost since start because the spill log was full'),
+            lastLossAt: z.string().nullable(),
+          })
+          .nullable(),
       }),
       crm: z
         .object({

@@ -1,0 +1,262 @@
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+// An append-only log on local disk, read in order: where events go while the database cannot take them, so
+// that the engine never stops reading its sources (Asterisk drops an events socket that is not read, and
+// everything it sent meanwhile is gone). Records are numbered; a record is gone from the log only when a
+// committed batch says so (the caller passes `consumedThrough`), so a crash replays whatever was not stored.
+//
+// Layout: segment files `spill-<first record number>.seg`, each a run of records
+//   [u32 length of the rest][f64 record number][payload]
+// written in groups (appends are buffered and written with one fdatasync per group: `groupMs` or
+// `groupBytes`, whichever comes first), so the cost per event is a copy, not a disk flush. Bounded by
+// `maxBytes` on disk and in the buffer together: an append past it is refused, and the caller counts a loss.
+//
+// The file work is synchronous: a group is written in one call of a few hundred microseconds to a few
+// milliseconds, which keeps the order of appends and reads trivially right.
+
+const HEADER_BYTES = 4 + 8;
+const RETRY_MS = 1_000;
+const PREFIX = 'spill-';
+const SUFFIX = '.seg';
+
+export interface SpillLogOptions {
+  dir: string;
+  maxBytes: number;
+  /** A segment is closed and a new one begun past this size. */
+  segmentBytes?: number;
+  /** Buffered appends are written after at most this long. */
+  groupMs?: number;
+  /** ... or once this many bytes wait. */
+  groupBytes?: number;
+}
+
+export interface SpillRecord {
+  seq: number;
+  payload: Buffer;
+}
+
+interface Segment {
+  path: string;
+  firstSeq: number;
+  lastSeq: number;
+  bytes: number;
+}
+
+export class SpillLog {
+  private readonly segments: Segment[] = [];
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly groupMs: number;
+  private readonly groupBytes: number;
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private bufferedFirstSeq = 0;
+  private diskBytes = 0;
+  private nextSeq = 1;
+  /** The number of the next record a read returns. */
+  private readNext = 1;
+  /** Where the next read starts: a segment index and an offset in it. */
+  private readSegment = 0;
+  private readOffset = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writeFd: number | null = null;
+
+  constructor(private readonly options: SpillLogOptions) {
+    this.maxBytes = options.maxBytes;
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.groupMs = options.groupMs ?? 20;
+    this.groupBytes = options.groupBytes ?? 1024 * 1024;
+    mkdirSync(options.dir, { recursive: true });
+    for (const name of readdirSync(options.dir)) {
+      if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) continue;
+      const path = join(options.dir, name);
+      const first = Number(name.slice(PREFIX.length, -SUFFIX.length));
+      if (!Number.isSafeInteger(first)) continue;
+      const { lastSeq, validBytes } = scanSegment(path);
+      if (lastSeq < first) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      this.segments.push({ path, firstSeq: first, lastSeq, bytes: validBytes });
+      this.diskBytes += validBytes;
+    }
+    this.segments.sort((a, b) => a.firstSeq - b.firstSeq);
+    const last = this.segments[this.segments.length - 1];
+    if (last) this.nextSeq = last.lastSeq + 1;
+    this.readNext = this.segments[0]?.firstSeq ?? this.nextSeq;
+  }
+
+  /** Records appended and not yet read. */
+  get unread(): number {
+    return this.nextSeq - this.readNext;
+  }
+
+  /** Bytes the log holds (on disk and waiting to be written). */
+  get bytes(): number {
+    return this.diskBytes + this.bufferedBytes;
+  }
+
+  /** The number the next appended record gets. */
+  get nextRecord(): number {
+    return this.nextSeq;
+  }
+
+  /** Numbers below `seq` are taken: a log that starts after a restart continues above what was stored. */
+  startAt(seq: number): void {
+    if (seq > this.nextSeq && this.unread === 0) {
+      this.nextSeq = seq;
+      this.readNext = seq;
+    }
+  }
+
+  /** Appends one record; its number, or null when the log is full (the caller counts the loss). */
+  append(payload: Buffer): number | null {
+    const size = HEADER_BYTES + payload.length;
+    if (this.bytes + size > this.maxBytes) return null;
+    const seq = this.nextSeq++;
+    if (this.buffered.length === 0) this.bufferedFirstSeq = seq;
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    header.writeUInt32LE(8 + payload.length, 0);
+    header.writeDoubleLE(seq, 4);
+    this.buffered.push(header, payload);
+    this.bufferedBytes += size;
+    if (this.bufferedBytes >= this.groupBytes) this.flushSoon(0);
+    else this.flushSoon(this.groupMs);
+    return seq;
+  }
+
+  /** The last failure to write a group (the disk full or gone), until a write succeeds again. */
+  lastError: Error | null = null;
+
+  /** Writes the buffer after `ms`; a failure keeps it buffered (bounded by maxBytes) and tries again. */
+  private flushSoon(ms: number): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      try {
+        this.flush();
+        this.lastError = null;
+      } catch (error) {
+        this.lastError = error as Error;
+        this.flushSoon(RETRY_MS);
+      }
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** Writes what is buffered and waits for the disk to have it. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.buffered.length === 0) return;
+    let segment = this.segments[this.segments.length - 1];
+    if (segment === undefined || segment.bytes >= this.segmentBytes || this.writeFd === null) {
+      if (segment === undefined || segment.bytes >= this.segmentBytes) {
+        segment = { path: join(this.options.dir, `${PREFIX}${this.bufferedFirstSeq}${SUFFIX}`), firstSeq: this.bufferedFirstSeq, lastSeq: this.bufferedFirstSeq - 1, bytes: 0 };
+        this.segments.push(segment);
+      }
+      if (this.writeFd !== null) closeSync(this.writeFd);
+      this.writeFd = openSync(segment.path, 'a');
+    }
+    const data = Buffer.concat(this.buffered, this.bufferedBytes);
+    let written = 0;
+    while (written < data.length) written += writeSync(this.writeFd, data, written);
+    fdatasyncSync(this.writeFd);
+    segment.bytes += data.length;
+    segment.lastSeq = this.nextSeq - 1;
+    this.diskBytes += data.length;
+    this.buffered = [];
+    this.bufferedBytes = 0;
+  }
+
+  /** Up to `max` records after the last one read, in order (what is buffered is written first). */
+  read(max: number): SpillRecord[] {
+    this.flush();
+    const out: SpillRecord[] = [];
+    while (out.length < max && this.readSegment < this.segments.length) {
+      const segment = this.segments[this.readSegment]!;
+      if (this.readOffset >= segment.bytes) {
+        if (this.readSegment === this.segments.length - 1) break;
+        this.readSegment++;
+        this.readOffset = 0;
+        continue;
+      }
+      const fd = openSync(segment.path, 'r');
+      try {
+        while (out.length < max && this.readOffset < segment.bytes) {
+          const header = Buffer.allocUnsafe(HEADER_BYTES);
+          readSync(fd, header, 0, HEADER_BYTES, this.readOffset);
+          const length = header.readUInt32LE(0);
+          const payload = Buffer.allocUnsafe(length - 8);
+          if (payload.length > 0) readSync(fd, payload, 0, payload.length, this.readOffset + HEADER_BYTES);
+          const seq = header.readDoubleLE(4);
+          out.push({ seq, payload });
+          this.readNext = seq + 1;
+          this.readOffset += 4 + length;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return out;
+  }
+
+  /** Records up to `seq` are stored for good: segments read through and holding nothing later are deleted. */
+  consumedThrough(seq: number): void {
+    while (this.segments.length > 0) {
+      const first = this.segments[0]!;
+      const fullyRead = this.readSegment > 0 || this.readOffset >= first.bytes;
+      if (first.lastSeq > seq || !fullyRead) break;
+      const active = this.segments.length === 1;
+      // The segment appends go to goes only once nothing waits to be written into it.
+      if (active && this.buffered.length > 0) break;
+      if (active && this.writeFd !== null) {
+        closeSync(this.writeFd);
+        this.writeFd = null;
+      }
+      rmSync(first.path, { force: true });
+      this.diskBytes -= first.bytes;
+      this.segments.shift();
+      if (this.readSegment > 0) this.readSegment--;
+      else this.readOffset = 0;
+    }
+  }
+
+  /** Goes back to the first record kept: what a restart reads again. */
+  rewind(): void {
+    this.flush();
+    this.readSegment = 0;
+    this.readOffset = 0;
+    this.readNext = this.segments[0]?.firstSeq ?? this.nextSeq;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.writeFd !== null) closeSync(this.writeFd);
+    this.writeFd = null;
+  }
+}
+
+/** The last whole record of a segment (a crash may leave a torn one at the end, which is cut off). */
+function scanSegment(path: string): { lastSeq: number; validBytes: number } {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r+');
+  let offset = 0;
+  let lastSeq = -1;
+  try {
+    const header = Buffer.allocUnsafe(HEADER_BYTES);
+    while (offset + HEADER_BYTES <= size) {
+      readSync(fd, header, 0, HEADER_BYTES, offset);
+      const length = header.readUInt32LE(0);
+      if (length < 8 || offset + 4 + length > size) break;
+      lastSeq = header.readDoubleLE(4);
+      offset += 4 + length;
+    }
+    // A record cut short by a crash is cut off, so that appends go after the last whole one.
+    if (offset < size) ftruncateSync(fd, offset);
+  } finally {
+    closeSync(fd);
+  }
+  return { lastSeq, validBytes: offset };
+}
