@@ -142,3 +142,14 @@ export const eventPageSchema = z.object({
   items: z.array(storedEventSchema),
   nextCursor: z.number().int().nullable().describe('The `after` of the next page; null at the end'),
 });
+
+/** Paging by a row id, newest first: `cursor` is the previous page's `nextCursor`. */
+export const idPageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe("The previous page's nextCursor"),
+});
+
+/** The next page's cursor: the last id of a full page, null after the last page. */
+export function nextIdCursor(items: readonly { id: number }[], limit: number): number | null {
+  return items.length === limit ? items[items.length - 1]!.id : null;
+}

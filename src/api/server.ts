@@ -24,6 +24,7 @@ import { healthRoutes, type HealthReport } from './routes/health.ts';
 import { liveRoutes, type LiveRouteOptions } from './routes/live.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { quarantineRoutes } from './routes/quarantine.ts';
+import { gapRoutes } from './routes/gaps.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { registerPageHeaders, registerSecurityHeaders } from './security-headers.ts';
 
@@ -99,6 +100,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(quarantineRoutes(deps));
+  await app.register(gapRoutes(deps));
   await app.register(liveRoutes({ ...deps, keys, throttle, allowedOrigins: http.allowedOrigins }));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);

@@ -21,6 +21,7 @@ import { cacheListings, DEFAULT_LISTING_CACHE } from '../store/listing-cache.ts'
 import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
+import { GapRecorder } from './gaps.ts';
 import { Spool } from './spool.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
@@ -105,6 +106,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     live: config.live,
   });
 
+  const gaps = new GapRecorder({ store, logger, runId: engine.ingestor.runId, onGap: (gap) => metrics.ariGaps.inc({ server: gap.server }) });
   for (const server of config.ari.servers) {
     const log = logger.child({ component: 'ari', server: server.name });
     const connection: AriConnection = new AriConnection(
@@ -120,6 +122,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
             });
           }
         },
+        onStateChange: (state) => gaps.onState(server.name, state),
         onConnected: async () => {
           if (!server.subscribeAll) log.warn('subscribeAll is off: calls that never enter Stasis are invisible and hangup causes after StasisEnd are lost');
           await engine.resync(server.name, async () => ({

@@ -26,6 +26,8 @@ export interface EngineMetrics {
   activeCalls: Gauge<string>;
   ariConnected: Gauge<'server'>;
   ariReconnects: Gauge<'server'>;
+  /** Windows in which a server's events could not be seen (its socket down, or the engine not running). */
+  ariGaps: Counter<'server'>;
   ingestPaused: Gauge<string>;
   liveSubscribers: Gauge<string>;
   /** Live clients opened, by how: snapshot (fresh), resumed (missed frames replayed), resnapshot. */
@@ -90,6 +92,7 @@ export function createMetrics(): EngineMetrics {
     activeCalls: new Gauge({ name: 'callflow_active_calls', help: 'Calls not finished', ...r }),
     ariConnected: new Gauge({ name: 'callflow_ari_connected', help: '1 when the ARI events socket is connected', labelNames: ['server'], ...r }),
     ariReconnects: new Gauge({ name: 'callflow_ari_reconnects', help: 'ARI reconnects since start', labelNames: ['server'], ...r }),
+    ariGaps: new Counter({ name: 'callflow_ari_gaps_total', help: "Windows in which a server's events could not be seen (GET /api/gaps)", labelNames: ['server'], ...r }),
     ingestPaused: new Gauge({ name: 'callflow_ingest_paused', help: '1 while event sources are paused by backpressure', ...r }),
     liveSubscribers: new Gauge({ name: 'callflow_live_subscribers', help: 'Connected /api/live clients', ...r }),
     liveOpenings: new Counter({

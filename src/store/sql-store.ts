@@ -1,11 +1,12 @@
 import type { Logger } from '../app/logger.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { SqlClient } from './sql-client.ts';
-import type { CallFilter, CallPage, CallPageJson, Store, StoreStats } from './types.ts';
+import type { CallFilter, CallPage, CallPageJson, IngestGap, Store, StoreStats } from './types.ts';
+import { SPILL_MARK_RUN } from './batch-statements.ts';
 import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_EVENT_PAGE_SIZE, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
 import { loadMigrations, runMigrations } from './migrate.ts';
-import { callRecordText, toCallRecord, toQuarantinedRow, toStoredEvent, type EventDbRow, type QuarantineDbRow } from './row-mapping.ts';
+import { callRecordText, isoTime, toCallRecord, toQuarantinedRow, toStoredEvent, type EventDbRow, type QuarantineDbRow } from './row-mapping.ts';
 import { guarded } from './store-errors.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { writeBatch } from './write-batch.ts';
@@ -166,6 +167,37 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
         cursor = page.nextCursor;
       } while (cursor !== null);
     },
+
+    recordGap: (gap) =>
+      guarded('recordGap', async () => {
+        await sql.query('INSERT INTO ingest_gaps (server, from_at, to_at, reason) VALUES ($1, $2, $3, $4)', [gap.server, gap.from, gap.to, gap.reason]);
+      }),
+
+    listGaps: (server, before, limit) =>
+      guarded('listGaps', async () => {
+        checkPageSize(limit);
+        const params: unknown[] = [limit];
+        const conditions: string[] = [];
+        if (server !== null) {
+          params.push(server);
+          conditions.push(`server = $${params.length}`);
+        }
+        if (before !== null) {
+          params.push(before);
+          conditions.push(`id < $${params.length}`);
+        }
+        const rows = await sql.query<{ id: number; server: string; from_at: Date; to_at: Date; reason: IngestGap['reason'] }>(
+          `SELECT id, server, from_at, to_at, reason FROM ingest_gaps ${whereClause(conditions)} ORDER BY id DESC LIMIT $1`,
+          params,
+        );
+        return rows.map((r) => ({ id: Number(r.id), server: r.server, from: isoTime(r.from_at), to: isoTime(r.to_at), reason: r.reason }));
+      }),
+
+    lastRunActivityAt: (exceptRun) =>
+      guarded('lastRunActivityAt', async () => {
+        const [row] = await sql.query<{ at: Date | null }>(`SELECT max(updated_at) AS at FROM ingest_marks WHERE run_id <> $1 AND run_id <> '${SPILL_MARK_RUN}'`, [exceptRun]);
+        return row?.at ? isoTime(row.at) : null;
+      }),
 
     lastIngestMark: (run) =>
       guarded('lastIngestMark', async () => {

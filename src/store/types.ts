@@ -108,6 +108,14 @@ export interface IngestMark {
   spill?: number;
 }
 
+/** A time the engine could not see a server's events (its socket down, or the engine not running). */
+export interface IngestGap {
+  server: string;
+  from: string;
+  to: string;
+  reason: 'disconnected' | 'engine_down';
+}
+
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */
 export interface OutboxInsert {
   sink: string;
@@ -214,6 +222,11 @@ export interface Store {
   lastIngestMark(run: string): Promise<number>;
   /** Forgets an ingest run's mark (its spool has been taken in). */
   dropIngestMark(run: string): Promise<void>;
+  recordGap(gap: IngestGap): Promise<void>;
+  /** Gaps newest first, optionally of one server; `before` is the last id of the previous page. */
+  listGaps(server: string | null, before: number | null, limit: number): Promise<(IngestGap & { id: number })[]>;
+  /** When an earlier engine run last stored a batch (null: none did). */
+  lastRunActivityAt(exceptRun: string): Promise<string | null>;
   /** Rows put in quarantine, newest first; `before` is the last id of the previous page. */
   listQuarantine(before: number | null, limit: number): Promise<{ items: StoredQuarantinedRow[]; total: number }>;
   /** Throws when the database cannot answer a trivial query. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Store } from '../../store/types.ts';
+import { idPageQuery, nextIdCursor } from '../schemas.ts';
 
 // GET /api/quarantine: rows of ingest batches the database refused for good (src/store/isolate-batch.ts),
 // newest first. What was refused, why, and the row itself, so an operator can see what never became a call.
@@ -20,10 +21,7 @@ const quarantinedRowSchema = z
   })
   .meta({ id: 'QuarantinedRow' });
 
-const query = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe("The previous page's nextCursor"),
-});
+const query = idPageQuery;
 
 export function quarantineRoutes(deps: { store: Store }): FastifyPluginAsync {
   return async (app) => {
@@ -40,8 +38,7 @@ export function quarantineRoutes(deps: { store: Store }): FastifyPluginAsync {
       async (request) => {
         const { limit, cursor } = request.query;
         const page = await deps.store.listQuarantine(cursor ?? null, limit);
-        const last = page.items.length === limit ? page.items[page.items.length - 1] : undefined;
-        return { items: page.items, total: page.total, nextCursor: last ? last.id : null };
+        return { items: page.items, total: page.total, nextCursor: nextIdCursor(page.items, limit) };
       },
     );
   };

@@ -38,3 +38,16 @@ CREATE TABLE ingest_marks (
   batch      bigint NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Times the engine could not see a server's events: its socket was down, or the engine itself was not running.
+-- What happened on the PBX meanwhile is known only from Asterisk's own records (CEL), which these windows point at.
+CREATE TABLE ingest_gaps (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  server     text NOT NULL,
+  from_at    timestamptz NOT NULL,
+  to_at      timestamptz NOT NULL,
+  reason     text NOT NULL CHECK (reason IN ('disconnected', 'engine_down')),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX ingest_gaps_server_idx ON ingest_gaps (server, from_at);

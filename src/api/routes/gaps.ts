@@ -1,0 +1,42 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Store } from '../../store/types.ts';
+import { idPageQuery, nextIdCursor } from '../schemas.ts';
+
+// GET /api/gaps: windows in which the engine could not see a server's events (its events socket down, or the
+// engine not running), newest first. Asterisk keeps no events for an absent reader: calls in these windows are
+// known only from its own records.
+
+const gapSchema = z
+  .object({
+    id: z.number().int(),
+    server: z.string(),
+    from: z.string().describe('ISO-8601 UTC: events stopped being seen'),
+    to: z.string().describe('ISO-8601 UTC: events were seen again'),
+    reason: z.enum(['disconnected', 'engine_down']),
+  })
+  .meta({ id: 'IngestGap' });
+
+const query = idPageQuery.extend({ server: z.string().min(1).max(128).optional() });
+
+export function gapRoutes(deps: { store: Store }): FastifyPluginAsync {
+  return async (app) => {
+    app.withTypeProvider<ZodTypeProvider>().get(
+      '/api/gaps',
+      {
+        schema: {
+          tags: ['events'],
+          summary: "Windows in which a server's events could not be seen (newest first)",
+          querystring: query,
+          response: { 200: z.object({ items: z.array(gapSchema), nextCursor: z.number().int().nullable() }) },
+        },
+      },
+      async (request) => {
+        const { server, limit, cursor } = request.query;
+        const items = await deps.store.listGaps(server ?? null, cursor ?? null, limit);
+        return { items, nextCursor: nextIdCursor(items, limit) };
+      },
+    );
+  };
+}
