@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Benchmark } from './support/benchmark.ts';
 import { openBenchStore, queryOnce } from './support/database.ts';
 import { figure } from './support/figures.ts';
@@ -33,9 +35,10 @@ export const e2ePostgresBenchmark: Benchmark = {
     const warmupMs = quick ? 3_000 : 5_000;
     const windowMs = quick ? 10_000 : 60_000;
     const { store, db, close } = await openBenchStore(ctx.options.postgresUrl);
+    const spillDir = mkdtempSync(join(tmpdir(), 'callflow-bench-e2e-spill-'));
     try {
       await queryOnce(db.url, 'CHECKPOINT');
-      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log, databaseUrl: db.url, preparePerSec: PREPARE_PER_SEC });
+      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log, databaseUrl: db.url, preparePerSec: PREPARE_PER_SEC, spillDir });
       const [{ n: stored } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM events');
       const [{ n: calls } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM calls');
       ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored, ${calls} calls`);
@@ -60,11 +63,14 @@ export const e2ePostgresBenchmark: Benchmark = {
           baseline: { label: `sustained raw COPY (text format) of all ${sustained.text.rows} rows the engine committed, ${batchRows} per transaction`, value: sustained.text.rowsPerSec, unit: 'rows/s' },
           targets: [
             { of: 'value', op: '>=', value: 40_000 },
-            { of: 'ratio', op: '>=', value: 0.66 },
+            { of: 'ratio', op: '>=', value: 0.8 },
           ],
           notes: [
             `${result.commits} commits in the window, largest batch ${result.largestBatch} events, longest time between commits ${Math.round(result.longestGapMs)} ms`,
             `${result.feed.sent} events sent, ${stored} stored (${lost === 0 ? 'none lost' : `${lost} MISSING`}), ${calls} calls; drained ${Math.round(result.drainMs)} ms after the feed stopped`,
+            result.spill
+              ? `the engine ran with its spill log, as \`npm start\` does: ${result.spill.spilled} events went through it (peak ${Math.round(result.spill.peakBytes / 2 ** 20)} MB on disk), ${result.spill.lost} lost`
+              : 'the engine ran without a spill log',
             `against the same sustained COPY in binary format (the engine's own format): ${Math.round(sustained.binary.rowsPerSec)} rows/s, ratio ${ratio(sustained.binary.rowsPerSec)}`,
             `the fake Asterisk sender stood blocked by backpressure ${Math.round(result.feed.blockedMs / 100) / 10} s of ${Math.round(result.feed.elapsedMs / 1000)} s; ` +
               `it rendered ${Math.min(result.prepared, result.feed.sent)} of the events it sent ahead of the run, the rest as it sent them`,
@@ -82,6 +88,7 @@ export const e2ePostgresBenchmark: Benchmark = {
         }),
       ];
     } finally {
+      rmSync(spillDir, { recursive: true, force: true });
       await close();
     }
   },

@@ -6,6 +6,7 @@ import { embeddedBenchmark } from './embedded.ts';
 import { latencyBenchmark } from './latency.ts';
 import { memoryBenchmark } from './memory.ts';
 import { pipelineBenchmark } from './pipeline.ts';
+import { spillBenchmark } from './spill.ts';
 import type { Benchmark } from './support/benchmark.ts';
 
 // Every benchmark `npm run bench` runs, in this order (cheap and independent ones first). Latency runs before
@@ -20,6 +21,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   embeddedBenchmark,
   apiBenchmark,
   backpressureBenchmark,
+  spillBenchmark,
   crmOutboxBenchmark,
 ];
 

@@ -4,6 +4,7 @@ import type { HealthReport } from '../../src/api/routes/health.ts';
 import { Engine } from '../../src/app/engine.ts';
 import { createLogger } from '../../src/app/logger.ts';
 import { createMetrics } from '../../src/app/metrics.ts';
+import { SpillLog } from '../../src/app/spill-log.ts';
 import { AriConnection } from '../../src/ari/client.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { directionPolicy } from '../../src/domain/direction.ts';
@@ -34,6 +35,11 @@ export interface EngineHarnessOptions {
   apiKeys?: string[];
   /** The HTTP edge's limits (throttling, body size, timeouts); their configured defaults unless given. */
   httpEdge?: Partial<HttpEdgeOptions>;
+  /**
+   * A folder for the spill log, as the composition root gives the engine (events past the buffer wait on
+   * disk, the source is never paused). Without it the engine pauses its source instead.
+   */
+  spillDir?: string;
 }
 
 export interface EngineHarness {
@@ -66,6 +72,7 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
     metrics,
     policy: directionPolicy(config.direction),
     ingest: { ...config.ingest, ...options.ingest },
+    ...(options.spillDir === undefined ? {} : { spillLog: new SpillLog({ dir: options.spillDir, maxBytes: config.ingest.spillMaxBytes }) }),
   });
   let markSynced = (): void => {};
   const synced = new Promise<void>((resolve) => (markSynced = resolve));

@@ -27,6 +27,8 @@ export interface ThroughputOptions {
    * its socket writes; past them it renders as it sends.
    */
   preparePerSec: number;
+  /** A folder for the engine's spill log, as the composition root gives it; without it the engine pauses its source. */
+  spillDir?: string;
 }
 
 /** CPU time used inside the window, in ms, per process (null where it could not be read). */
@@ -50,6 +52,8 @@ export interface ThroughputResult {
   committed: number;
   drainMs: number;
   cpu: WindowCpu;
+  /** Events that went through the spill log, and events it had to drop (null without one). */
+  spill: { spilled: number; lost: number; peakBytes: number } | null;
 }
 
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -93,9 +97,11 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     const runMs = options.warmupMs + options.windowMs;
     const ready = await feed.prepare({}, Math.ceil((options.preparePerSec * runMs) / 1000), PREPARE_TIMEOUT_MS);
     options.log(`fake Asterisk: ${ready.events} events rendered and framed ahead (${Math.round(ready.bytes / 2 ** 20)} MB) in ${(ready.ms / 1000).toFixed(1)} s`);
-    const harness = await startEngine({ store, ariUrl: feed.url });
+    const harness = await startEngine({ store, ariUrl: feed.url, ...(options.spillDir === undefined ? {} : { spillDir: options.spillDir }) });
     try {
       const { engine } = harness;
+      let peakBytes = 0;
+      const spillSampler = engine.spill ? setInterval(() => (peakBytes = Math.max(peakBytes, engine.spill!.bytes)), 100) : null;
       await harness.synced;
       const sending = feed.stream(
         { traffic: {}, maxEvents: Number.MAX_SAFE_INTEGER, ratePerSec: null, durationMs: runMs },
@@ -115,6 +121,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       const drainStarted = performance.now();
       while (engine.ingestor.committedEvents < fed.sent && performance.now() - drainStarted < DRAIN_TIMEOUT_MS) await sleep(20);
       await engine.ingestor.flush();
+      if (spillSampler) clearInterval(spillSampler);
       return {
         ...windowRate(commits, startMs, endMs),
         feed: fed,
@@ -122,6 +129,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
         committed: engine.ingestor.committedEvents,
         drainMs: performance.now() - drainStarted,
         cpu: windowCpu,
+        spill: engine.spill ? { spilled: engine.spill.spilled, lost: engine.spill.lost, peakBytes } : null,
       };
     } finally {
       await harness.stop();

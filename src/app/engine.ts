@@ -124,8 +124,7 @@ export class Engine {
         metrics.batchSeconds.observe(writeMs / 1000);
         metrics.batchEvents.observe(eventCount(drained.batch));
         forEachArrival(drained.batch, (arrivedAtMs, events) => metrics.commitLagSeconds.observe((now - arrivedAtMs) / 1000, events));
-        const spilledThrough = drained.batch.mark?.spill;
-        if (spilledThrough !== undefined) this.spill?.stored(spilledThrough);
+        this.spill?.committed(drained.batch.mark?.spill);
         this.hub.publish(drained.live);
       },
       onQuarantined: (rows) => {
@@ -155,7 +154,6 @@ export class Engine {
           logger: deps.logger,
           take: (record, seq) => this.takeSpilled(record, seq),
           pending: () => this.ingestor.pendingCount,
-          flush: () => this.ingestor.flush(),
           batchSize: deps.ingest.batchSize,
           resumeBelow: Math.max(1, Math.floor(deps.ingest.maxBufferedEvents / 2)),
           onLost: (events) => metrics.eventsLost.inc(events),

@@ -17,8 +17,6 @@ export interface SpillDeps {
   take(record: SpilledRecord, seq: number): Promise<void>;
   /** Events the pipeline holds that are not yet durable. */
   pending(): number;
-  /** Waits until what the pipeline holds is durable. */
-  flush(): Promise<void>;
   /** Records read back per round. */
   batchSize: number;
   /** Reading back waits while the pipeline holds this many. */
@@ -40,6 +38,8 @@ export class Spill {
   lastLossAtMs: number | null = null;
   private unwarnedLosses = 0;
   private lastWarningMs = Number.NEGATIVE_INFINITY;
+  /** The read-back waiting for the pipeline to have room: woken by the next commit, or by stop. */
+  private wake: (() => void) | null = null;
 
   constructor(private readonly deps: SpillDeps) {}
 
@@ -83,9 +83,12 @@ export class Spill {
     return this.append(spilledResync(server, Date.now(), view), 0);
   }
 
-  /** A batch carrying records up to `seq` committed. */
-  stored(seq: number): void {
-    this.deps.log.consumedThrough(seq);
+  /** A batch committed, carrying records up to `seq` when it holds spilled ones: the pipeline has room. */
+  committed(seq: number | undefined): void {
+    if (seq !== undefined) this.deps.log.consumedThrough(seq);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 
   /** The pipeline has room again: reads the log back (once; later calls join the running read). */
@@ -102,6 +105,8 @@ export class Spill {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.wake?.();
+    this.wake = null;
     await this.draining?.catch(() => undefined);
     this.deps.log.close();
   }
@@ -125,11 +130,24 @@ export class Spill {
     return false;
   }
 
+  /** Resolves at the next commit (or at stop). */
+  private nextCommit(): Promise<void> {
+    return new Promise((resolve) => {
+      const previous = this.wake;
+      this.wake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  // Reading back keeps the pipeline between half full and full, so the store always has the next batch ready
+  // while one is written (waiting for each round to be durable would write small batches one at a time).
   private async drain(): Promise<void> {
     const { log } = this.deps;
     while (this.active && !this.stopping) {
       if (this.deps.pending() >= this.deps.resumeBelow) {
-        await this.deps.flush();
+        await this.nextCommit();
         continue;
       }
       const records = log.read(this.deps.batchSize);
@@ -150,7 +168,8 @@ export class Spill {
         this.deps.logger.info('spill log read back: events go straight to the database again');
         return;
       }
-      await this.deps.flush();
+      // A turn of the event loop between rounds: sources keep being read, writes keep being answered.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }
