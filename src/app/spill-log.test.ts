@@ -73,4 +73,28 @@ describe('SpillLog', () => {
     expect(log.read(1)[0]!.seq).toBe(500);
     log.close();
   });
+
+  it('reads records that straddle its read chunks, and records larger than a chunk, whole and in order', () => {
+    const log = new SpillLog({ dir: tempDir(), maxBytes: 64 << 20 });
+    // 1 MiB chunks: records of 300,001 bytes never line up with them, and one of 3 MiB spans several.
+    const sizes = [300_001, 300_001, 300_001, 300_001, 3 << 20, 17, 300_001];
+    sizes.forEach((size, i) => log.append(Buffer.alloc(size, 97 + i)));
+    const got = [...log.read(3), ...log.read(100)];
+    expect(got.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    got.forEach((r, i) => {
+      expect(r.payload.length).toBe(sizes[i]);
+      expect(r.payload.every((b) => b === 97 + i)).toBe(true);
+    });
+    log.close();
+  });
+
+  it('reads what it has not yet made durable, and appends after a read land after what was read', () => {
+    const log = new SpillLog({ dir: tempDir(), maxBytes: 1 << 20, groupMs: 60_000, groupBytes: 1 << 30 });
+    log.append(Buffer.from('a'));
+    expect(text(log.read(10))).toEqual(['a']);
+    log.append(Buffer.from('b'));
+    log.append(Buffer.from('c'));
+    expect(text(log.read(10))).toEqual(['b', 'c']);
+    log.close();
+  });
 });

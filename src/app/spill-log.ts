@@ -16,6 +16,7 @@ import { join } from 'node:path';
 // milliseconds, which keeps the order of appends and reads trivially right.
 
 const HEADER_BYTES = 4 + 8;
+const READ_CHUNK_BYTES = 1024 * 1024;
 const RETRY_MS = 1_000;
 const PREFIX = 'spill-';
 const SUFFIX = '.seg';
@@ -61,6 +62,8 @@ export class SpillLog {
   private readOffset = 0;
   private timer: NodeJS.Timeout | null = null;
   private writeFd: number | null = null;
+  /** Written to the open segment since its last sync. */
+  private unsynced = false;
 
   constructor(private readonly options: SpillLogOptions) {
     this.maxBytes = options.maxBytes;
@@ -149,6 +152,13 @@ export class SpillLog {
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.writeOut();
+    if (this.unsynced && this.writeFd !== null) fdatasyncSync(this.writeFd);
+    this.unsynced = false;
+  }
+
+  /** Hands what is buffered to the file, without waiting for the disk (a read needs it there, not durable). */
+  private writeOut(): void {
     if (this.buffered.length === 0) return;
     let segment = this.segments[this.segments.length - 1];
     if (segment === undefined || segment.bytes >= this.segmentBytes || this.writeFd === null) {
@@ -156,13 +166,16 @@ export class SpillLog {
         segment = { path: join(this.options.dir, `${PREFIX}${this.bufferedFirstSeq}${SUFFIX}`), firstSeq: this.bufferedFirstSeq, lastSeq: this.bufferedFirstSeq - 1, bytes: 0 };
         this.segments.push(segment);
       }
-      if (this.writeFd !== null) closeSync(this.writeFd);
+      if (this.writeFd !== null) {
+        if (this.unsynced) fdatasyncSync(this.writeFd);
+        closeSync(this.writeFd);
+      }
       this.writeFd = openSync(segment.path, 'a');
     }
     const data = Buffer.concat(this.buffered, this.bufferedBytes);
     let written = 0;
     while (written < data.length) written += writeSync(this.writeFd, data, written);
-    fdatasyncSync(this.writeFd);
+    this.unsynced = true;
     segment.bytes += data.length;
     segment.lastSeq = this.nextSeq - 1;
     this.diskBytes += data.length;
@@ -170,9 +183,15 @@ export class SpillLog {
     this.bufferedBytes = 0;
   }
 
-  /** Up to `max` records after the last one read, in order (what is buffered is written first). */
+  /**
+   * Up to `max` records after the last one read, in order (what is buffered is handed to the file first; it
+   * is made durable by the next group's sync, not here). Records are read in chunks; payloads are views of them.
+   */
   read(max: number): SpillRecord[] {
-    this.flush();
+    if (this.buffered.length > 0) {
+      this.writeOut();
+      this.flushSoon(this.groupMs);
+    }
     const out: SpillRecord[] = [];
     while (out.length < max && this.readSegment < this.segments.length) {
       const segment = this.segments[this.readSegment]!;
@@ -185,15 +204,27 @@ export class SpillLog {
       const fd = openSync(segment.path, 'r');
       try {
         while (out.length < max && this.readOffset < segment.bytes) {
-          const header = Buffer.allocUnsafe(HEADER_BYTES);
-          readSync(fd, header, 0, HEADER_BYTES, this.readOffset);
-          const length = header.readUInt32LE(0);
-          const payload = Buffer.allocUnsafe(length - 8);
-          if (payload.length > 0) readSync(fd, payload, 0, payload.length, this.readOffset + HEADER_BYTES);
-          const seq = header.readDoubleLE(4);
-          out.push({ seq, payload });
-          this.readNext = seq + 1;
-          this.readOffset += 4 + length;
+          const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, segment.bytes - this.readOffset));
+          const got = readSync(fd, chunk, 0, chunk.length, this.readOffset);
+          let at = 0;
+          while (out.length < max && at + HEADER_BYTES <= got) {
+            const length = chunk.readUInt32LE(at);
+            if (at + 4 + length > got) break;
+            const seq = chunk.readDoubleLE(at + 4);
+            out.push({ seq, payload: chunk.subarray(at + HEADER_BYTES, at + 4 + length) });
+            this.readNext = seq + 1;
+            at += 4 + length;
+          }
+          if (at === 0) {
+            // One record larger than a chunk: read it whole.
+            const length = chunk.readUInt32LE(0);
+            const whole = Buffer.allocUnsafe(4 + length);
+            readSync(fd, whole, 0, whole.length, this.readOffset);
+            out.push({ seq: whole.readDoubleLE(4), payload: whole.subarray(HEADER_BYTES) });
+            this.readNext = whole.readDoubleLE(4) + 1;
+            at = whole.length;
+          }
+          this.readOffset += at;
         }
       } finally {
         closeSync(fd);
@@ -214,6 +245,7 @@ export class SpillLog {
       if (active && this.writeFd !== null) {
         closeSync(this.writeFd);
         this.writeFd = null;
+        this.unsynced = false;
       }
       rmSync(first.path, { force: true });
       this.diskBytes -= first.bytes;
