@@ -363,7 +363,7 @@ export class Engine {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
     const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
-    const events = resyncEvents(registry, openBefore, view, new Date());
+    const events = resyncEvents(registry, openBefore, view, new Date(), this.pipeline.lastHeardFrom(server));
     this.acceptEngineEvents(server, events, spillSeq);
     const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
     const found = events.length - gone;

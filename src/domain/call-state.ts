@@ -16,6 +16,11 @@ export interface LegState {
   readonly exten: string;
   readonly createdAt: string;
   readonly answeredAt: string | null;
+  /**
+   * True when `answeredAt` is the engine's estimate: a resync found the channel up without the engine having
+   * seen it answer (it was answered while the events socket was down, or before the engine ran).
+   */
+  readonly answerEstimated: boolean;
   /** Null while the channel lives. One object for the facts of its end: most legs held are open. */
   readonly end: LegEnd | null;
   /** True when ChannelCreated was seen (the app subscribes to all channels). */

@@ -35,6 +35,7 @@ function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean, texts: 
     exten: texts.share(snap.exten),
     createdAt: snap.createdAt ? texts.share(snap.createdAt) : at,
     answeredAt: snap.state === 'Up' ? at : null,
+    answerEstimated: false,
     end: null,
     seenCreated,
     hangupRequestOrder: null,
@@ -57,6 +58,7 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
     exten: leg.exten,
     createdAt: leg.createdAt,
     answeredAt: leg.answeredAt,
+    answerEstimated: leg.answerEstimated,
     end: leg.end,
     seenCreated: leg.seenCreated,
     hangupRequestOrder: leg.hangupRequestOrder,
@@ -64,23 +66,27 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
   return Object.assign(copy, changes);
 }
 
-/** A leg refreshed from a newer snapshot of its channel. */
+/**
+ * A leg refreshed from a newer snapshot of its channel. A snapshot's empty field says nothing: snapshots the
+ * engine makes (a resync's, the stale-call sweep's) and some of Asterisk's carry only part of a channel, and
+ * must not blank the numbers, names or state the leg already knows.
+ */
 function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: TextSharing): LegState {
   const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.end === null ? at : null);
   if (
-    leg.state === snap.state &&
-    leg.callerNumber === snap.callerNumber &&
-    leg.callerName === snap.callerName &&
-    leg.connectedNumber === snap.connectedNumber &&
-    leg.name === snap.name &&
+    same(leg.state, snap.state) &&
+    same(leg.callerNumber, snap.callerNumber) &&
+    same(leg.callerName, snap.callerName) &&
+    same(leg.connectedNumber, snap.connectedNumber) &&
+    same(leg.name, snap.name) &&
     answeredAt === leg.answeredAt &&
     (leg.context !== '' || snap.context === '')
   ) {
     return leg;
   }
   return legWith(leg, {
-    name: kept(leg.name, snap.name || leg.name, texts),
-    state: kept(leg.state, snap.state || leg.state, texts),
+    name: kept(leg.name, snap.name, texts),
+    state: kept(leg.state, snap.state, texts),
     callerNumber: kept(leg.callerNumber, snap.callerNumber, texts),
     callerName: kept(leg.callerName, snap.callerName, texts),
     connectedNumber: kept(leg.connectedNumber, snap.connectedNumber, texts),
@@ -90,9 +96,30 @@ function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: Text
   });
 }
 
-/** Equal text keeps the instance the leg holds; a changed one goes through the pool. */
+/** True when a snapshot's field changes nothing: equal, or empty. */
+function same(current: string, next: string): boolean {
+  return next === '' || current === next;
+}
+
+/** Equal or empty text keeps the instance the leg holds; a changed one goes through the pool. */
 function kept(current: string, next: string, texts: TextSharing): string {
-  return current === next ? current : texts.share(next);
+  return next === '' || current === next ? current : texts.share(next);
+}
+
+/**
+ * A leg a resync found up that the engine never saw answered. When it was answered cannot be known: the
+ * estimate is the earliest time it can have been, so talk time is an upper bound. For a channel new to the
+ * engine that is its creation; for one it knew, the event's time, which the resync sets to the call's last
+ * event before it (src/app/resync.ts).
+ */
+function foundAnswered(before: LegState | undefined, leg: LegState, at: string): LegState {
+  if (leg.answeredAt === null || (before !== undefined && before.answeredAt !== null)) return leg;
+  const estimate = before === undefined && leg.createdAt < at ? leg.createdAt : at;
+  return legWith(leg, { answeredAt: estimate, answerEstimated: true });
+}
+
+function isFoundAtResync(event: CallEvent): boolean {
+  return (event.kind === 'channel_update' || event.kind === 'bridge_entered') && event.foundAtResync === true;
 }
 
 type LegChange = (leg: LegState) => LegState;
@@ -165,6 +192,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     if (i === 0) {
       const change = legSpecific(event, at, order);
       if (change) leg = change(leg);
+      if (isFoundAtResync(event)) leg = foundAnswered(index >= 0 ? current[index] : undefined, leg, at);
     }
     if (index >= 0 && leg === current[index]) continue;
     if (index >= 0) {
