@@ -27,6 +27,11 @@ export interface LegState {
   readonly seenCreated: boolean;
   /** Arrival order of the first hangup request, to tell a hangup from a timeout. */
   readonly hangupRequestOrder: number | null;
+  /**
+   * The Q.850 cause of the latest hangup request that gave one (0 and Asterisk's internal values left out): the
+   * cause a leg keeps when the engine ends it itself before its ChannelDestroyed could arrive.
+   */
+  readonly hangupRequestCause: number | null;
 }
 
 export interface LegEnd {

@@ -49,6 +49,14 @@ const destroyed = (c: ChannelSnapshot, cause: number, s: number): CallEvent => (
   causeText: '',
   techCause: null,
 });
+const hangupRequest = (c: ChannelSnapshot, cause: number | null, s: number): CallEvent => ({
+  kind: 'hangup_request',
+  type: 'ChannelHangupRequest',
+  at: T(s),
+  channel: c,
+  cause,
+  soft: false,
+});
 const dial = (caller: ChannelSnapshot, peer: ChannelSnapshot, status: string, s: number): CallEvent => ({
   kind: 'dial',
   type: 'Dial',
@@ -101,6 +109,21 @@ describe('a call closed at resync', () => {
     expect(record.from).toBe('5551234');
     expect(record.legs.map((l) => [l.channelId, l.name, l.callerNumber])).toEqual(before.legs.map((l) => [l.channelId, l.name, l.callerNumber]));
   });
+});
+
+describe('a leg being hung up when the resync found it gone', () => {
+  const table: { name: string; causes: (number | null)[]; hangupCause: number | null; disposition: string }[] = [
+    { name: 'keeps the cause its hangup request gave', causes: [19], hangupCause: 19, disposition: 'no_answer' },
+    { name: 'keeps the latest cause that says something', causes: [16, 17, 0], hangupCause: 17, disposition: 'busy' },
+    { name: "ignores Asterisk's internal request causes", causes: [32], hangupCause: null, disposition: 'cancelled' },
+    { name: 'has no cause without a request that gave one', causes: [null], hangupCause: null, disposition: 'cancelled' },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      const events = [created(caller, 0), ...row.causes.map((c, i) => hangupRequest(caller, c, 1 + i)), gone(bare(caller), 9)];
+      expect(run(events)).toMatchObject({ status: 'finished', closedBy: 'resync', hangupCause: row.hangupCause, disposition: row.disposition, endedAt: T(9), from: '5551234' });
+    });
+  }
 });
 
 describe('a call found at resync', () => {

@@ -1,5 +1,6 @@
 import type { CallState, DialFact, LegEnd, LegState } from './call-state.ts';
 import { withLegAdded } from './call-state.ts';
+import { isKnownCause } from './causes.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 
 // The call state machine: a pure fold of normalized events into call facts. No I/O, no clock:
@@ -39,6 +40,7 @@ function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean, texts: 
     end: null,
     seenCreated,
     hangupRequestOrder: null,
+    hangupRequestCause: null,
   };
 }
 
@@ -62,6 +64,7 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
     end: leg.end,
     seenCreated: leg.seenCreated,
     hangupRequestOrder: leg.hangupRequestOrder,
+    hangupRequestCause: leg.hangupRequestCause,
   };
   return Object.assign(copy, changes);
 }
@@ -128,16 +131,29 @@ function endWithoutCause(at: string, by: LegEnd['by']): LegEnd {
   return { at, cause: null, causeText: null, techCause: null, by };
 }
 
+/**
+ * The end the engine gives a leg itself (a resync found its channel gone, or the stale-call sweep): no
+ * ChannelDestroyed came, but a hangup request seen before says what the channel was going down with.
+ */
+function endByEngine(leg: LegState, at: string, by: LegEnd['by']): LegEnd {
+  return { at, cause: leg.hangupRequestCause, causeText: null, techCause: null, by };
+}
+
 function legSpecific(event: CallEvent, at: string, order: number): LegChange | null {
   switch (event.kind) {
-    case 'hangup_request':
-      return (leg) => (leg.hangupRequestOrder === null ? legWith(leg, { hangupRequestOrder: order }) : leg);
+    case 'hangup_request': {
+      const cause = isKnownCause(event.cause) ? event.cause : null;
+      return (leg) =>
+        leg.hangupRequestOrder !== null && (cause === null || cause === leg.hangupRequestCause)
+          ? leg
+          : legWith(leg, { hangupRequestOrder: leg.hangupRequestOrder ?? order, hangupRequestCause: cause ?? leg.hangupRequestCause });
+    }
     case 'channel_destroyed':
       return (leg) =>
         legWith(leg, { end: { at, cause: event.cause, causeText: event.causeText || null, techCause: event.techCause, by: 'hangup' } });
     case 'channel_gone': {
       const by = event.sweepReason === null ? 'resync' : 'stale';
-      return (leg) => (leg.end === null ? legWith(leg, { end: endWithoutCause(at, by) }) : leg);
+      return (leg) => (leg.end === null ? legWith(leg, { end: endByEngine(leg, at, by) }) : leg);
     }
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
