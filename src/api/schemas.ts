@@ -37,6 +37,11 @@ export const callSchema = z
     to: z.string(),
     startedAt: iso,
     answeredAt: iso.nullable(),
+    answerEstimated: z
+      .boolean()
+      .describe(
+        "True when answeredAt is the engine's estimate: a resync found the call already up (answered while the engine could not see its events); the earliest time it can have been answered, so talkMs is an upper bound",
+      ),
     endedAt: iso.nullable(),
     durationMs: z.number().nullable(),
     talkMs: z.number().nullable(),
@@ -48,7 +53,9 @@ export const callSchema = z
       .describe('How the call finished: its channels hung up, a resync found them gone, or the stale-call sweep closed it'),
     endEstimated: z
       .boolean()
-      .describe("True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup"),
+      .describe(
+        "True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup. A resync ends a call at the last event the engine received from its server before it lost sight of it, or the call's own last event if later",
+      ),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,

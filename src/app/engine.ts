@@ -281,7 +281,7 @@ export class Engine {
       this.count(result.ok ? result.type : null);
       return;
     }
-    await this.reconcile(record.server, record.view, seq);
+    await this.reconcile(record.server, record.view, seq, new Date(record.takenAtMs));
   }
 
   /** The engine created `channelId` over ARI on behalf of `originatorId`: the two are one call. */
@@ -357,11 +357,17 @@ export class Engine {
   }
 
   /** Compares the calls held for `server` with what it reports alive, and ingests what differs. */
-  private async reconcile(server: string, view: { channels: AriChannel[]; bridges: AriBridge[] }, spillSeq?: number): Promise<{ gone: number; found: number }> {
+  private async reconcile(
+    server: string,
+    view: { channels: AriChannel[]; bridges: AriBridge[] },
+    spillSeq?: number,
+    takenAt: Date = new Date(),
+  ): Promise<{ gone: number; found: number }> {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
     const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
-    const events = resyncEvents(registry, openBefore, view, new Date());
+    // A spilled resync is reconciled later than it was taken: its estimates are bounded by when it was taken.
+    const events = resyncEvents(registry, openBefore, view, takenAt, this.pipeline.lastHeardFrom(server));
     this.acceptEngineEvents(server, events, spillSeq);
     const gone = events.filter((e) => e.type === 'CallflowChannelGone').length;
     const found = events.length - gone;

@@ -1,6 +1,7 @@
 import { ClipTally, EVENT_LIMITS } from '../ari/event-limits.ts';
-import { normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
+import { isEngineMade, normalizeAriEvent, parseAriEvent } from '../ari/normalize.ts';
 import type { CallRecord } from '../domain/call.ts';
+import type { CallEvent } from '../domain/events.ts';
 import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
@@ -74,6 +75,8 @@ export class Pipeline {
   // millisecond instead of once per event saves a good part of the per-event cost.
   private lastReceivedMs = Number.NaN;
   private lastReceivedIso = '';
+  /** Per server, the latest time of an event it sent (its calls' events restored at start-up included). */
+  private readonly lastHeard = new Map<string, string>();
 
   constructor(private readonly options: PipelineOptions) {
     this.pending = pendingEvents(options.encodeEvents);
@@ -109,7 +112,9 @@ export class Pipeline {
     for (const e of events) {
       const raw = e.event as Record<string, unknown>;
       try {
-        const call = this.registry(server).process(normalizeAriEvent(raw, e.receivedAt), ++this.order, this.absorbed);
+        const event = normalizeAriEvent(raw, e.receivedAt);
+        this.heard(server, event);
+        const call = this.registry(server).process(event, ++this.order, this.absorbed);
         if (call) this.touched.add(call);
       } catch {
         // A stored event the normalizer rejects now was accepted before: nothing to rebuild from it.
@@ -169,6 +174,7 @@ export class Pipeline {
   private ingestParsed(raw: Record<string, unknown>, text: string | Uint8Array, receivedAt: Date, server: string): IngestOk {
     const receivedIso = this.isoOf(receivedAt);
     const event = normalizeAriEvent(raw, receivedIso, this.clips);
+    this.heard(server, event);
     const order = ++this.order;
     const call = this.registry(server).process(event, order, this.absorbed);
     if (call) this.touched.add(call);
@@ -176,6 +182,20 @@ export class Pipeline {
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
     this.pending.add(call, server, event.type, channelId, receivedAt, receivedIso, text);
     return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, call, channelId };
+  }
+
+  private heard(server: string, event: CallEvent): void {
+    if (isEngineMade(event.type)) return;
+    const last = this.lastHeard.get(server);
+    if (last === undefined || event.at > last) this.lastHeard.set(server, event.at);
+  }
+
+  /**
+   * The time of the latest event `server` sent that the engine took in (Asterisk's clock), or null: what a
+   * resync ends the calls it finds gone at (resync-times.ts). Engine-made events do not count.
+   */
+  lastHeardFrom(server: string): string | null {
+    return this.lastHeard.get(server) ?? null;
   }
 
   /** The id a call has now: the surviving call's, when it was merged into another since. */

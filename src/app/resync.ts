@@ -2,13 +2,17 @@ import type { AriBridge, AriChannel } from '../ari/types.ts';
 import { RESYNC_FOUND, RESYNC_GONE } from '../ari/normalize.ts';
 import { compareUniqueids } from '../domain/channel-name.ts';
 import type { CallRegistry } from '../domain/grouping.ts';
+import { foundUpAt, goneCallEnd } from '../domain/resync-times.ts';
 import type { SweepReason } from '../domain/staleness.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 
 // After every (re)connect Asterisk tells only what is alive now. Reconciling against it gives two
 // kinds of engine-made events, stored like ARI's own so that a rebuild from events still holds:
 // CallflowChannelGone for an open leg whose channel no longer exists, and CallflowChannelFound for a
-// live channel the engine does not know (with its bridge, which groups it with its partners).
+// live channel the engine does not know (with its bridge, which groups it with its partners) or for a
+// known one it last saw unanswered that is up now. What the engine cannot know (when the call ended,
+// when the channel was answered) is decided here once and written as the events' times, so a rebuild
+// from the stored events gives the same estimates (src/domain/resync-times.ts).
 
 /** Channel ids of the legs that are open now: take this BEFORE listing what is alive. */
 export function openChannelIds(registry: CallRegistry): Set<string> {
@@ -78,28 +82,44 @@ export async function restoreCallsOfLiveChannels(
 /**
  * The events that make the registry agree with what Asterisk reports alive. `openBefore` guards
  * channels created while the lists were being fetched: only legs open before it started can be gone.
+ * `lastHeardAt` is the time of the last event received from the server (null: none this run): a call
+ * found gone ends there, or at its own last event if later, never after `now` (goneCallEnd).
  */
-export function resyncEvents(registry: CallRegistry, openBefore: ReadonlySet<string>, view: LiveView, now: Date): Record<string, unknown>[] {
+export function resyncEvents(
+  registry: CallRegistry,
+  openBefore: ReadonlySet<string>,
+  view: LiveView,
+  now: Date,
+  lastHeardAt: string | null = null,
+): Record<string, unknown>[] {
   const timestamp = now.toISOString();
-  const alive = new Set(view.channels.map((c) => c.id));
-  const events: Record<string, unknown>[] = [];
-  for (const call of registry.calls()) {
-    for (const leg of call.state.legs) {
-      if (leg.end !== null || alive.has(leg.channelId) || !openBefore.has(leg.channelId)) continue;
-      events.push(channelGoneEvent(leg, timestamp));
-    }
-  }
+  const live = new Map(view.channels.map((c) => [c.id, c]));
   const bridgeOf = new Map<string, AriBridge>();
   for (const b of view.bridges) for (const id of b.channels) bridgeOf.set(id, b);
-  const unknown = view.channels.filter((c) => !registry.callOfChannel(c.id)).sort((a, b) => compareUniqueids(a.id, b.id));
-  for (const channel of unknown) {
-    const bridge = bridgeOf.get(channel.id);
-    events.push({
-      type: RESYNC_FOUND,
-      timestamp,
-      channel,
-      ...(bridge ? { bridge: { id: bridge.id, bridge_type: bridge.bridge_type } } : {}),
-    });
+  const events: Record<string, unknown>[] = [];
+  for (const call of registry.calls()) {
+    const { lastEventAt } = call.state;
+    for (const leg of call.state.legs) {
+      if (leg.end !== null || !openBefore.has(leg.channelId)) continue;
+      const channel = live.get(leg.channelId);
+      if (channel === undefined) {
+        events.push(channelGoneEvent(leg, goneCallEnd(lastEventAt, lastHeardAt, timestamp)));
+      } else if (channel.state === 'Up' && leg.answeredAt === null) {
+        // Answered while the engine could not see it: no ChannelStateChange will ever tell.
+        events.push(foundEvent(channel, bridgeOf.get(channel.id), foundUpAt(lastEventAt, timestamp)));
+      }
+    }
   }
+  const unknown = view.channels.filter((c) => !registry.callOfChannel(c.id)).sort((a, b) => compareUniqueids(a.id, b.id));
+  for (const channel of unknown) events.push(foundEvent(channel, bridgeOf.get(channel.id), timestamp));
   return events;
+}
+
+function foundEvent(channel: AriChannel, bridge: AriBridge | undefined, timestamp: string): Record<string, unknown> {
+  return {
+    type: RESYNC_FOUND,
+    timestamp,
+    channel,
+    ...(bridge ? { bridge: { id: bridge.id, bridge_type: bridge.bridge_type } } : {}),
+  };
 }

@@ -17,6 +17,11 @@ type Json = Record<string, unknown>;
 export const RESYNC_FOUND = 'CallflowChannelFound';
 export const RESYNC_GONE = 'CallflowChannelGone';
 
+/** True for the event types the engine makes itself rather than receives from a server. */
+export function isEngineMade(type: string): boolean {
+  return type === RESYNC_FOUND || type === RESYNC_GONE;
+}
+
 function invalid(message: string): AppError {
   return new AppError(ERROR_CODES.EVENT_INVALID, message);
 }
@@ -242,9 +247,9 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
       const channel = channelOf(raw.channel, 'channel');
       const bridge = isObject(raw.bridge) ? raw.bridge : null;
       if (bridge && typeof bridge.id === 'string') {
-        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type) };
+        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type), foundAtResync: true };
       }
-      return { kind: 'channel_update', type, at, channel };
+      return { kind: 'channel_update', type, at, channel, foundAtResync: true };
     }
     case 'Dial':
       return {

@@ -16,12 +16,22 @@ export interface LegState {
   readonly exten: string;
   readonly createdAt: string;
   readonly answeredAt: string | null;
+  /**
+   * True when `answeredAt` is the engine's estimate: a resync found the channel up without the engine having
+   * seen it answer (it was answered while the events socket was down, or before the engine ran).
+   */
+  readonly answerEstimated: boolean;
   /** Null while the channel lives. One object for the facts of its end: most legs held are open. */
   readonly end: LegEnd | null;
   /** True when ChannelCreated was seen (the app subscribes to all channels). */
   readonly seenCreated: boolean;
   /** Arrival order of the first hangup request, to tell a hangup from a timeout. */
   readonly hangupRequestOrder: number | null;
+  /**
+   * The Q.850 cause of the latest hangup request that gave one (0 and Asterisk's internal values left out): the
+   * cause a leg keeps when the engine ends it itself before its ChannelDestroyed could arrive.
+   */
+  readonly hangupRequestCause: number | null;
 }
 
 export interface LegEnd {

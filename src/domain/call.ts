@@ -49,6 +49,12 @@ export interface CallRecord {
   to: string;
   startedAt: string;
   answeredAt: string | null;
+  /**
+   * True when `answeredAt` is the engine's estimate: a resync found the call's first channel up without the
+   * engine having seen it answer (answered while the events socket was down, or before the engine ran).
+   * Records stored before this field existed read as false.
+   */
+  answerEstimated: boolean;
   endedAt: string | null;
   durationMs: number | null;
   talkMs: number | null;

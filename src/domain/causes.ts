@@ -35,6 +35,11 @@ const CAUSE_TEXT: Record<number, string> = {
   127: 'Interworking, unspecified',
 };
 
+/** True for a Q.850 cause that says something: listed above, and not 0 (unknown). */
+export function isKnownCause(cause: number | null): cause is number {
+  return cause !== null && cause !== 0 && CAUSE_TEXT[cause] !== undefined;
+}
+
 export function causeText(cause: number | null): string | null {
   if (cause === null) return null;
   return CAUSE_TEXT[cause] ?? `Cause ${cause}`;

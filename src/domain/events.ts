@@ -43,8 +43,11 @@ interface Base {
 
 export type CallEvent =
   | (Base & { kind: 'channel_created'; channel: ChannelSnapshot })
-  /** Any event that carries a channel snapshot and nothing else the domain interprets. */
-  | (Base & { kind: 'channel_update'; channel: ChannelSnapshot })
+  /**
+   * Any event that carries a channel snapshot and nothing else the domain interprets. `foundAtResync` marks
+   * the engine-made CallflowChannelFound: a resync found the channel alive (see transition.ts on its answer).
+   */
+  | (Base & { kind: 'channel_update'; channel: ChannelSnapshot; foundAtResync?: true })
   | (Base & { kind: 'channel_state'; channel: ChannelSnapshot })
   | (Base & { kind: 'hangup_request'; channel: ChannelSnapshot; cause: number | null; soft: boolean })
   | (Base & {
@@ -69,7 +72,8 @@ export type CallEvent =
       dialstring: string;
       forward: string;
     })
-  | (Base & { kind: 'bridge_entered'; channel: ChannelSnapshot; bridgeId: string; bridgeType: string })
+  /** A CallflowChannelFound of a channel in a bridge is one too, with `foundAtResync`. */
+  | (Base & { kind: 'bridge_entered'; channel: ChannelSnapshot; bridgeId: string; bridgeType: string; foundAtResync?: true })
   | (Base & { kind: 'bridge_left'; channel: ChannelSnapshot; bridgeId: string })
   | (Base & { kind: 'dtmf'; channel: ChannelSnapshot; digit: string; durationMs: number })
   | (Base & { kind: 'variable'; channel: ChannelSnapshot; name: string; value: string })

@@ -1,5 +1,6 @@
 import type { CallState, DialFact, LegEnd, LegState } from './call-state.ts';
 import { withLegAdded } from './call-state.ts';
+import { isKnownCause } from './causes.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 
 // The call state machine: a pure fold of normalized events into call facts. No I/O, no clock:
@@ -35,9 +36,11 @@ function newLeg(snap: ChannelSnapshot, at: string, seenCreated: boolean, texts: 
     exten: texts.share(snap.exten),
     createdAt: snap.createdAt ? texts.share(snap.createdAt) : at,
     answeredAt: snap.state === 'Up' ? at : null,
+    answerEstimated: false,
     end: null,
     seenCreated,
     hangupRequestOrder: null,
+    hangupRequestCause: null,
   };
 }
 
@@ -57,30 +60,36 @@ function legWith(leg: LegState, changes: Partial<LegState>): LegState {
     exten: leg.exten,
     createdAt: leg.createdAt,
     answeredAt: leg.answeredAt,
+    answerEstimated: leg.answerEstimated,
     end: leg.end,
     seenCreated: leg.seenCreated,
     hangupRequestOrder: leg.hangupRequestOrder,
+    hangupRequestCause: leg.hangupRequestCause,
   };
   return Object.assign(copy, changes);
 }
 
-/** A leg refreshed from a newer snapshot of its channel. */
+/**
+ * A leg refreshed from a newer snapshot of its channel. A snapshot's empty field says nothing: snapshots the
+ * engine makes (a resync's, the stale-call sweep's) and some of Asterisk's carry only part of a channel, and
+ * must not blank the numbers, names or state the leg already knows.
+ */
 function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: TextSharing): LegState {
   const answeredAt = leg.answeredAt ?? (snap.state === 'Up' && leg.end === null ? at : null);
   if (
-    leg.state === snap.state &&
-    leg.callerNumber === snap.callerNumber &&
-    leg.callerName === snap.callerName &&
-    leg.connectedNumber === snap.connectedNumber &&
-    leg.name === snap.name &&
+    same(leg.state, snap.state) &&
+    same(leg.callerNumber, snap.callerNumber) &&
+    same(leg.callerName, snap.callerName) &&
+    same(leg.connectedNumber, snap.connectedNumber) &&
+    same(leg.name, snap.name) &&
     answeredAt === leg.answeredAt &&
     (leg.context !== '' || snap.context === '')
   ) {
     return leg;
   }
   return legWith(leg, {
-    name: kept(leg.name, snap.name || leg.name, texts),
-    state: kept(leg.state, snap.state || leg.state, texts),
+    name: kept(leg.name, snap.name, texts),
+    state: kept(leg.state, snap.state, texts),
     callerNumber: kept(leg.callerNumber, snap.callerNumber, texts),
     callerName: kept(leg.callerName, snap.callerName, texts),
     connectedNumber: kept(leg.connectedNumber, snap.connectedNumber, texts),
@@ -90,9 +99,30 @@ function refreshed(leg: LegState, snap: ChannelSnapshot, at: string, texts: Text
   });
 }
 
-/** Equal text keeps the instance the leg holds; a changed one goes through the pool. */
+/** True when a snapshot's field changes nothing: equal, or empty. */
+function same(current: string, next: string): boolean {
+  return next === '' || current === next;
+}
+
+/** Equal or empty text keeps the instance the leg holds; a changed one goes through the pool. */
 function kept(current: string, next: string, texts: TextSharing): string {
-  return current === next ? current : texts.share(next);
+  return next === '' || current === next ? current : texts.share(next);
+}
+
+/**
+ * A leg a resync found up that the engine never saw answered. When it was answered cannot be known: the
+ * estimate is the earliest time it can have been, so talk time is an upper bound. For a channel new to the
+ * engine that is its creation; for one it knew, the event's time, which the resync sets to the call's last
+ * event before it (src/app/resync.ts).
+ */
+function foundAnswered(before: LegState | undefined, leg: LegState, at: string): LegState {
+  if (leg.answeredAt === null || (before !== undefined && before.answeredAt !== null)) return leg;
+  const estimate = before === undefined && leg.createdAt < at ? leg.createdAt : at;
+  return legWith(leg, { answeredAt: estimate, answerEstimated: true });
+}
+
+function isFoundAtResync(event: CallEvent): boolean {
+  return (event.kind === 'channel_update' || event.kind === 'bridge_entered') && event.foundAtResync === true;
 }
 
 type LegChange = (leg: LegState) => LegState;
@@ -101,16 +131,29 @@ function endWithoutCause(at: string, by: LegEnd['by']): LegEnd {
   return { at, cause: null, causeText: null, techCause: null, by };
 }
 
+/**
+ * The end the engine gives a leg itself (a resync found its channel gone, or the stale-call sweep): no
+ * ChannelDestroyed came, but a hangup request seen before says what the channel was going down with.
+ */
+function endByEngine(leg: LegState, at: string, by: LegEnd['by']): LegEnd {
+  return { at, cause: leg.hangupRequestCause, causeText: null, techCause: null, by };
+}
+
 function legSpecific(event: CallEvent, at: string, order: number): LegChange | null {
   switch (event.kind) {
-    case 'hangup_request':
-      return (leg) => (leg.hangupRequestOrder === null ? legWith(leg, { hangupRequestOrder: order }) : leg);
+    case 'hangup_request': {
+      const cause = isKnownCause(event.cause) ? event.cause : null;
+      return (leg) =>
+        leg.hangupRequestOrder !== null && (cause === null || cause === leg.hangupRequestCause)
+          ? leg
+          : legWith(leg, { hangupRequestOrder: leg.hangupRequestOrder ?? order, hangupRequestCause: cause ?? leg.hangupRequestCause });
+    }
     case 'channel_destroyed':
       return (leg) =>
         legWith(leg, { end: { at, cause: event.cause, causeText: event.causeText || null, techCause: event.techCause, by: 'hangup' } });
     case 'channel_gone': {
       const by = event.sweepReason === null ? 'resync' : 'stale';
-      return (leg) => (leg.end === null ? legWith(leg, { end: endWithoutCause(at, by) }) : leg);
+      return (leg) => (leg.end === null ? legWith(leg, { end: endByEngine(leg, at, by) }) : leg);
     }
     case 'stasis_end':
       // Without subscribeAll no ChannelDestroyed follows StasisEnd: a channel we only know from Stasis
@@ -165,6 +208,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     if (i === 0) {
       const change = legSpecific(event, at, order);
       if (change) leg = change(leg);
+      if (isFoundAtResync(event)) leg = foundAnswered(index >= 0 ? current[index] : undefined, leg, at);
     }
     if (index >= 0 && leg === current[index]) continue;
     if (index >= 0) {

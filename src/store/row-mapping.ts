@@ -6,7 +6,7 @@ import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 // jsonb stores object keys sorted by length; the record is served with its fields in the order the type
 // declares them (keys not listed here, e.g. fields added later, follow in stored order).
 const CALL_KEYS: readonly (keyof CallRecord)[] = [
-  'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'endedAt',
+  'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
   'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'legs', 'eventCount', 'updatedAt',
 ];
 const LEG_KEYS: readonly (keyof Leg)[] = [
@@ -22,7 +22,7 @@ function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[])
 }
 
 /** Fields added to the record after calls were stored, with the value an older record reads as. */
-const ADDED_LATER: Partial<CallRecord> = { endEstimated: false };
+const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false };
 
 export function toCallRecord(stored: unknown): CallRecord {
   const record = inKeyOrder<CallRecord>({ ...ADDED_LATER, ...(stored as Record<string, unknown>) }, CALL_KEYS);
@@ -34,10 +34,10 @@ export function toCallRecord(stored: unknown): CallRecord {
 
 /**
  * A stored record's text as the API sends it. Records written before a field of ADDED_LATER existed are
- * read and written again with it; current ones (the key is found near the start) go out as they are.
+ * read and written again with it; current ones (the newest such key is found near the start) go out as they are.
  */
 export function callRecordText(stored: string): string {
-  return stored.includes('"endEstimated":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
+  return stored.includes('"answerEstimated":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
 }
 
 export interface EventDbRow {

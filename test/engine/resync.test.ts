@@ -136,5 +136,73 @@ for (const kind of storeKinds()) {
       expect(after.calls).toBe(before.calls);
       expect((await db.store.getCall(liveSipChannel.id))?.status).toBe('answered');
     });
+
+    it('a call found at reconnect starts at its channel creation and, up, is answered then as an estimate', async () => {
+      const opened = (await db.store.getCall(liveSipChannel.id))!;
+      expect(opened).toMatchObject({ status: 'answered', startedAt: '2026-11-21T04:20:00.000Z', answeredAt: '2026-11-21T04:20:00.000Z', answerEstimated: true });
+      expect((await engine.rebuild(liveSipChannel.id)).identical).toBe(true);
+    });
+
+    it('a call closed at reconnect ends at the last event heard before the drop, and keeps its numbers, disposition and cause', async () => {
+      const stored = (await db.store.stats()).events;
+      // A Dial() that got BUSY; the caller's leg is torn down unseen.
+      const busy = traceEvents('d1_dial_busy');
+      fake.send(busy.slice(0, -1));
+      // A call the engine sees ringing, answered unseen (the next test).
+      const ringing = traceEvents('a_answer_wait_hangup');
+      const cut = ringing.findIndex((e: any) => e.type === 'ChannelStateChange');
+      fake.send(ringing.slice(0, cut));
+      // The last event Asterisk sends before the socket drops, later than any call's.
+      fake.send({ type: 'DeviceStateChanged', timestamp: '2026-11-21T04:11:30.000+0000', device_state: { name: 'PJSIP/alice', state: 'NOT_INUSE' } });
+      await until(async () => (await db.store.stats()).events === stored + busy.length - 1 + cut + 1);
+      const before = (await db.store.getCall('1795234271.10'))!;
+      expect(before.status).toBe('ringing');
+
+      const upOfA = new Map<string, any>();
+      for (const e of ringing.slice(0, cut) as any[]) if (e.channel) upOfA.set(e.channel.id, { ...e.channel, state: 'Up' });
+      fake.setLiveChannels([liveSipChannel, ...upOfA.values()]);
+      fake.dropConnections();
+      await until(() => connects === 4);
+
+      const closed = (await db.store.getCall('1795234271.10'))!;
+      expect(closed).toMatchObject({
+        status: 'finished',
+        closedBy: 'resync',
+        endEstimated: true,
+        endedAt: '2026-11-21T04:11:30.000Z',
+        disposition: 'busy',
+        hangupCause: 17,
+        from: before.from,
+        to: before.to,
+        direction: before.direction,
+        answeredAt: null,
+        answerEstimated: false,
+        talkMs: 0,
+      });
+      expect(closed.from).not.toBe('');
+      expect(closed.legs.map((l) => [l.channelId, l.name, l.callerNumber])).toEqual(before.legs.map((l) => [l.channelId, l.name, l.callerNumber]));
+      expect((await engine.rebuild('1795234271.10')).identical).toBe(true);
+    });
+
+    it('a call seen ringing and found up at reconnect is answered at its last event before the drop, as an estimate', async () => {
+      const found = (await db.store.getCall('1795234247.0'))!;
+      expect(found).toMatchObject({ status: 'answered', answeredAt: '2026-11-21T04:10:47.360Z', answerEstimated: true });
+      // Its hangup arrives on the new socket: a reported end, an estimated answer.
+      const ringing = traceEvents('a_answer_wait_hangup');
+      fake.send(ringing.slice(ringing.findIndex((e: any) => e.type === 'ChannelHangupRequest')));
+      await until(async () => (await db.store.getCall('1795234247.0'))?.status === 'finished');
+      const finished = (await db.store.getCall('1795234247.0'))!;
+      expect(finished).toMatchObject({
+        disposition: 'answered',
+        closedBy: 'hangup',
+        endEstimated: false,
+        answeredAt: '2026-11-21T04:10:47.360Z',
+        answerEstimated: true,
+        endedAt: '2026-11-21T04:10:49.371Z',
+        talkMs: 2011,
+        from: '5551000',
+      });
+      expect((await engine.rebuild('1795234247.0')).identical).toBe(true);
+    });
   });
 }

@@ -80,6 +80,7 @@ export function makeCall(options: CallOptions = {}): CallRecord {
     to: '100',
     startedAt,
     answeredAt,
+    answerEstimated: false,
     endedAt,
     durationMs: endedAt ? Date.parse(endedAt) - Date.parse(startedAt) : null,
     talkMs: answeredAt && endedAt ? Date.parse(endedAt) - Date.parse(answeredAt) : null,

@@ -123,6 +123,7 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
     to: start.phoneNumber,
     startedAt: at,
     answeredAt: null,
+    answerEstimated: false,
     endedAt: at,
     durationMs: 0,
     talkMs: 0,

@@ -56,6 +56,7 @@ export function callSnapshots(script: CallScript = {}): CallRecord[] {
     to: inbound ? did : direction === 'internal' ? ext : client,
     startedAt,
     answeredAt: null,
+    answerEstimated: false,
     endedAt: null,
     durationMs: null,
     talkMs: null,
