@@ -97,4 +97,14 @@ describe('SpillLog', () => {
     expect(text(log.read(10))).toEqual(['b', 'c']);
     log.close();
   });
+
+  it('writes a record given in pieces as one, also when a group holds more pieces than one gathered write takes', () => {
+    const log = new SpillLog({ dir: tempDir(), maxBytes: 64 << 20, groupMs: 60_000, groupBytes: 1 << 30 });
+    // 3,000 records of three pieces each (plus its header): 12,000 pieces in one group.
+    for (let i = 0; i < 3_000; i++) log.append(Buffer.from(`head-${i}|`), Buffer.from('body|'), new Uint8Array([0x41 + (i % 26)]));
+    const back = text(log.read(10_000));
+    expect(back).toHaveLength(3_000);
+    back.forEach((record, i) => expect(record).toBe(`head-${i}|body|${String.fromCharCode(0x41 + (i % 26))}`));
+    log.close();
+  });
 });

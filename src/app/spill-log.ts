@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 // An append-only log on local disk, read in order: where events go while the database cannot take them, so
@@ -17,6 +17,8 @@ import { join } from 'node:path';
 
 const HEADER_BYTES = 4 + 8;
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Pieces per gathered write (the kernel's IOV_MAX is 1024). */
+const WRITEV_MAX = 1024;
 const RETRY_MS = 1_000;
 const PREFIX = 'spill-';
 const SUFFIX = '.seg';
@@ -50,7 +52,7 @@ export class SpillLog {
   private readonly segmentBytes: number;
   private readonly groupMs: number;
   private readonly groupBytes: number;
-  private buffered: Buffer[] = [];
+  private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
   private bufferedFirstSeq = 0;
   private diskBytes = 0;
@@ -113,16 +115,21 @@ export class SpillLog {
     }
   }
 
-  /** Appends one record; its number, or null when the log is full (the caller counts the loss). */
-  append(payload: Buffer): number | null {
-    const size = HEADER_BYTES + payload.length;
+  /**
+   * Appends one record made of `parts` (kept by reference until its group is written, so they must not change);
+   * its number, or null when the log is full (the caller counts the loss).
+   */
+  append(...parts: Uint8Array[]): number | null {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    const size = HEADER_BYTES + length;
     if (this.bytes + size > this.maxBytes) return null;
     const seq = this.nextSeq++;
     if (this.buffered.length === 0) this.bufferedFirstSeq = seq;
     const header = Buffer.allocUnsafe(HEADER_BYTES);
-    header.writeUInt32LE(8 + payload.length, 0);
+    header.writeUInt32LE(8 + length, 0);
     header.writeDoubleLE(seq, 4);
-    this.buffered.push(header, payload);
+    this.buffered.push(header, ...parts);
     this.bufferedBytes += size;
     if (this.bufferedBytes >= this.groupBytes) this.flushSoon(0);
     else this.flushSoon(this.groupMs);
@@ -172,13 +179,27 @@ export class SpillLog {
       }
       this.writeFd = openSync(segment.path, 'a');
     }
-    const data = Buffer.concat(this.buffered, this.bufferedBytes);
+    // One gathered write of the group's pieces; the rest in one piece if the kernel takes only part of it.
+    const total = this.bufferedBytes;
     let written = 0;
-    while (written < data.length) written += writeSync(this.writeFd, data, written);
+    for (let from = 0; from < this.buffered.length; from += WRITEV_MAX) {
+      const pieces = this.buffered.slice(from, from + WRITEV_MAX);
+      const want = pieces.reduce((n, b) => n + b.length, 0);
+      const done = writevSync(this.writeFd, pieces);
+      written += done;
+      if (done < want) {
+        const rest = Buffer.concat(this.buffered.slice(from)).subarray(done);
+        let at = 0;
+        while (at < rest.length) at += writeSync(this.writeFd, rest, at);
+        written += rest.length;
+        break;
+      }
+    }
+    if (written !== total) throw new Error(`spill log: wrote ${written} of ${total} bytes`);
     this.unsynced = true;
-    segment.bytes += data.length;
+    segment.bytes += total;
     segment.lastSeq = this.nextSeq - 1;
-    this.diskBytes += data.length;
+    this.diskBytes += total;
     this.buffered = [];
     this.bufferedBytes = 0;
   }

@@ -13,23 +13,22 @@ export type SpilledRecord =
   | { kind: 'event'; server: string; receivedAtMs: number; raw: Buffer }
   | { kind: 'resync'; server: string; takenAtMs: number; view: { channels: AriChannel[]; bridges: AriBridge[] } };
 
-function encode(kind: number, server: string, atMs: number, body: Uint8Array | string): Buffer {
+/** A record's pieces: its head ([kind][server length][server][time]) and its body, which is not copied. */
+function encode(kind: number, server: string, atMs: number, body: Uint8Array | string): Uint8Array[] {
   const name = Buffer.from(server, 'utf8');
-  const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const out = Buffer.allocUnsafe(1 + 2 + name.length + 8 + data.length);
-  out.writeUInt8(kind, 0);
-  out.writeUInt16LE(name.length, 1);
-  name.copy(out, 3);
-  out.writeDoubleLE(atMs, 3 + name.length);
-  out.set(data, 11 + name.length);
-  return out;
+  const head = Buffer.allocUnsafe(1 + 2 + name.length + 8);
+  head.writeUInt8(kind, 0);
+  head.writeUInt16LE(name.length, 1);
+  name.copy(head, 3);
+  head.writeDoubleLE(atMs, 3 + name.length);
+  return [head, typeof body === 'string' ? Buffer.from(body, 'utf8') : body];
 }
 
-export function spilledEvent(server: string, receivedAtMs: number, raw: Uint8Array | string): Buffer {
+export function spilledEvent(server: string, receivedAtMs: number, raw: Uint8Array | string): Uint8Array[] {
   return encode(EVENT, server, receivedAtMs, raw);
 }
 
-export function spilledResync(server: string, takenAtMs: number, view: { channels: AriChannel[]; bridges: AriBridge[] }): Buffer {
+export function spilledResync(server: string, takenAtMs: number, view: { channels: AriChannel[]; bridges: AriBridge[] }): Uint8Array[] {
   return encode(RESYNC, server, takenAtMs, JSON.stringify(view));
 }
 

@@ -111,8 +111,8 @@ export class Spill {
     this.deps.log.close();
   }
 
-  private append(payload: Buffer, events: number): boolean {
-    const seq = this.deps.log.append(payload);
+  private append(parts: Uint8Array[], events: number): boolean {
+    const seq = this.deps.log.append(...parts);
     if (seq !== null) {
       this.spilled += events;
       return true;
