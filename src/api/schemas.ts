@@ -49,6 +49,9 @@ export const callSchema = z
     endEstimated: z
       .boolean()
       .describe("True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup"),
+    backfilled: z
+      .boolean()
+      .describe("True when some of the call's facts were rebuilt from Asterisk's CEL for a window the engine could not see (a backfilled ingest gap)"),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,

@@ -179,7 +179,9 @@ export function parseAriEvent(text: string): Json {
 export function normalizeAriEvent(raw: Json, receivedAt: string, clips?: ClipTally): CallEvent {
   tally = clips ?? unread;
   try {
-    return normalize(raw, receivedAt);
+    const event = normalize(raw, receivedAt);
+    if (raw.source === 'cel') event.backfill = true;
+    return event;
   } finally {
     tally = unread;
     if (unread.total > 0) unread.take();

@@ -63,6 +63,8 @@ export interface CallState {
   readonly eventCount: number;
   readonly firstEventAt: string;
   readonly lastEventAt: string;
+  /** Some of the call's events were made from Asterisk's CEL (a backfill); absent: none were. */
+  readonly backfilled?: boolean;
 }
 
 /** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
@@ -106,6 +108,7 @@ export function mergeCalls(a: CallState, b: CallState): CallState {
     eventCount: a.eventCount + b.eventCount,
     firstEventAt: minIso(a.firstEventAt, b.firstEventAt),
     lastEventAt: maxIso(a.lastEventAt, b.lastEventAt),
+    ...(a.backfilled || b.backfilled ? { backfilled: true } : {}),
   };
 }
 
