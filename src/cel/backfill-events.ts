@@ -110,7 +110,9 @@ function peerOf(caller: ChannelView, channels: readonly ChannelView[]): ChannelV
 export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<string, KnownLeg>): BackfillPlan {
   const ordered = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.atMs - b.r.atMs || a.i - b.i).map((x) => x.r);
   const views = new Map<string, ChannelView>();
+  const answeredAtMs = new Map<string, number>();
   for (const r of ordered) {
+    if (r.eventType === 'ANSWER' && !answeredAtMs.has(r.uniqueId)) answeredAtMs.set(r.uniqueId, r.atMs);
     const existing = views.get(r.uniqueId);
     if (!existing) views.set(r.uniqueId, viewOf(r, known.get(r.uniqueId)));
     else if (r.eventType === 'CHAN_START') Object.assign(existing, { context: r.context, exten: r.exten, createdAtMs: r.atMs, name: existing.known?.name || r.channelName });
@@ -155,7 +157,9 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
         if (isFinalDialStatus(r.dialStatus)) {
           const peer = peerOf(c, channels);
           if (peer) {
-            events.push({ type: 'Dial', timestamp: iso(r.atMs), source: CEL_SOURCE, cel: r.eventType, dialstatus: r.dialStatus, dialstring: '', forward: '', caller: snapshotOf(c), peer: snapshotOf(peer) });
+            // As over ARI, an answered Dial is dated when its peer answered (CEL states the result only at hangup).
+            const atMs = r.dialStatus === 'ANSWER' ? (answeredAtMs.get(peer.id) ?? r.atMs) : r.atMs;
+            events.push({ type: 'Dial', timestamp: iso(atMs), source: CEL_SOURCE, cel: r.eventType, dialstatus: r.dialStatus, dialstring: '', forward: '', caller: snapshotOf(c), peer: snapshotOf(peer) });
           }
         }
         emit(c, r, 'ChannelDestroyed', { cause: r.hangupCause ?? 0, cause_txt: '' });
