@@ -43,6 +43,9 @@ export function tableCelSource(sql: SqlClient, table: string): CelSource {
   };
 }
 
+/** The latest time PostgreSQL and a Date both hold as text: a window's open end is clamped to it. */
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function zoneless(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '');
+  return new Date(Math.min(Math.max(ms, 0), LATEST_MS)).toISOString().replace('Z', '');
 }

@@ -232,11 +232,11 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     await expect(t.store.getEventsPage(callId, -1, 10)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
   });
 
-  it('reads records stored before endEstimated existed as false, in its documented place', async () => {
+  it('reads records stored before endEstimated and backfilled existed as false, in their documented places', async () => {
     const server = uniqueId('pbx');
-    const { endEstimated: _dropped, ...old } = makeCall({ server, shape: 'ringing' });
+    const { endEstimated: _dropped, backfilled: _too, ...old } = makeCall({ server, shape: 'ringing' });
     await seed([old as CallRecord]);
-    const expected = { ...old, endEstimated: false };
+    const expected = { ...old, endEstimated: false, backfilled: false };
     const keys = Object.keys(makeCall());
     const read = [
       await t.store.getCall(old.id),
