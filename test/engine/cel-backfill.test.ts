@@ -183,3 +183,76 @@ function pick(call: CallRecord, fields: Partial<CallRecord>): Partial<CallRecord
   for (const key of Object.keys(fields)) out[key] = call[key as keyof CallRecord];
   return out as Partial<CallRecord>;
 }
+
+describe('backfill from CEL after the stale-call sweep', () => {
+  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
+  let dir: string;
+  let celFile: string;
+  let db: TestDatabase | null = null;
+  let url: string;
+
+  beforeAll(async () => {
+    url = (await pbx.start()).url;
+    dir = mkdtempSync(join(tmpdir(), 'callflow-cel-sweep-'));
+    celFile = join(dir, 'cel.jsonl');
+    writeFileSync(celFile, '');
+    db = postgresUrl ? await createPostgresDatabase() : null;
+  });
+  afterAll(async () => {
+    await pbx.stop();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<App> {
+    const config = loadConfig({
+      env: {
+        ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'u', password: 'cel-secret', cel: { jsonl: celFile } }]),
+        CALLFLOW_DATA_DIR: join(dir, 'data'),
+        CALLS_DISCONNECTED_GRACE_MS: '1000',
+        CALLS_SWEEP_INTERVAL_MS: '100',
+        ...(db ? { DATABASE_URL: db.url } : {}),
+      },
+      flags: { http: { host: '127.0.0.1', port: 0 } },
+    });
+    const app = await createApp(config, silentLogger());
+    await app.start();
+    return app;
+  }
+
+  it('replaces the end the sweep estimated, for a call no longer held in memory', async () => {
+    const first = await start();
+    await pbx.waitForConnection(1);
+    // The call started 4.5 s ago; Asterisk gives up on it 0.5 s from now, after the socket has dropped.
+    const lines = celLines('no-answer', Date.now() - 4_500);
+    const cel = rows(lines);
+    const started = planBackfill(cel.filter((r) => r.eventType === 'CHAN_START'), new Map()).events.map(({ source: _s, cel: _c, ...ari }) => ari);
+    pbx.setLiveChannels(started.map((e) => e.channel as never));
+    pbx.send(started);
+    await until(async () => (await first.store.getCall('1796508070.10'))?.status === 'ringing', 20_000, 'the ringing call');
+    pbx.refuseConnections(true);
+    pbx.dropConnections();
+    await until(async () => (await first.store.getCall('1796508070.10'))?.closedBy === 'stale', 20_000, 'the sweep to close the call');
+    await first.stop();
+    pbx.setLiveChannels([]);
+    pbx.refuseConnections(false);
+    writeFileSync(celFile, `${lines.join('\n')}\n`);
+
+    // The next run does not hold the finished call; the backfill brings it back and ends it as CEL says.
+    const second = await start();
+    await until(async () => (await (await second.server.inject({ method: 'GET', url: '/api/gaps?server=pbx' })).json()).items.some((g: any) => g.backfilledAt !== null), 20_000, 'the backfill');
+    const call = (await second.store.getCall('1796508070.10'))!;
+    expect({ status: call.status, closedBy: call.closedBy, endEstimated: call.endEstimated, endedAt: call.endedAt, disposition: call.disposition, backfilled: call.backfilled, legs: call.legs.length }).toEqual({
+      status: 'finished',
+      closedBy: 'hangup',
+      endEstimated: false,
+      endedAt: iso(cel.find((r) => r.uniqueId === '1796508070.10' && r.eventType === 'HANGUP')),
+      disposition: 'no_answer',
+      backfilled: true,
+      legs: 3,
+    });
+    expect((await second.engine.rebuild('1796508070.10')).identical).toBe(true);
+    expect((await second.store.listCalls({}, null, 10)).items).toHaveLength(1);
+    await second.stop();
+  }, 90_000);
+});
