@@ -9,7 +9,7 @@ import type { RecordedGap } from './gaps.ts';
 // resync, so that calls that ended in the gap end with Asterisk's own hangup rather than the resync's
 // estimate. The CEL rows of the window (plus a margin) become channel events (src/cel/backfill-events.ts) for
 // channels the engine never saw and for open or estimated ends of channels it knew; they are ingested
-// like a source's events and stored with `source: "cel"`, so rebuild reproduces them and the outbox plans
+// like a source's events and stored marked `callflow_source: "cel"`, so rebuild reproduces them and the outbox plans
 // each call's deliveries once. Running it again for the same window finds those channels ended and adds nothing.
 
 export interface CelServerSource {

@@ -17,6 +17,12 @@ type Json = Record<string, unknown>;
 export const RESYNC_FOUND = 'CallflowChannelFound';
 export const RESYNC_GONE = 'CallflowChannelGone';
 
+/**
+ * The field that marks an event the engine made from another record of Asterisk's (`"cel"`: its CEL, for a
+ * window it could not see, src/cel); such an event's call is `backfilled`. ARI's own events have no such field.
+ */
+export const BACKFILL_MARK = 'callflow_source';
+
 function invalid(message: string): AppError {
   return new AppError(ERROR_CODES.EVENT_INVALID, message);
 }
@@ -180,7 +186,7 @@ export function normalizeAriEvent(raw: Json, receivedAt: string, clips?: ClipTal
   tally = clips ?? unread;
   try {
     const event = normalize(raw, receivedAt);
-    if (raw.source === 'cel') event.backfill = true;
+    if (raw[BACKFILL_MARK] === 'cel') event.backfill = true;
     return event;
   } finally {
     tally = unread;

@@ -38,7 +38,7 @@ describe('CEL rows → channel events', () => {
     expect(plan.newChannels).toBe(legs);
     expect(plan.correctedChannels).toBe(0);
     expect(plan.linkedIds).toEqual([id]);
-    expect(plan.events.every((e) => e.source === 'cel')).toBe(true);
+    expect(plan.events.every((e) => e.callflow_source === 'cel')).toBe(true);
     const calls = fold(plan.events);
     expect(calls).toHaveLength(1);
     const call = calls[0]!;

@@ -1,9 +1,11 @@
+import { BACKFILL_MARK } from '../ari/normalize.ts';
 import { localPairKey } from '../domain/channel-name.ts';
 import { isFinalDialStatus } from '../domain/transition.ts';
-import type { CelRecord } from './cel-record.ts';
+import { isUsedCelType, type CelRecord, type CelUsedType } from './cel-record.ts';
 
 // CEL rows of a window the engine could not see → the channel events it would have received, as ARI-shaped
-// JSON marked `source: "cel"`. Pure: the rows, what the engine already knows of their channels, nothing else.
+// JSON marked `callflow_source: "cel"` (BACKFILL_MARK). Pure: the rows and what the engine already holds of
+// their channels, nothing else.
 // The events go through the same pipeline and store as ARI's own, so a rebuild from stored events gives the
 // same calls, and a call's outbox deliveries are planned once, by the normal path.
 //
@@ -12,7 +14,7 @@ import type { CelRecord } from './cel-record.ts';
 // (caller: this channel, peer: the channel it dialled) when the row carries a final dialstatus. Each channel
 // carries its CEL linkedid as `channelvars["CHANNEL(linkedid)"]`, which groups it with its call.
 
-/** The source mark of backfilled events (stored with them; normalize.ts turns it into `backfill` on the event). */
+/** The BACKFILL_MARK of events made from CEL (stored with them; normalize.ts turns it into `backfill` on the event). */
 export const CEL_SOURCE = 'cel';
 
 /** What the engine already holds of a channel (a Leg of a stored or open call). */
@@ -123,25 +125,29 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
   const corrected = new Set<string>();
   const linkedIds = new Set<string>();
   const emit = (c: ChannelView, r: CelRecord, type: string, extra: Json = {}): void => {
-    events.push({ type, timestamp: iso(r.atMs), source: CEL_SOURCE, cel: r.eventType, ...extra, channel: snapshotOf(c) });
+    events.push({ type, timestamp: iso(r.atMs), [BACKFILL_MARK]: CEL_SOURCE, cel_event: r.eventType, ...extra, channel: snapshotOf(c) });
     (c.known ? corrected : created).add(c.id);
     linkedIds.add(c.linkedId);
   };
   for (const r of ordered) {
+    const type = r.eventType;
     const c = views.get(r.uniqueId)!;
-    if (endedForReal(c.known)) continue;
+    // CHAN_END, LINKEDID_END, APP_START, ... add nothing HANGUP and the others do not tell.
+    if (!isUsedCelType(type) || endedForReal(c.known)) continue;
     if (!c.known) {
       // Caller ids can be set after the channel starts (an originate's callerId): each row has the current ones.
       if (r.callerNumber !== '') c.callerNumber = r.callerNumber;
       if (r.callerName !== '') c.callerName = r.callerName;
     }
-    if (!c.known && r.eventType !== 'CHAN_START' && !created.has(c.id)) {
-      // The channel started before the rows read: it begins with what is known of it at this row.
-      emit(c, r, 'ChannelCreated');
-    }
-    switch (r.eventType) {
+    // A channel the engine never saw starts here (at its CHAN_START, or at its first row of the window).
+    if (!c.known && !created.has(c.id)) emit(c, r, 'ChannelCreated');
+    applyRow(type, c, r);
+  }
+  return { events, newChannels: created.size, correctedChannels: corrected.size, linkedIds: [...linkedIds] };
+
+  function applyRow(type: CelUsedType, c: ChannelView, r: CelRecord): void {
+    switch (type) {
       case 'CHAN_START':
-        if (!c.known && !created.has(c.id)) emit(c, r, 'ChannelCreated');
         break;
       case 'ANSWER':
         if (c.known ? c.known.answeredAt !== null : c.state === 'Up') break;
@@ -151,7 +157,7 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
       case 'BRIDGE_ENTER':
       case 'BRIDGE_EXIT':
         if (c.known || r.bridgeId === '') break;
-        emit(c, r, r.eventType === 'BRIDGE_ENTER' ? 'ChannelEnteredBridge' : 'ChannelLeftBridge', { bridge: { id: r.bridgeId, bridge_type: 'mixing' } });
+        emit(c, r, type === 'BRIDGE_ENTER' ? 'ChannelEnteredBridge' : 'ChannelLeftBridge', { bridge: { id: r.bridgeId, bridge_type: 'mixing' } });
         break;
       case 'HANGUP': {
         if (isFinalDialStatus(r.dialStatus)) {
@@ -159,15 +165,16 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
           if (peer) {
             // As over ARI, an answered Dial is dated when its peer answered (CEL states the result only at hangup).
             const atMs = r.dialStatus === 'ANSWER' ? (answeredAtMs.get(peer.id) ?? r.atMs) : r.atMs;
-            events.push({ type: 'Dial', timestamp: iso(atMs), source: CEL_SOURCE, cel: r.eventType, dialstatus: r.dialStatus, dialstring: '', forward: '', caller: snapshotOf(c), peer: snapshotOf(peer) });
+            events.push({ type: 'Dial', timestamp: iso(atMs), [BACKFILL_MARK]: CEL_SOURCE, cel_event: r.eventType, dialstatus: r.dialStatus, dialstring: '', forward: '', caller: snapshotOf(c), peer: snapshotOf(peer) });
           }
         }
         emit(c, r, 'ChannelDestroyed', { cause: r.hangupCause ?? 0, cause_txt: '' });
         break;
       }
-      default:
-        break;
+      default: {
+        const unhandled: never = type;
+        throw new Error(`unhandled CEL type ${String(unhandled)}`);
+      }
     }
   }
-  return { events, newChannels: created.size, correctedChannels: corrected.size, linkedIds: [...linkedIds] };
 }

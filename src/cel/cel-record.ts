@@ -8,6 +8,10 @@ import { AppError, ERROR_CODES } from '../errors.ts';
 export const CEL_USED_TYPES = ['CHAN_START', 'ANSWER', 'BRIDGE_ENTER', 'BRIDGE_EXIT', 'HANGUP'] as const;
 export type CelUsedType = (typeof CEL_USED_TYPES)[number];
 
+export function isUsedCelType(type: string): type is CelUsedType {
+  return (CEL_USED_TYPES as readonly string[]).includes(type);
+}
+
 export interface CelRecord {
   /** CHAN_START, ANSWER, ...; the types not in CEL_USED_TYPES come as they are (CHAN_END, LINKEDID_END, APP_START...). */
   eventType: string;

@@ -89,7 +89,7 @@ describe('backfill from CEL', () => {
     await pbx.waitForConnection(1);
     const base = Date.now();
     const answered = celLines('answered', base);
-    const started = planBackfill(rows(answered).filter((r) => r.eventType === 'CHAN_START'), new Map()).events.map(({ source: _s, cel: _c, ...ari }) => ari);
+    const started = planBackfill(rows(answered).filter((r) => r.eventType === 'CHAN_START'), new Map()).events.map(({ callflow_source: _s, cel_event: _c, ...ari }) => ari);
     // Alive for the resync of run 1's connection, which may run after these events arrive.
     pbx.setLiveChannels(started.map((e) => e.channel as never));
     pbx.send(started);
@@ -130,7 +130,7 @@ describe('backfill from CEL', () => {
       expect({ id, status: call.status, backfilled: call.backfilled, ...pick(call, fields) }).toEqual({ id, status: 'finished', backfilled: true, ...fields });
       const stored = await second.store.getEvents(id);
       expect(stored.length).toBe(call.eventCount);
-      if (id !== '1796508058.0') expect(stored.every((e) => (e.event as { source?: string }).source === 'cel')).toBe(true);
+      if (id !== '1796508058.0') expect(stored.every((e) => (e.event as { callflow_source?: string }).callflow_source === 'cel')).toBe(true);
       eventCounts.set(id, call.eventCount);
       expect((await second.engine.rebuild(id)).identical).toBe(true);
       await until(async () => (await outbox(second, id)).includes('call.finished:1'), 10_000, `the delivery of ${id}`);
@@ -226,7 +226,7 @@ describe('backfill from CEL after the stale-call sweep', () => {
     // The call started 4.5 s ago; Asterisk gives up on it 0.5 s from now, after the socket has dropped.
     const lines = celLines('no-answer', Date.now() - 4_500);
     const cel = rows(lines);
-    const started = planBackfill(cel.filter((r) => r.eventType === 'CHAN_START'), new Map()).events.map(({ source: _s, cel: _c, ...ari }) => ari);
+    const started = planBackfill(cel.filter((r) => r.eventType === 'CHAN_START'), new Map()).events.map(({ callflow_source: _s, cel_event: _c, ...ari }) => ari);
     pbx.setLiveChannels(started.map((e) => e.channel as never));
     pbx.send(started);
     await until(async () => (await first.store.getCall('1796508070.10'))?.status === 'ringing', 20_000, 'the ringing call');
