@@ -64,7 +64,7 @@ export class CelBackfill {
       await this.deps.flush();
       const ids = [...new Set(read.rows.map((r) => r.uniqueId))];
       const known = await this.knownLegs(gap.server, ids);
-      const plan = planBackfill(read.rows, known.legs);
+      const plan = planBackfill(read.rows, known.legs, { newChannelsUntilMs: Date.parse(gap.to) });
       for (const callId of known.toHydrate) this.deps.hydrate(gap.server, await this.deps.store.getEvents(callId));
       await this.deps.ingest(gap.server, plan.events);
       const result: GapBackfill = {

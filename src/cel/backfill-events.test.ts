@@ -116,6 +116,13 @@ describe('CEL rows → channel events', () => {
     });
   });
 
+  it('leaves out channels the engine does not know that started after the gap: it sees those over ARI', () => {
+    const rows = [...rowsOf('answered'), ...rowsOf('busy')];
+    const plan = planBackfill(rows, new Map(), { newChannelsUntilMs: 1796508063_000 });
+    expect(plan.linkedIds).toEqual(['1796508058.0']);
+    expect(plan.newChannels).toBe(3);
+  });
+
   it('replaces an estimated end (a resync found the channel gone) with the hangup CEL recorded', () => {
     const rows = rowsOf('no-answer');
     const pipeline = new Pipeline({ policy });

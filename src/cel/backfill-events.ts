@@ -104,12 +104,21 @@ function peerOf(caller: ChannelView, channels: readonly ChannelView[]): ChannelV
   return null;
 }
 
+export interface PlanOptions {
+  /**
+   * Channels the engine does not know that started after this (epoch ms; the end of the gap) are left out:
+   * the engine was connected by then and sees them over ARI, their events may only be on their way.
+   */
+  newChannelsUntilMs?: number;
+}
+
 /**
  * The events that bring the engine's calls up to what CEL recorded. `known` holds the engine's legs of the
  * rows' channels; a channel whose end the engine saw is left alone, so planning the same rows again after
  * they were ingested gives no event for ended channels (a gap backfilled twice doubles nothing).
  */
-export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<string, KnownLeg>): BackfillPlan {
+export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<string, KnownLeg>, options: PlanOptions = {}): BackfillPlan {
+  const untilMs = options.newChannelsUntilMs ?? Number.POSITIVE_INFINITY;
   const ordered = rows.map((r, i) => ({ r, i })).sort((a, b) => a.r.atMs - b.r.atMs || a.i - b.i).map((x) => x.r);
   const views = new Map<string, ChannelView>();
   const answeredAtMs = new Map<string, number>();
@@ -133,7 +142,7 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
     const type = r.eventType;
     const c = views.get(r.uniqueId)!;
     // CHAN_END, LINKEDID_END, APP_START, ... add nothing HANGUP and the others do not tell.
-    if (!isUsedCelType(type) || endedForReal(c.known)) continue;
+    if (!isUsedCelType(type) || endedForReal(c.known) || (!c.known && c.createdAtMs > untilMs)) continue;
     if (!c.known) {
       // Caller ids can be set after the channel starts (an originate's callerId): each row has the current ones.
       if (r.callerNumber !== '') c.callerNumber = r.callerNumber;

@@ -95,16 +95,17 @@ describe('backfill from CEL', () => {
     pbx.send(started);
     await until(async () => (await first.store.getCall('1796508058.0'))?.status === 'ringing', 20_000, 'the ringing call');
     await first.stop();
+    const stoppedAt = Date.now();
     pbx.setLiveChannels([]);
 
     // Meanwhile Asterisk answers and ends it, and three more calls come and go; CEL also holds two broken lines.
     const lines = [
       ...answered,
       '{"eventtype":"ANSWER", broken',
-      ...celLines('busy', base + 200),
+      ...celLines('busy', stoppedAt + 1),
       JSON.stringify({ eventtype: 'HANGUP', eventtime: base / 1000, linkedid: 'x' }),
-      ...celLines('caller-cancel', base + 400),
-      ...celLines('no-answer', base + 600),
+      ...celLines('caller-cancel', stoppedAt + 2),
+      ...celLines('no-answer', stoppedAt + 3),
     ];
     writeFileSync(celFile, `${lines.join('\n')}\n`);
     const cel = rows(lines.filter((l) => !l.includes('broken') && !l.includes('"linkedid":"x"')));
