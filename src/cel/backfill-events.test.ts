@@ -69,6 +69,24 @@ describe('CEL rows → channel events', () => {
     });
   });
 
+  it('a blind transfer (SIP REFER): one call through both bridges, the transfer on its timeline', () => {
+    const plan = planBackfill(rowsOf('blind-transfer'), new Map());
+    const calls = fold(plan.events);
+    expect(calls).toHaveLength(1);
+    const call = calls[0]!;
+    expect({ id: call.id, status: call.status, disposition: call.disposition, from: call.from, to: call.to, legs: call.legs.length, endedAt: call.endedAt }).toEqual({
+      id: '1796509305.0',
+      status: 'finished',
+      disposition: 'answered',
+      from: 'sipp',
+      to: '301',
+      legs: 5,
+      endedAt: iso(1796509312.469883),
+    });
+    const transfer = plan.events.find((e) => e.type === 'BridgeBlindTransfer')!;
+    expect(transfer).toMatchObject({ exten: '301', context: 'from-sipp', channel: { id: '1796509305.0' }, transferee: { id: '1796509305.1' } });
+  });
+
   it('gives from and to as the dialplan saw them', () => {
     const [call] = fold(planBackfill(rowsOf('answered'), new Map()).events);
     expect({ from: call!.from, to: call!.to }).toEqual({ from: 'sipp', to: '301' });

@@ -10,7 +10,7 @@ import { isUsedCelType, type CelRecord, type CelUsedType } from './cel-record.ts
 // same calls, and a call's outbox deliveries are planned once, by the normal path.
 //
 // CEL row → event: CHAN_START → ChannelCreated; ANSWER → ChannelStateChange (Up); BRIDGE_ENTER / BRIDGE_EXIT →
-// ChannelEnteredBridge / ChannelLeftBridge; HANGUP → ChannelDestroyed with its hangupcause, preceded by a Dial
+// ChannelEnteredBridge / ChannelLeftBridge; BLINDTRANSFER → BridgeBlindTransfer; HANGUP → ChannelDestroyed with its hangupcause, preceded by a Dial
 // (caller: this channel, peer: the channel it dialled) when the row carries a final dialstatus. Each channel
 // carries its CEL linkedid as `channelvars["CHANNEL(linkedid)"]`, which groups it with its call.
 
@@ -168,6 +168,19 @@ export function planBackfill(rows: readonly CelRecord[], known: ReadonlyMap<stri
         if (c.known || r.bridgeId === '') break;
         emit(c, r, type === 'BRIDGE_ENTER' ? 'ChannelEnteredBridge' : 'ChannelLeftBridge', { bridge: { id: r.bridgeId, bridge_type: 'mixing' } });
         break;
+      case 'BLINDTRANSFER': {
+        // The transferer's blind transfer of its bridge partner, shown on the call's timeline.
+        const transferee = views.get(r.transfereeId);
+        if (c.known) break;
+        emit(c, r, 'BridgeBlindTransfer', {
+          exten: r.transferExten,
+          context: r.transferContext,
+          result: 'Success',
+          ...(transferee ? { transferee: snapshotOf(transferee) } : {}),
+          ...(r.bridgeId ? { bridge: { id: r.bridgeId } } : {}),
+        });
+        break;
+      }
       case 'HANGUP': {
         if (isFinalDialStatus(r.dialStatus)) {
           const peer = peerOf(c, channels);

@@ -5,7 +5,7 @@ import { AppError, ERROR_CODES } from '../errors.ts';
 // is bounded here, so nothing later has to check sizes again.
 
 /** CEL event types the backfill turns into channel events; any other row is read and passed over. */
-export const CEL_USED_TYPES = ['CHAN_START', 'ANSWER', 'BRIDGE_ENTER', 'BRIDGE_EXIT', 'HANGUP'] as const;
+export const CEL_USED_TYPES = ['CHAN_START', 'ANSWER', 'BRIDGE_ENTER', 'BRIDGE_EXIT', 'BLINDTRANSFER', 'HANGUP'] as const;
 export type CelUsedType = (typeof CEL_USED_TYPES)[number];
 
 export function isUsedCelType(type: string): type is CelUsedType {
@@ -27,10 +27,16 @@ export interface CelRecord {
   uniqueId: string;
   linkedId: string;
   peer: string;
-  /** HANGUP: `hangupcause`; BRIDGE_ENTER/EXIT: `bridge_id`. Parsed from the row's extra JSON. */
+  /**
+   * From the row's extra JSON. HANGUP: `hangupcause`, `dialstatus`; BRIDGE_ENTER/EXIT and BLINDTRANSFER:
+   * `bridge_id`; BLINDTRANSFER: `extension`, `context`, `transferee_channel_uniqueid`.
+   */
   hangupCause: number | null;
   dialStatus: string;
   bridgeId: string;
+  transferExten: string;
+  transferContext: string;
+  transfereeId: string;
 }
 
 /** Bounds of one row: a longer line is refused, longer texts are cut. */
@@ -49,6 +55,11 @@ function idOf(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw invalid(`${field} must be a non-empty string`);
   if (value.length > CEL_LIMITS.id || /[\u0000-\u001f\u007f]/.test(value)) throw invalid(`${field} is too long or holds control characters`);
   return value;
+}
+
+/** An id inside the extra JSON: kept only when it is one (else empty: the fact it carries is left out). */
+function idText(value: unknown): string {
+  return typeof value === 'string' && value.length <= CEL_LIMITS.id && !/[\u0000-\u001f\u007f]/.test(value) ? value : '';
 }
 
 /** CEL's extra field: JSON text (cel_custom, cel_pgsql) or an object (already parsed). */
@@ -110,7 +121,10 @@ export function celRecordOf(value: unknown): CelRecord {
     peer: text(row.peer),
     hangupCause: causeOf(extra.hangupcause),
     dialStatus: text(extra.dialstatus),
-    bridgeId: typeof extra.bridge_id === 'string' && extra.bridge_id.length <= CEL_LIMITS.id ? extra.bridge_id : '',
+    bridgeId: idText(extra.bridge_id),
+    transferExten: text(extra.extension),
+    transferContext: text(extra.context),
+    transfereeId: idText(extra.transferee_channel_uniqueid),
   };
 }
 
