@@ -19,7 +19,7 @@ export interface CelServerSource {
 }
 
 export interface CelBackfillDeps {
-  store: Pick<Store, 'callIdsOfChannels' | 'getCall' | 'getEvents' | 'markGapBackfilled'>;
+  store: Pick<Store, 'callIdsOfChannels' | 'getCall' | 'getEvents' | 'markGapBackfilled' | 'listGaps'>;
   logger: Logger;
   sources: ReadonlyMap<string, CelServerSource>;
   registry(server: string): CallRegistry;
@@ -38,12 +38,33 @@ export interface CelBackfillDeps {
 const INVALID_ROWS_LOGGED = 5;
 /** Channel ids looked up in the store per query. */
 const LOOKUP_CHUNK = 1_000;
+/** Earlier gaps left without backfill (the source could not be read, the engine stopped meanwhile) are retried this long. */
+const RETRY_GAPS_MS = 7 * 24 * 3_600_000;
+/** Recent gaps looked at for a retry, per connection. */
+const RETRY_GAPS_LISTED = 50;
 
 export class CelBackfill {
   constructor(private readonly deps: CelBackfillDeps) {}
 
   hasSource(server: string): boolean {
     return this.deps.sources.has(server);
+  }
+
+  /**
+   * Backfills the gap a connection closed (null: none), after the server's earlier gaps of the last 7 days
+   * that have no backfill yet, oldest first. Never throws.
+   */
+  async backfillClosed(server: string, closed: RecordedGap | null, nowMs = Date.now()): Promise<void> {
+    if (!this.deps.sources.has(server)) return;
+    let pending: RecordedGap[] = [];
+    try {
+      const listed = await this.deps.store.listGaps(server, null, RETRY_GAPS_LISTED);
+      pending = listed.filter((g) => g.backfilledAt === null && g.id !== closed?.id && Date.parse(g.to) >= nowMs - RETRY_GAPS_MS).reverse();
+    } catch (error) {
+      this.deps.logger.warn({ server, err: (error as Error).message }, 'could not list earlier gaps to retry their backfill');
+    }
+    for (const gap of pending) await this.backfill(gap);
+    if (closed) await this.backfill(closed);
   }
 
   /** Backfills one gap; never throws (a failure is logged and counted, the gap stays without backfill). */

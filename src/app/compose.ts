@@ -151,10 +151,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           if (!server.subscribeAll) log.warn('subscribeAll is off: calls that never enter Stasis are invisible and hangup causes after StasisEnd are lost');
           // The window this connection closed is filled from CEL first: calls that ended in it then end with
           // Asterisk's own hangup, and the resync only settles what CEL did not tell.
-          if (celBackfill.hasSource(server.name)) {
-            const gap = await gaps.closedGap(server.name);
-            if (gap) await celBackfill.backfill(gap);
-          }
+          if (celBackfill.hasSource(server.name)) await celBackfill.backfillClosed(server.name, await gaps.closedGap(server.name));
           await engine.resync(server.name, async () => ({
             channels: await connection.rest.listChannels(),
             bridges: await connection.rest.listBridges(),

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
 import { until } from '../support/app-against-asterisk.ts';
 import { FakeAsterisk } from '../support/fake-asterisk.ts';
+import { traceEvents } from '../support/fixtures.ts';
 import { createPostgresDatabase, postgresUrl, type TestDatabase } from '../support/test-store.ts';
 
 // Calls that start and end while the engine is stopped, or while its events socket is down, are rebuilt from
@@ -255,5 +256,72 @@ describe('backfill from CEL after the stale-call sweep', () => {
     expect((await second.engine.rebuild('1796508070.10')).identical).toBe(true);
     expect((await second.store.listCalls({}, null, 10)).items).toHaveLength(1);
     await second.stop();
+  }, 90_000);
+});
+
+describe('backfill from CEL retried', () => {
+  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
+  let dir: string;
+  let celFile: string;
+  let db: TestDatabase | null = null;
+  let url: string;
+
+  beforeAll(async () => {
+    url = (await pbx.start()).url;
+    dir = mkdtempSync(join(tmpdir(), 'callflow-cel-retry-'));
+    celFile = join(dir, 'cel.jsonl');
+    db = postgresUrl ? await createPostgresDatabase() : null;
+  });
+  afterAll(async () => {
+    await pbx.stop();
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<App> {
+    const config = loadConfig({
+      env: {
+        ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'u', password: 'cel-secret', cel: { jsonl: celFile } }]),
+        CALLFLOW_DATA_DIR: join(dir, 'data'),
+        ...(db ? { DATABASE_URL: db.url } : {}),
+      },
+      flags: { http: { host: '127.0.0.1', port: 0 } },
+    });
+    const app = await createApp(config, silentLogger());
+    await app.start();
+    return app;
+  }
+
+  const gaps = async (app: App) => (await app.server.inject({ method: 'GET', url: '/api/gaps?server=pbx' })).json().items as any[];
+
+  it('backfills at the next connection a gap whose CEL could not be read', async () => {
+    const first = await start();
+    await pbx.waitForConnection(1);
+    pbx.send(traceEvents('d1_dial_busy'));
+    await until(async () => (await first.store.getCall('1795234271.10'))?.status === 'finished', 20_000, 'a call of the first run');
+    await first.stop();
+    const stoppedAt = Date.now();
+
+    // The CEL file is not there yet: the outage's backfill fails, counted, and the gap stays without one.
+    const second = await start();
+    await until(
+      async () => /^callflow_cel_backfills_failed_total\{server="pbx"\} 1$/m.test((await second.server.inject({ method: 'GET', url: '/metrics' })).body),
+      20_000,
+      'the failed backfill',
+    );
+    const [failed] = await gaps(second);
+    expect({ reason: failed.reason, backfilledAt: failed.backfilledAt, backfill: failed.backfill }).toEqual({ reason: 'engine_down', backfilledAt: null, backfill: null });
+    await second.stop();
+
+    writeFileSync(celFile, `${celLines('busy', stoppedAt + 1).join('\n')}\n`);
+    const third = await start();
+    await until(async () => (await gaps(third)).length === 2 && (await gaps(third)).every((g) => g.backfilledAt !== null), 20_000, 'both gaps backfilled');
+    const [latest, earlier] = await gaps(third);
+    expect(earlier.id).toBe(failed.id);
+    expect(earlier.backfill).toMatchObject({ newChannels: 3, calls: 1 });
+    expect(latest.backfill).toMatchObject({ newChannels: 0, correctedChannels: 0 });
+    const busy = (await third.store.getCall('1796508063.3'))!;
+    expect({ status: busy.status, disposition: busy.disposition, backfilled: busy.backfilled }).toEqual({ status: 'finished', disposition: 'busy', backfilled: true });
+    await third.stop();
   }, 90_000);
 });
