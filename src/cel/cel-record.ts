@@ -40,7 +40,7 @@ export interface CelRecord {
 }
 
 /** Bounds of one row: a longer line is refused, longer texts are cut. */
-export const CEL_LIMITS = { lineBytes: 16 * 1024, id: 150, text: 256 } as const;
+export const CEL_LIMITS = { lineChars: 16 * 1024, id: 150, text: 256 } as const;
 
 function invalid(message: string): AppError {
   return new AppError(ERROR_CODES.CEL_INPUT_INVALID, message);
@@ -132,7 +132,7 @@ export function celRecordOf(value: unknown): CelRecord {
 export function parseCelLine(line: string): CelRecord | null {
   const t = line.trim();
   if (t === '') return null;
-  if (t.length > CEL_LIMITS.lineBytes) throw invalid(`line longer than ${CEL_LIMITS.lineBytes} characters`);
+  if (t.length > CEL_LIMITS.lineChars) throw invalid(`line longer than ${CEL_LIMITS.lineChars} characters`);
   let value: unknown;
   try {
     value = JSON.parse(t);

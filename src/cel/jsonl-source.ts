@@ -27,7 +27,7 @@ export function jsonlCelSource(path: string): CelSource {
       } catch (error) {
         throw new AppError(ERROR_CODES.CEL_UNAVAILABLE, `CEL file ${path} cannot be read: ${(error as Error).message}`, { cause: error, retryable: true });
       }
-      // crlfDelay: Infinity reads \r\n as one break; a line over CEL_LIMITS.lineBytes is refused by parseCelLine.
+      // crlfDelay: Infinity reads \r\n as one break; a line over CEL_LIMITS.lineChars is refused by parseCelLine.
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       try {
         for await (const line of lines) {
