@@ -1,13 +1,47 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import { parseCelLine, type CelRecord } from './cel-record.ts';
+import { CEL_LIMITS, parseCelLine, type CelRecord } from './cel-record.ts';
 import type { CelRead, CelSource, CelWindow } from './cel-source.ts';
 
 // cel_custom's output (`format = json`): one JSON object per line, appended as events happen. The file is
 // read from the start, line by line, keeping the rows of the window; a line over the bound or not a CEL row
 // is counted and passed over. Rotated files are not followed: a window older than the current file's start
 // finds nothing.
+
+type Line = { text: string } | { tooLong: true };
+
+/**
+ * The lines of a text stream, with memory bounded by `maxChars`: a longer line is dropped as it streams in
+ * and reported once, as too long. `\r\n` and `\n` both end a line.
+ */
+export async function* boundedLines(chunks: AsyncIterable<string>, maxChars: number): AsyncGenerator<Line> {
+  let buffer = '';
+  let skipping = false;
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, nl);
+      start = nl + 1;
+      if (skipping || buffer.length + piece.length > maxChars + 1) {
+        skipping = false;
+        buffer = '';
+        yield { tooLong: true };
+        continue;
+      }
+      const line = buffer + piece;
+      buffer = '';
+      yield { text: line.endsWith('\r') ? line.slice(0, -1) : line };
+    }
+    if (skipping) continue;
+    buffer += chunk.slice(start);
+    if (buffer.length > maxChars + 1) {
+      skipping = true;
+      buffer = '';
+    }
+  }
+  if (skipping) yield { tooLong: true };
+  else if (buffer !== '') yield { text: buffer };
+}
 
 export function jsonlCelSource(path: string): CelSource {
   return {
@@ -27,14 +61,13 @@ export function jsonlCelSource(path: string): CelSource {
       } catch (error) {
         throw new AppError(ERROR_CODES.CEL_UNAVAILABLE, `CEL file ${path} cannot be read: ${(error as Error).message}`, { cause: error, retryable: true });
       }
-      // crlfDelay: Infinity reads \r\n as one break; a line over CEL_LIMITS.lineChars is refused by parseCelLine.
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
       try {
-        for await (const line of lines) {
+        for await (const line of boundedLines(stream as AsyncIterable<string>, CEL_LIMITS.lineChars)) {
           lineNo++;
           let row: CelRecord | null;
           try {
-            row = parseCelLine(line);
+            if ('tooLong' in line) throw new AppError(ERROR_CODES.CEL_INPUT_INVALID, `line longer than ${CEL_LIMITS.lineChars} characters`);
+            row = parseCelLine(line.text);
           } catch (error) {
             invalid++;
             onInvalid(`${path}:${lineNo}`, (error as Error).message);
@@ -50,7 +83,6 @@ export function jsonlCelSource(path: string): CelSource {
       } catch (error) {
         throw new AppError(ERROR_CODES.CEL_UNAVAILABLE, `CEL file ${path} could not be read to the end: ${(error as Error).message}`, { cause: error, retryable: true });
       } finally {
-        lines.close();
         stream.destroy();
       }
       return { rows, invalid, truncated };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCelLine, type CelRecord } from '../../src/cel/cel-record.ts';
-import { jsonlCelSource } from '../../src/cel/jsonl-source.ts';
+import { boundedLines, jsonlCelSource } from '../../src/cel/jsonl-source.ts';
 import { tableCelSource } from '../../src/cel/table-source.ts';
 import { celSourceSchema } from '../../src/config/cel-schema.ts';
 import { storeKinds, useTestStore } from '../support/test-store.ts';
@@ -90,5 +90,23 @@ describe.each(storeKinds())("cel_pgsql's table (%s)", (kind) => {
     const window = await tableCelSource(sql, 'cel').read({ fromMs: answerAt - 500, toMs: answerAt + 500, maxRows: 4 }, noInvalid);
     expect({ types: window.rows.map((r) => r.eventType), truncated: window.truncated }).toEqual({ types: ['ANSWER', 'ANSWER', 'ANSWER', 'BRIDGE_ENTER'], truncated: true });
     await expect(tableCelSource(sql, 'no_such_cel').read(everything, noInvalid)).rejects.toMatchObject({ code: 'CF_CEL_UNAVAILABLE' });
+  });
+});
+
+describe('lines of a CEL file', () => {
+  async function* chunks(...parts: string[]): AsyncGenerator<string> {
+    yield* parts;
+  }
+  const all = async (it: AsyncIterable<unknown>) => {
+    const out: unknown[] = [];
+    for await (const x of it) out.push(x);
+    return out;
+  };
+
+  it('splits across chunks, and drops a line over the bound without holding it', async () => {
+    expect(await all(boundedLines(chunks('ab', 'c\r\nde', 'f\n', 'last'), 5))).toEqual([{ text: 'abc' }, { text: 'def' }, { text: 'last' }]);
+    expect(await all(boundedLines(chunks('12345', '67', '89\nok\n', 'x'.repeat(9)), 5))).toEqual([{ tooLong: true }, { text: 'ok' }, { tooLong: true }]);
+    expect(await all(boundedLines(chunks('123456789\n'), 5))).toEqual([{ tooLong: true }]);
+    expect(await all(boundedLines(chunks('12345\n'), 5))).toEqual([{ text: '12345' }]);
   });
 });
