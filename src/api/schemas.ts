@@ -56,6 +56,9 @@ export const callSchema = z
       .describe(
         "True when endedAt is the engine's estimate (closed by a resync or the stale-call sweep), not a reported hangup. A resync ends a call at the last event the engine received from its server before it lost sight of it, or the call's own last event if later",
       ),
+    backfilled: z
+      .boolean()
+      .describe("True when some of the call's facts were rebuilt from Asterisk's CEL for a window the engine could not see (a backfilled ingest gap)"),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,

@@ -22,6 +22,9 @@ import { openStore } from '../store/open-store.ts';
 import type { SqlStore } from '../store/sql-store.ts';
 import { Engine, type EventSource } from './engine.ts';
 import { GapRecorder } from './gaps.ts';
+import { CelBackfill, type CelServerSource } from './cel-backfill.ts';
+import { jsonlCelSource } from '../cel/jsonl-source.ts';
+import { tableCelSource } from '../cel/table-source.ts';
 import { Spool } from './spool.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
@@ -107,6 +110,27 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
 
   const gaps = new GapRecorder({ store, logger, runId: engine.ingestor.runId, onGap: (gap) => metrics.ariGaps.inc({ server: gap.server }) });
+  const celSources = new Map<string, CelServerSource>();
+  for (const s of config.ari.servers) {
+    if (!s.cel) continue;
+    const source = s.cel.jsonl !== undefined ? jsonlCelSource(s.cel.jsonl) : tableCelSource(store.sql, s.cel.table!);
+    celSources.set(s.name, { source, marginMs: s.cel.marginMs, maxRows: s.cel.maxRows });
+  }
+  const celBackfill = new CelBackfill({
+    store,
+    logger: logger.child({ component: 'cel-backfill' }),
+    sources: celSources,
+    registry: (server) => engine.pipeline.registry(server),
+    hydrate: (server, events) => engine.pipeline.hydrate(server, events.map((e) => ({ event: e.event, receivedAt: e.receivedAt }))),
+    flush: () => engine.ingestor.flush(),
+    ingest: (server, events) => engine.ingestBackfill(server, events),
+    onResult: (server, r) => {
+      metrics.celChannels.inc({ server, kind: 'new' }, r.newChannels);
+      metrics.celChannels.inc({ server, kind: 'corrected' }, r.correctedChannels);
+    },
+    onInvalidRows: (server, rows) => metrics.celRowsInvalid.inc({ server }, rows),
+    onFailed: (server) => metrics.celBackfillsFailed.inc({ server }),
+  });
   for (const server of config.ari.servers) {
     const log = logger.child({ component: 'ari', server: server.name });
     const connection: AriConnection = new AriConnection(
@@ -125,6 +149,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         onStateChange: (state) => gaps.onState(server.name, state),
         onConnected: async () => {
           if (!server.subscribeAll) log.warn('subscribeAll is off: calls that never enter Stasis are invisible and hangup causes after StasisEnd are lost');
+          // The window this connection closed is filled from CEL first: calls that ended in it then end with
+          // Asterisk's own hangup, and the resync only settles what CEL did not tell.
+          if (celBackfill.hasSource(server.name)) await celBackfill.backfillClosed(server.name, await gaps.closedGap(server.name));
           await engine.resync(server.name, async () => ({
             channels: await connection.rest.listChannels(),
             bridges: await connection.rest.listBridges(),

@@ -384,6 +384,15 @@ export class Engine {
     }
   }
 
+  /**
+   * Events made from Asterisk's CEL for a window the engine could not see (src/app/cel-backfill.ts): ingested
+   * and counted like a source's; durable when this resolves.
+   */
+  async ingestBackfill(server: string, events: readonly Record<string, unknown>[]): Promise<void> {
+    this.acceptEngineEvents(server, events);
+    await this.ingestor.flush();
+  }
+
   /** Rebuilds a call from its stored events and compares it with the stored record. */
   async rebuild(callId: string): Promise<{ record: CallRecord; stored: CallRecord; identical: boolean }> {
     const stored = await this.deps.store.getCall(callId);

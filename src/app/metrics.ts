@@ -28,6 +28,12 @@ export interface EngineMetrics {
   ariReconnects: Gauge<'server'>;
   /** Windows in which a server's events could not be seen (its socket down, or the engine not running). */
   ariGaps: Counter<'server'>;
+  /** Channels a gap's CEL backfill created (`new`) or completed (`corrected`: answer or end supplied). */
+  celChannels: Counter<'server' | 'kind'>;
+  /** CEL rows refused as malformed during a backfill (passed over). */
+  celRowsInvalid: Counter<'server'>;
+  /** Gap backfills that could not read their CEL source or store their events. */
+  celBackfillsFailed: Counter<'server'>;
   ingestPaused: Gauge<string>;
   liveSubscribers: Gauge<string>;
   /** Live clients opened, by how: snapshot (fresh), resumed (missed frames replayed), resnapshot. */
@@ -93,6 +99,9 @@ export function createMetrics(): EngineMetrics {
     ariConnected: new Gauge({ name: 'callflow_ari_connected', help: '1 when the ARI events socket is connected', labelNames: ['server'], ...r }),
     ariReconnects: new Gauge({ name: 'callflow_ari_reconnects', help: 'ARI reconnects since start', labelNames: ['server'], ...r }),
     ariGaps: new Counter({ name: 'callflow_ari_gaps_total', help: "Windows in which a server's events could not be seen (GET /api/gaps)", labelNames: ['server'], ...r }),
+    celChannels: new Counter({ name: 'callflow_cel_backfilled_channels_total', help: "Channels a gap's backfill from CEL created (new) or completed (corrected)", labelNames: ['server', 'kind'], ...r }),
+    celRowsInvalid: new Counter({ name: 'callflow_cel_rows_invalid_total', help: 'CEL rows refused as malformed during a backfill', labelNames: ['server'], ...r }),
+    celBackfillsFailed: new Counter({ name: 'callflow_cel_backfills_failed_total', help: 'Gap backfills that could not read CEL or store their events', labelNames: ['server'], ...r }),
     ingestPaused: new Gauge({ name: 'callflow_ingest_paused', help: '1 while event sources are paused by backpressure', ...r }),
     liveSubscribers: new Gauge({ name: 'callflow_live_subscribers', help: 'Connected /api/live clients', ...r }),
     liveOpenings: new Counter({

@@ -22,6 +22,12 @@ export function isEngineMade(type: string): boolean {
   return type === RESYNC_FOUND || type === RESYNC_GONE;
 }
 
+/**
+ * The field that marks an event the engine made from another record of Asterisk's (`"cel"`: its CEL, for a
+ * window it could not see, src/cel); such an event's call is `backfilled`. ARI's own events have no such field.
+ */
+export const BACKFILL_MARK = 'callflow_source';
+
 function invalid(message: string): AppError {
   return new AppError(ERROR_CODES.EVENT_INVALID, message);
 }
@@ -184,7 +190,9 @@ export function parseAriEvent(text: string): Json {
 export function normalizeAriEvent(raw: Json, receivedAt: string, clips?: ClipTally): CallEvent {
   tally = clips ?? unread;
   try {
-    return normalize(raw, receivedAt);
+    const event = normalize(raw, receivedAt);
+    if (raw[BACKFILL_MARK] === 'cel') event.backfill = true;
+    return event;
   } finally {
     tally = unread;
     if (unread.total > 0) unread.take();

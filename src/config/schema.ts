@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { crmConfigSchema } from '../crm/config.ts';
+import { celSourceSchema } from './cel-schema.ts';
 import { httpConfigSchema } from './http-schema.ts';
 
 // The whole configuration, parsed once at start-up (see load.ts) and passed down frozen.
@@ -13,6 +14,8 @@ const ariServer = z.object({
   password: z.string().min(1),
   app: z.string().min(1).default('callflow'),
   subscribeAll: z.boolean().default(true),
+  /** Asterisk's CEL, read to backfill the windows in which this server's events could not be seen. */
+  cel: celSourceSchema.optional(),
 });
 export type AriServerConfig = z.infer<typeof ariServer>;
 

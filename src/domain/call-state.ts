@@ -73,6 +73,8 @@ export interface CallState {
   readonly eventCount: number;
   readonly firstEventAt: string;
   readonly lastEventAt: string;
+  /** Some of the call's events were made from Asterisk's CEL (a backfill); absent: none were. */
+  readonly backfilled?: boolean;
 }
 
 /** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
@@ -116,6 +118,7 @@ export function mergeCalls(a: CallState, b: CallState): CallState {
     eventCount: a.eventCount + b.eventCount,
     firstEventAt: minIso(a.firstEventAt, b.firstEventAt),
     lastEventAt: maxIso(a.lastEventAt, b.lastEventAt),
+    ...(a.backfilled || b.backfilled ? { backfilled: true } : {}),
   };
 }
 

@@ -66,6 +66,11 @@ export interface CallRecord {
    * by a resync or the stale-call sweep. Records stored before this field existed read as false.
    */
   endEstimated: boolean;
+  /**
+   * True when some of the call's facts were rebuilt from Asterisk's CEL because the engine could not see its
+   * events then (a backfill of an ingest gap, src/cel). Records stored before this field existed read as false.
+   */
+  backfilled: boolean;
   legs: Leg[];
   /** Events of this call received so far (all types, including ones not interpreted). */
   eventCount: number;

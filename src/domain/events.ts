@@ -39,6 +39,8 @@ interface Base {
   at: string;
   /** Raw ARI event type, kept for the timeline and statistics. */
   type: string;
+  /** Made from Asterisk's CEL for a window the engine could not see (src/cel), not received over ARI. */
+  backfill?: true;
 }
 
 export type CallEvent =

@@ -246,5 +246,6 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     eventCount: state.eventCount + 1,
     firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,
     lastEventAt: at > state.lastEventAt ? at : state.lastEventAt,
+    ...(state.backfilled || event.backfill ? { backfilled: true } : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 // declares them (keys not listed here, e.g. fields added later, follow in stored order).
 const CALL_KEYS: readonly (keyof CallRecord)[] = [
   'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
-  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'legs', 'eventCount', 'updatedAt',
+  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'legs', 'eventCount', 'updatedAt',
 ];
 const LEG_KEYS: readonly (keyof Leg)[] = [
   'channelId', 'name', 'endpoint', 'state', 'callerNumber', 'callerName', 'connectedNumber', 'context', 'exten',
@@ -22,7 +22,7 @@ function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[])
 }
 
 /** Fields added to the record after calls were stored, with the value an older record reads as. */
-const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false };
+const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false, backfilled: false };
 
 export function toCallRecord(stored: unknown): CallRecord {
   const record = inKeyOrder<CallRecord>({ ...ADDED_LATER, ...(stored as Record<string, unknown>) }, CALL_KEYS);
@@ -37,7 +37,7 @@ export function toCallRecord(stored: unknown): CallRecord {
  * read and written again with it; current ones (the newest such key is found near the start) go out as they are.
  */
 export function callRecordText(stored: string): string {
-  return stored.includes('"answerEstimated":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
+  return stored.includes('"backfilled":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
 }
 
 export interface EventDbRow {

@@ -1,7 +1,7 @@
 import type { Logger } from '../app/logger.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { SqlClient } from './sql-client.ts';
-import type { CallFilter, CallPage, CallPageJson, IngestGap, Store, StoreStats } from './types.ts';
+import type { CallFilter, CallPage, CallPageJson, GapBackfill, IngestGap, Store, StoreStats } from './types.ts';
 import { SPILL_MARK_RUN } from './batch-statements.ts';
 import { callFilterSql, checkPageSize, decodeCursor, encodeCursor, MAX_EVENT_PAGE_SIZE, MAX_PAGE_SIZE, whereClause } from './call-query.ts';
 import { callStats } from './call-stats.ts';
@@ -170,7 +170,18 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
 
     recordGap: (gap) =>
       guarded('recordGap', async () => {
-        await sql.query('INSERT INTO ingest_gaps (server, from_at, to_at, reason) VALUES ($1, $2, $3, $4)', [gap.server, gap.from, gap.to, gap.reason]);
+        const [row] = await sql.query<{ id: number }>('INSERT INTO ingest_gaps (server, from_at, to_at, reason) VALUES ($1, $2, $3, $4) RETURNING id', [
+          gap.server,
+          gap.from,
+          gap.to,
+          gap.reason,
+        ]);
+        return Number(row!.id);
+      }),
+
+    markGapBackfilled: (id, backfill) =>
+      guarded('markGapBackfilled', async () => {
+        await sql.query('UPDATE ingest_gaps SET backfilled_at = now(), backfill = $2::jsonb WHERE id = $1', [id, JSON.stringify(backfill)]);
       }),
 
     listGaps: (server, before, limit) =>
@@ -186,11 +197,19 @@ export function createSqlStore(sql: SqlClient, options: SqlStoreOptions): SqlSto
           params.push(before);
           conditions.push(`id < $${params.length}`);
         }
-        const rows = await sql.query<{ id: number; server: string; from_at: Date; to_at: Date; reason: IngestGap['reason'] }>(
-          `SELECT id, server, from_at, to_at, reason FROM ingest_gaps ${whereClause(conditions)} ORDER BY id DESC LIMIT $1`,
+        const rows = await sql.query<{ id: number; server: string; from_at: Date; to_at: Date; reason: IngestGap['reason']; backfilled_at: Date | null; backfill: unknown }>(
+          `SELECT id, server, from_at, to_at, reason, backfilled_at, backfill FROM ingest_gaps ${whereClause(conditions)} ORDER BY id DESC LIMIT $1`,
           params,
         );
-        return rows.map((r) => ({ id: Number(r.id), server: r.server, from: isoTime(r.from_at), to: isoTime(r.to_at), reason: r.reason }));
+        return rows.map((r) => ({
+          id: Number(r.id),
+          server: r.server,
+          from: isoTime(r.from_at),
+          to: isoTime(r.to_at),
+          reason: r.reason,
+          backfilledAt: r.backfilled_at ? isoTime(r.backfilled_at) : null,
+          backfill: (typeof r.backfill === 'string' ? JSON.parse(r.backfill) : r.backfill ?? null) as GapBackfill | null,
+        }));
       }),
 
     lastRunActivityAt: (exceptRun) =>

@@ -116,6 +116,21 @@ export interface IngestGap {
   reason: 'disconnected' | 'engine_down';
 }
 
+/** What a gap's backfill from CEL found (src/app/cel-backfill.ts). */
+export interface GapBackfill {
+  /** CEL rows of the window read, and those refused (malformed: counted, logged, passed over). */
+  rows: number;
+  invalid: number;
+  /** Channels the engine had never seen, created from CEL; channels it knew whose answer or end CEL gave. */
+  newChannels: number;
+  correctedChannels: number;
+  /** Calls (CEL linked ids) the backfill touched. */
+  calls: number;
+}
+
+/** A recorded gap as listed. */
+export type StoredGap = IngestGap & { id: number; backfilledAt: string | null; backfill: GapBackfill | null };
+
 /** A delivery to a CRM or webhook sink (see src/crm). Inserted once per idempotency key. */
 export interface OutboxInsert {
   sink: string;
@@ -222,9 +237,12 @@ export interface Store {
   lastIngestMark(run: string): Promise<number>;
   /** Forgets an ingest run's mark (its spool has been taken in). */
   dropIngestMark(run: string): Promise<void>;
-  recordGap(gap: IngestGap): Promise<void>;
+  /** Records a gap; resolves with its id. */
+  recordGap(gap: IngestGap): Promise<number>;
+  /** Notes that a gap was backfilled from CEL, and what that found. */
+  markGapBackfilled(id: number, backfill: GapBackfill): Promise<void>;
   /** Gaps newest first, optionally of one server; `before` is the last id of the previous page. */
-  listGaps(server: string | null, before: number | null, limit: number): Promise<(IngestGap & { id: number })[]>;
+  listGaps(server: string | null, before: number | null, limit: number): Promise<StoredGap[]>;
   /** When an earlier engine run last stored a batch (null: none did). */
   lastRunActivityAt(exceptRun: string): Promise<string | null>;
   /** Rows put in quarantine, newest first; `before` is the last id of the previous page. */

@@ -232,11 +232,11 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     await expect(t.store.getEventsPage(callId, -1, 10)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
   });
 
-  it('reads records stored before endEstimated and answerEstimated existed as false, in their documented places', async () => {
+  it('reads records stored before endEstimated, answerEstimated and backfilled existed as false, in their documented places', async () => {
     const server = uniqueId('pbx');
-    const { endEstimated: _dropped, answerEstimated: _alsoDropped, ...old } = makeCall({ server, shape: 'ringing' });
+    const { endEstimated: _dropped, answerEstimated: _alsoDropped, backfilled: _too, ...old } = makeCall({ server, shape: 'ringing' });
     await seed([old as CallRecord]);
-    const expected = { ...old, endEstimated: false, answerEstimated: false };
+    const expected = { ...old, endEstimated: false, answerEstimated: false, backfilled: false };
     const keys = Object.keys(makeCall());
     const read = [
       await t.store.getCall(old.id),

@@ -88,6 +88,7 @@ export function makeCall(options: CallOptions = {}): CallRecord {
     hangupCauseText: finished ? causeText : null,
     closedBy: finished ? 'hangup' : null,
     endEstimated: false,
+    backfilled: false,
     legs,
     eventCount: 10,
     updatedAt: endedAt ?? answeredAt ?? startedAt,

@@ -15,6 +15,16 @@ const gapSchema = z
     from: z.string().describe('ISO-8601 UTC: events stopped being seen'),
     to: z.string().describe('ISO-8601 UTC: events were seen again'),
     reason: z.enum(['disconnected', 'engine_down']),
+    backfilledAt: z.string().nullable().describe("ISO-8601 UTC: when the window was backfilled from the server's CEL; null: not backfilled"),
+    backfill: z
+      .object({
+        rows: z.number().int().describe('CEL rows of the window read'),
+        invalid: z.number().int().describe('rows refused as malformed (passed over)'),
+        newChannels: z.number().int().describe('channels the engine had not seen, created from CEL'),
+        correctedChannels: z.number().int().describe('channels it knew whose answer or end CEL supplied'),
+        calls: z.number().int().describe('calls touched'),
+      })
+      .nullable(),
   })
   .meta({ id: 'IngestGap' });
 

@@ -131,6 +131,7 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
     hangupCauseText: why.reason,
     closedBy: null,
     endEstimated: false,
+    backfilled: false,
     legs: [],
     eventCount: 0,
     updatedAt: at,

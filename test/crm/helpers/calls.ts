@@ -64,6 +64,7 @@ export function callSnapshots(script: CallScript = {}): CallRecord[] {
     hangupCauseText: null,
     closedBy: null,
     endEstimated: false,
+    backfilled: false,
     legs: [first],
     eventCount: 3,
     updatedAt: startedAt,

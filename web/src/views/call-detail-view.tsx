@@ -110,6 +110,13 @@ function CallDetailBody({ detail }: { detail: CallDetailResponse }) {
           <Fact label="Hangup cause">{causeWords(detail.hangupCauseText, detail.hangupCause)}</Fact>
           <Fact label="Server">{detail.server}</Fact>
           <Fact label="Closed by">{detail.closedBy ? CLOSED_BY_WORDS[detail.closedBy] : '–'}</Fact>
+          {detail.backfilled ? (
+            <Fact label="Recorded from">
+              <span title="The engine could not see this call's events then (an ingest gap): they were rebuilt from Asterisk's CEL" data-testid="backfilled">
+                Asterisk's CEL
+              </span>
+            </Fact>
+          ) : null}
           <Fact label="Call id"><span className="mono small">{detail.id}</span></Fact>
         </dl>
       </div>
