@@ -20,8 +20,13 @@ export interface AriChannel {
 
 export interface AriDriver {
   request<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, string>): Promise<T>;
-  /** Resolves with the first event (seen from now on) that matches, or fails after `timeoutMs`. */
-  waitEvent(match: (e: AriEvent) => boolean, timeoutMs: number, what: string): Promise<AriEvent>;
+  /** How many events the socket has delivered so far: a position for `waitEvent`'s `since`. */
+  eventCount(): number;
+  /**
+   * Resolves with the first matching event from position `since` on (default: from now on), or fails after
+   * `timeoutMs`. A REST reply can arrive after the events it caused, so callers take a position before acting.
+   */
+  waitEvent(match: (e: AriEvent) => boolean, timeoutMs: number, what: string, since?: number): Promise<AriEvent>;
   close(): Promise<void>;
 }
 
@@ -35,8 +40,10 @@ export async function connectDriver(ariUrl: string, user: string, password: stri
   const wsUrl = `${ariUrl.replace(/^http/, 'ws')}/ari/events?app=${DRIVER_APP}&api_key=${encodeURIComponent(`${user}:${password}`)}`;
   const socket = new WebSocket(wsUrl);
   const waiters = new Set<Waiter>();
+  const log: AriEvent[] = [];
   socket.on('message', (data) => {
     const event = JSON.parse(String(data)) as AriEvent;
+    log.push(event);
     for (const w of [...waiters]) {
       if (w.match(event)) {
         waiters.delete(w);
@@ -64,7 +71,10 @@ export async function connectDriver(ariUrl: string, user: string, password: stri
       if (!res.ok) throw new Error(`ARI ${method} ${path} -> ${res.status} ${text}`);
       return (text ? JSON.parse(text) : null) as T;
     },
-    waitEvent(match, timeoutMs, what) {
+    eventCount: () => log.length,
+    waitEvent(match, timeoutMs, what, since) {
+      const earlier = since === undefined ? undefined : log.slice(since).find(match);
+      if (earlier) return Promise.resolve(earlier);
       return new Promise((resolve, reject) => {
         const waiter: Waiter = {
           match,

@@ -104,7 +104,9 @@ export function compareCalls(input: CompareInput): string[] {
       problems.push(`${label}: CEL has no CHAN_START of its linkedid channel`);
       continue;
     }
-    if (call.from !== first.num) problems.push(`${label}: from: engine=${JSON.stringify(call.from)} asterisk CEL caller=${JSON.stringify(first.num)}`);
+    // The caller number as it stood at the first channel's last CEL event: an originate sets it after CHAN_START.
+    const caller = cel.filter((e) => e.uniqueid === linkedid).at(-1)?.num ?? '';
+    if (call.from !== caller) problems.push(`${label}: from: engine=${JSON.stringify(call.from)} asterisk CEL caller=${JSON.stringify(caller)}`);
     const to = input.expectedTo(first);
     if (call.to !== to) problems.push(`${label}: to: engine=${JSON.stringify(call.to)} dialled=${JSON.stringify(to)}`);
   }
