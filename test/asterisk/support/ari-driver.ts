@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
 
 // The test's own ARI client: REST calls and an events socket for the Stasis application "driver", which the
-// scenarios use to hold, bridge and hang up channels. The engine listens as "callflow" with subscribeAll and
-// sees these channels too; it never acts on them.
+// scenarios use to hold, bridge and hang up channels (subscribed to all, so that scenarios can also wait for
+// channels in the dialplan). The engine listens as "callflow", also with subscribeAll; it never acts on them.
 
 export const DRIVER_APP = 'driver';
 
@@ -37,7 +37,7 @@ interface Waiter {
 
 export async function connectDriver(ariUrl: string, user: string, password: string): Promise<AriDriver> {
   const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  const wsUrl = `${ariUrl.replace(/^http/, 'ws')}/ari/events?app=${DRIVER_APP}&api_key=${encodeURIComponent(`${user}:${password}`)}`;
+  const wsUrl = `${ariUrl.replace(/^http/, 'ws')}/ari/events?app=${DRIVER_APP}&subscribeAll=true&api_key=${encodeURIComponent(`${user}:${password}`)}`;
   const socket = new WebSocket(wsUrl);
   const waiters = new Set<Waiter>();
   const log: AriEvent[] = [];

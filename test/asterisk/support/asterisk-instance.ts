@@ -84,6 +84,8 @@ function prepareRundir(): string {
   }
   writeFileSync(join(rundir, 'data/moh/tone-1khz.wav'), toneWav(1000));
   writeFileSync(join(rundir, 'data/sounds/en/beep.wav'), toneWav(250));
+  // The attended-transfer prompt: without it the feature cannot read the target's number.
+  writeFileSync(join(rundir, 'data/sounds/en/pbx-transfer.wav'), toneWav(250));
   return rundir;
 }
 

@@ -104,8 +104,9 @@ export function compareCalls(input: CompareInput): string[] {
       problems.push(`${label}: CEL has no CHAN_START of its linkedid channel`);
       continue;
     }
-    // The caller number as it stood at the first channel's last CEL event: an originate sets it after CHAN_START.
-    const caller = cel.filter((e) => e.uniqueid === linkedid).at(-1)?.num ?? '';
+    // The first caller number CEL shows on the call's first channel: an originate sets it after CHAN_START, and
+    // a Local ;1 half that was transferred away shows none again at its HANGUP.
+    const caller = cel.find((e) => e.uniqueid === linkedid && e.num !== '')?.num ?? '';
     if (call.from !== caller) problems.push(`${label}: from: engine=${JSON.stringify(call.from)} asterisk CEL caller=${JSON.stringify(caller)}`);
     const to = input.expectedTo(first);
     if (call.to !== to) problems.push(`${label}: to: engine=${JSON.stringify(call.to)} dialled=${JSON.stringify(to)}`);
