@@ -83,10 +83,13 @@ export class AsteriskRecords {
   }
 }
 
-/** Each channel's linkedid at its last CEL event: the call Asterisk finally counted it in. */
+/**
+ * Each channel's linkedid at its last CEL event (CHAN_END, normally): the call Asterisk finally counted it in.
+ * LINKEDID_END is left out: it names the linkedid that ended, which need not be its channel's own any more.
+ */
 export function finalLinkedIds(cel: readonly CelEvent[]): Map<string, string> {
   const last = new Map<string, string>();
-  for (const e of cel) last.set(e.uniqueid, e.linkedid);
+  for (const e of cel) if (e.eventtype !== 'LINKEDID_END') last.set(e.uniqueid, e.linkedid);
   return last;
 }
 

@@ -22,6 +22,9 @@ export const asteriskSkipReason: string | null = !existsSync(ASTERISK_BIN)
 /** The describe-block title suffix: the skip reason made visible in the test report. */
 export const skipNote = asteriskSkipReason ? ` [skipped: ${asteriskSkipReason}]` : '';
 
+/** Bound for starting (Asterisk boot, a database, the engine connecting) and for stopping it all again. */
+const SETUP_TIMEOUT_MS = 150_000;
+
 export const VARIANTS = [
   { linkedidChannelvar: true, title: 'channelvars = CHANNEL(linkedid)' },
   { linkedidChannelvar: false, title: 'no channelvars' },
@@ -122,7 +125,7 @@ export function useAsteriskE2E(options: { linkedidChannelvar: boolean }): () => 
         return { cel, cdr, celCalls, calls, mismatches };
       },
     };
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     stopAllSipp();
@@ -136,7 +139,7 @@ export function useAsteriskE2E(options: { linkedidChannelvar: boolean }): () => 
       }
     }
     if (errors.length > 0) throw errors[0];
-  });
+  }, SETUP_TIMEOUT_MS);
 
   return () => {
     if (!env) throw new Error('useAsteriskE2E: the environment is only available inside tests');
