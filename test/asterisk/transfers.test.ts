@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sippCalls } from './support/sipp.ts';
+import { runSipp, sippCalls } from './support/sipp.ts';
+import type { AriChannel } from './support/ari-driver.ts';
 import { hangUp, originateAnswered } from './support/ari-scenarios.ts';
 import { sleep } from './support/wait.ts';
 import { skipNote, useAsteriskE2E, VARIANTS, asteriskSkipReason } from './support/e2e-env.ts';
@@ -15,7 +16,7 @@ for (const variant of VARIANTS) {
     it('blind transfer: the caller REFERs the callee to 310', async () => {
       const { sipTarget, scenario } = e2e();
       const r = await scenario(
-        () => sippCalls({ scenario: { file: 'uac_refer.xml' }, service: '301', calls: 1, target: sipTarget, extra: ['-key', 'target', '310'] }),
+        () => sippCalls({ scenario: { file: 'uac_refer.xml' }, service: '301', calls: 1, target: sipTarget, extra: ['-key', 'refer_to', `sip:310@${sipTarget}`] }),
         { expectedTo: '301' },
       );
       expect(r.cel.some((c) => c.eventtype === 'BLINDTRANSFER')).toBe(true);
@@ -24,7 +25,7 @@ for (const variant of VARIANTS) {
     }, timeout);
 
 
-    it('attended transfer: the caller presses *2, dials 600, and hangs up once 600 answered', async () => {
+    it('attended transfer by feature code: the caller presses *2, dials 600, and hangs up once 600 answered', async () => {
       const { driver, scenario } = e2e();
       const r = await scenario(
         async () => {
@@ -46,6 +47,46 @@ for (const variant of VARIANTS) {
           await transferred;
         },
         { expectedTo: '800' },
+      );
+      expect(r.cel.some((c) => c.eventtype === 'ATTENDEDTRANSFER')).toBe(true);
+      expect(r.mismatches).toEqual([]);
+    }, timeout);
+
+    it('attended transfer between two SIP calls: REFER with Replaces', async () => {
+      const { sipTarget, driver, scenario } = e2e();
+      const r = await scenario(
+        async () => {
+          const since = driver.eventCount();
+          // Call B: sipp calls 301 and, once its leg is replaced by the transfer, takes Asterisk's BYE.
+          const b = await runSipp({ scenario: { file: 'uac_bye_in.xml' }, service: '301', calls: 1, target: sipTarget, timeoutMs: 30_000 });
+          try {
+            const up = await driver.waitEvent(
+              (e) => e.type === 'ChannelStateChange' && String(e.channel?.name).startsWith('PJSIP/sipp-') && (e.channel as { state?: string }).state === 'Up',
+              30_000,
+              'call B answered',
+              since,
+            );
+            const bLeg = up.channel!.id;
+            await driver.waitEvent((e) => e.type === 'ChannelEnteredBridge' && e.channel?.id === bLeg, 30_000, 'call B bridged', since);
+            const variable = async (name: string): Promise<string> =>
+              (await driver.request<{ value: string }>('GET', `/channels/${bLeg}/variable`, { variable: `CHANNEL(pjsip,${name})` })).value;
+            // Replaces names call B's dialog as the transferor sees it: to-tag is Asterisk's, from-tag is sipp's.
+            const replaces = `${await variable('call-id')};to-tag=${await variable('local_tag')};from-tag=${await variable('remote_tag')}`;
+            const referTo = `sip:301@${sipTarget}?Replaces=${encodeURIComponent(replaces)}`;
+            const transferred = driver.waitEvent((e) => e.type === 'BridgeAttendedTransfer', 30_000, 'BridgeAttendedTransfer', driver.eventCount());
+            // Call A: sipp calls 301, then REFERs its callee to call B's dialog.
+            await sippCalls({ scenario: { file: 'uac_refer.xml' }, service: '301', calls: 1, target: sipTarget, extra: ['-key', 'refer_to', referTo] });
+            await transferred;
+            const { code, output } = await b.done;
+            if (code !== 0) throw new Error(`sipp (call B) exited ${code}:\n${output.slice(-2000)}`);
+          } finally {
+            b.kill();
+          }
+          // The two callees, now joined, would talk for an hour.
+          await sleep(700);
+          for (const ch of await driver.request<AriChannel[]>('GET', '/channels')) await driver.request('DELETE', `/channels/${ch.id}`).catch(() => undefined);
+        },
+        { expectedTo: '301' },
       );
       expect(r.cel.some((c) => c.eventtype === 'ATTENDEDTRANSFER')).toBe(true);
       expect(r.mismatches).toEqual([]);
