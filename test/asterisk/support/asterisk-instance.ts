@@ -115,6 +115,12 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     }),
   );
   child.once('error', () => undefined);
+  // A test process that dies without its afterAll (killed worker, crash) must not leave Asterisk running.
+  const killOnExit = (): void => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exit.then(() => process.removeListener('exit', killOnExit));
 
   const logTail = (lines = 30): string => {
     const path = join(rundir, 'log', 'messages.log');

@@ -34,6 +34,8 @@ export interface SippOptions {
 }
 
 const running = new Set<ChildProcess>();
+// A test process that dies without its afterAll must not leave sipp running.
+process.once('exit', () => stopAllSipp());
 
 export async function runSipp(options: SippOptions): Promise<SippRun> {
   const port = options.port ?? (await freeUdpPort());
