@@ -1,0 +1,54 @@
+import { createApp, type App } from '../../../src/app/compose.ts';
+import { silentLogger } from '../../../src/app/logger.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import type { CallRecord } from '../../../src/domain/call.ts';
+import { createPostgresDatabase, postgresUrl, type TestDatabase } from '../../support/test-store.ts';
+import type { AsteriskInstance } from './asterisk-instance.ts';
+import { until } from './wait.ts';
+
+// The engine under test, built by the composition root as `callflow start` builds it: ARI_SERVERS points at
+// the private Asterisk, the store is the embedded one in memory, or a fresh PostgreSQL database when tests
+// have one (TEST_DATABASE_URL / DATABASE_URL).
+
+export const SERVER_NAME = 'ast';
+
+export interface EngineUnderTest {
+  app: App;
+  /** The engine's call ids of these channels (channels it has not stored are left out). */
+  callIdsOf(channelIds: readonly string[]): Promise<Map<string, string>>;
+  getCall(id: string): Promise<CallRecord | null>;
+  stop(): Promise<void>;
+}
+
+export async function startEngine(asterisk: AsteriskInstance): Promise<EngineUnderTest> {
+  const db: TestDatabase | null = postgresUrl ? await createPostgresDatabase() : null;
+  let app: App | null = null;
+  try {
+    const servers = [{ name: SERVER_NAME, url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword }];
+    const config = loadConfig({
+      env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: 'memory://', ...(db ? { DATABASE_URL: db.url } : {}) },
+      flags: { http: { host: '127.0.0.1', port: 0 } },
+    });
+    app = await createApp(config, silentLogger());
+    await app.start();
+    // Stasis(callflow) fails until the engine's events socket is connected: wait for Asterisk to list the app.
+    await until(async () => (await asterisk.cli('ari show apps')).includes('callflow'), 30_000, 'the engine to connect to ARI');
+  } catch (err) {
+    await app?.stop().catch(() => undefined);
+    await db?.drop().catch(() => undefined);
+    throw err;
+  }
+  const running = app;
+  return {
+    app: running,
+    callIdsOf: (ids) => running.store.callIdsOfChannels(SERVER_NAME, [...ids]),
+    getCall: (id) => running.store.getCall(id),
+    async stop() {
+      try {
+        await running.stop();
+      } finally {
+        await db?.drop();
+      }
+    },
+  };
+}
