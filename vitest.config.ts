@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Fault tests on a real Asterisk take minutes of outages each: `npm run chaos` (vitest.chaos.config.ts), once per CI run.
+    exclude: [...configDefaults.exclude, 'test/chaos/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -22,6 +22,8 @@ export interface AriDriver {
   request<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, query?: Record<string, string>): Promise<T>;
   /** How many events the socket has delivered so far: a position for `waitEvent`'s `since`. */
   eventCount(): number;
+  /** The events the socket delivered from position `since` on. */
+  events(since?: number): readonly AriEvent[];
   /**
    * Resolves with the first matching event from position `since` on (default: from now on), or fails after
    * `timeoutMs`. A REST reply can arrive after the events it caused, so callers take a position before acting.
@@ -72,6 +74,7 @@ export async function connectDriver(ariUrl: string, user: string, password: stri
       return (text ? JSON.parse(text) : null) as T;
     },
     eventCount: () => log.length,
+    events: (since = 0) => log.slice(since),
     waitEvent(match, timeoutMs, what, since) {
       const earlier = since === undefined ? undefined : log.slice(since).find(match);
       if (earlier) return Promise.resolve(earlier);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeRtpRange, freeTcpPort, freeUdpPort } from './ports.ts';
@@ -31,6 +31,11 @@ export interface AsteriskInstance {
   cli(command: string): Promise<string>;
   /** The instance's log tail, for failure messages. */
   logTail(lines?: number): string;
+  /** Waits until the running Asterisk is fully booted again (after a `core restart`). */
+  waitBooted(): Promise<void>;
+  /** Kills Asterisk (SIGKILL), as a crash would; `start` brings it back on the same files and ports. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +108,93 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     CHANNELVARS: options.linkedidChannelvar ? 'channelvars = CHANNEL(linkedid)' : '',
   });
 
+  // One Asterisk process at a time on this rundir and these ports: a fault test kills it and starts it again.
+  let proc = launch(conf, rundir);
+
+  const logTail = (lines = 30): string => {
+    const path = join(rundir, 'log', 'messages.log');
+    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '(no messages.log)';
+  };
+
+  let stopped: Promise<void> | null = null;
+  const stop = (keepFiles = false): Promise<void> =>
+    (stopped ??= (async () => {
+      if (!proc.exited()) {
+        await cliRaw(conf, 'core stop now', 5_000);
+        const term = setTimeout(() => proc.child.kill('SIGTERM'), 5_000);
+        const kill = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
+        await proc.exit;
+        clearTimeout(term);
+        clearTimeout(kill);
+      }
+      if (!keepFiles && !process.env.CALLFLOW_KEEP_ASTERISK) rmSync(rundir, { recursive: true, force: true });
+    })());
+
+  const fail = async (why: string): Promise<never> => {
+    const tail = logTail(15);
+    await stop(true);
+    throw new Error(`Asterisk: ${why} (files kept in ${rundir})\n${tail}`);
+  };
+
+  /** Waits for the running process to be fully booted with its listeners bound; false with the reason if not. */
+  const booted = async (): Promise<string | null> => {
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    let up = false;
+    while (!up && !proc.exited() && Date.now() < deadline) {
+      // Fails at once until the control socket exists, then blocks until the boot is done.
+      const r = await cliRaw(conf, 'core waitfullybooted');
+      up = r.ok && r.out.includes('fully booted');
+      if (!up) await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!up) return proc.exited() ? 'exited during boot' : `not fully booted within ${BOOT_TIMEOUT_MS} ms`;
+    // A busy port does not stop the boot; it only leaves that listener out.
+    if (!(await cliRaw(conf, 'http show status')).out.includes(`127.0.0.1:${httpPort}`)) return `HTTP not bound to 127.0.0.1:${httpPort}`;
+    if (!(await cliRaw(conf, 'pjsip show transports')).out.includes(`127.0.0.1:${sipPort}`)) return `SIP not bound to 127.0.0.1:${sipPort}`;
+    return null;
+  };
+  const bootProblem = await booted();
+  if (bootProblem !== null) await fail(bootProblem);
+
+  return {
+    rundir,
+    ariUrl: `http://127.0.0.1:${httpPort}`,
+    ariUser: 'test',
+    ariPassword: 'test',
+    sipPort,
+    sippUasPort,
+    celPath: join(rundir, 'log', 'cel-custom', 'cel.jsonl'),
+    cdrPath: join(rundir, 'log', 'cdr-custom', 'cdr.jsonl'),
+    async cli(command) {
+      const r = await cliRaw(conf, command);
+      if (!r.ok) throw new Error(`Asterisk CLI failed: ${command}`);
+      return r.out;
+    },
+    logTail,
+    async waitBooted() {
+      const problem = await booted();
+      if (problem !== null) throw new Error(`Asterisk: ${problem}\n${logTail(15)}`);
+    },
+    async kill() {
+      proc.child.kill('SIGKILL');
+      await proc.exit;
+    },
+    async start() {
+      if (!proc.exited()) throw new Error('Asterisk is running already');
+      proc = launch(conf, rundir);
+      const problem = await booted();
+      if (problem !== null) throw new Error(`Asterisk: ${problem}\n${logTail(15)}`);
+    },
+    stop: () => stop(false),
+  };
+}
+
+interface AsteriskProcess {
+  child: ChildProcess;
+  exit: Promise<void>;
+  exited(): boolean;
+}
+
+function launch(conf: string, rundir: string): AsteriskProcess {
   const out = openSync(join(rundir, 'log', 'stdout.log'), 'a');
   // Its own process group: a Ctrl-C of the test runner must not kill it behind the harness's back.
   const child = spawn(ASTERISK_BIN, ['-C', conf, '-f', '-n'], { detached: true, stdio: ['ignore', out, out] });
@@ -121,60 +213,5 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
   };
   process.once('exit', killOnExit);
   void exit.then(() => process.removeListener('exit', killOnExit));
-
-  const logTail = (lines = 30): string => {
-    const path = join(rundir, 'log', 'messages.log');
-    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '(no messages.log)';
-  };
-
-  let stopped: Promise<void> | null = null;
-  const stop = (keepFiles = false): Promise<void> =>
-    (stopped ??= (async () => {
-      if (!exited) {
-        await cliRaw(conf, 'core stop now', 5_000);
-        const term = setTimeout(() => child.kill('SIGTERM'), 5_000);
-        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exit;
-        clearTimeout(term);
-        clearTimeout(kill);
-      }
-      if (!keepFiles && !process.env.CALLFLOW_KEEP_ASTERISK) rmSync(rundir, { recursive: true, force: true });
-    })());
-
-  const fail = async (why: string): Promise<never> => {
-    const tail = logTail(15);
-    await stop(true);
-    throw new Error(`Asterisk: ${why} (files kept in ${rundir})\n${tail}`);
-  };
-
-  const deadline = Date.now() + BOOT_TIMEOUT_MS;
-  let booted = false;
-  while (!booted && !exited && Date.now() < deadline) {
-    // Fails at once until the control socket exists, then blocks until the boot is done.
-    const r = await cliRaw(conf, 'core waitfullybooted');
-    booted = r.ok && r.out.includes('fully booted');
-    if (!booted) await new Promise((r) => setTimeout(r, 200));
-  }
-  if (!booted) await fail(exited ? 'exited during boot' : `not fully booted within ${BOOT_TIMEOUT_MS} ms`);
-  // A busy port does not stop the boot; it only leaves that listener out.
-  if (!(await cliRaw(conf, 'http show status')).out.includes(`127.0.0.1:${httpPort}`)) await fail(`HTTP not bound to 127.0.0.1:${httpPort}`);
-  if (!(await cliRaw(conf, 'pjsip show transports')).out.includes(`127.0.0.1:${sipPort}`)) await fail(`SIP not bound to 127.0.0.1:${sipPort}`);
-
-  return {
-    rundir,
-    ariUrl: `http://127.0.0.1:${httpPort}`,
-    ariUser: 'test',
-    ariPassword: 'test',
-    sipPort,
-    sippUasPort,
-    celPath: join(rundir, 'log', 'cel-custom', 'cel.jsonl'),
-    cdrPath: join(rundir, 'log', 'cdr-custom', 'cdr.jsonl'),
-    async cli(command) {
-      const r = await cliRaw(conf, command);
-      if (!r.ok) throw new Error(`Asterisk CLI failed: ${command}`);
-      return r.out;
-    },
-    logTail,
-    stop: () => stop(false),
-  };
+  return { child, exit, exited: () => exited };
 }
