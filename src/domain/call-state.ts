@@ -118,3 +118,26 @@ export function withLegAdded(legs: readonly LegState[], leg: LegState): LegState
   while (at > 0 && byUniqueid(legs[at - 1]!, leg) > 0) at--;
   return at === legs.length ? legs.concat(leg) : legs.slice(0, at).concat(leg, legs.slice(at));
 }
+
+/**
+ * A call's facts split in two: what stays without the channel, and the channel's own facts (its leg, the Dials
+ * that reached it, what it was dialled as) to be merged into the call it moved to. Events are not split: the
+ * count stays with the call that received them.
+ */
+export function splitChannel(state: CallState, channelId: string): { rest: CallState; moved: CallState } {
+  const leg = state.legs.find((l) => l.channelId === channelId);
+  const at = leg?.createdAt ?? state.firstEventAt;
+  const moved: CallState = {
+    ...emptyCall(state.server, at),
+    legs: leg ? [leg] : [],
+    dials: state.dials.filter((d) => d.peerId === channelId),
+    dialled: state.dialled.filter((d) => d.peerId === channelId),
+  };
+  const rest: CallState = {
+    ...state,
+    legs: leg ? state.legs.filter((l) => l !== leg) : state.legs,
+    dials: moved.dials.length === 0 ? state.dials : state.dials.filter((d) => d.peerId !== channelId),
+    dialled: moved.dialled.length === 0 ? state.dialled : state.dialled.filter((d) => d.peerId !== channelId),
+  };
+  return { rest, moved };
+}
