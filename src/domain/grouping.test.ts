@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { CallEvent, ChannelSnapshot } from './events.ts';
+import { directionPolicy } from './direction.ts';
+import { CallRegistry, type CallHandle } from './grouping.ts';
+import { toRecord } from './record.ts';
+
+// Grouping by Asterisk's linkedid when channels change it: a bridge gives its channels the oldest linkedid
+// among them (bridge_channel_update_linkedids); channelvars show the new value on later events.
+
+const policy = directionPolicy({ inboundContexts: [], internalContexts: [], trunkEndpoints: [], extensionPattern: '^\\d{2,5}$' });
+const at = '2026-12-05T22:00:00.000Z';
+
+function ch(id: string, name: string, linkedId: string | null = null): ChannelSnapshot {
+  return { id, name, state: 'Up', callerNumber: '', callerName: '', connectedNumber: '', connectedName: '', context: 'x', exten: 's', createdAt: at, linkedId };
+}
+const created = (c: ChannelSnapshot): CallEvent => ({ kind: 'channel_created', type: 'ChannelCreated', at, channel: c });
+const update = (c: ChannelSnapshot): CallEvent => ({ kind: 'channel_update', type: 'ChannelVarset', at, channel: c });
+const enter = (c: ChannelSnapshot, bridgeType = 'mixing'): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId: 'b1', bridgeType });
+
+/** Each call the registry holds, as [call id, its channel ids], sorted. */
+function partition(registry: CallRegistry): [string, string[]][] {
+  return [...registry.calls()]
+    .map((h): [string, string[]] => [toRecord(h.state, policy).id, h.state.legs.map((l) => l.channelId)])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function run(events: CallEvent[]): { registry: CallRegistry; changed: CallHandle[] } {
+  const registry = new CallRegistry('s');
+  const changed: CallHandle[] = [];
+  events.forEach((e, i) => registry.process(e, i + 1, changed));
+  return { registry, changed };
+}
+
+describe('channels that change linkedid', () => {
+  const callerHalf = ch('100.1', 'Local/100@in-00000001;1');
+  const inbound = ch('100.2', 'Local/100@in-00000001;2');
+  const media = ch('100.3', 'UnicastRTP/127.0.0.1:4000-0x1');
+  const legB = ch('100.4', 'Local/200@out-00000002;1');
+  const legBTwin = ch('100.5', 'Local/200@out-00000002;2');
+
+  it('without channelvars, a lone channel bridged with an older call joins it, and its own call is merged away', () => {
+    const { registry, changed } = run([created(callerHalf), created(inbound), created(media), enter(inbound), enter(media)]);
+    expect(partition(registry)).toEqual([['100.1', ['100.1', '100.2', '100.3']]]);
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.mergedInto).toBe(registry.callOfChannel('100.1'));
+  });
+
+  it('without channelvars, only the bridged half of a Local pair moves; the other half keeps the linkedid it had', () => {
+    const { registry, changed } = run([created(callerHalf), created(inbound), created(legB), created(legBTwin), enter(inbound), enter(legB)]);
+    expect(partition(registry)).toEqual([
+      ['100.1', ['100.1', '100.2', '100.4']],
+      ['100.4', ['100.5']],
+    ]);
+    expect(changed.map((h) => h.mergedInto)).toEqual([null]);
+  });
+
+  it('the older linkedid wins whichever channel enters the bridge first', () => {
+    const { registry } = run([created(callerHalf), created(inbound), created(media), enter(media), enter(inbound)]);
+    expect(partition(registry)).toEqual([['100.1', ['100.1', '100.2', '100.3']]]);
+  });
+
+  it('a holding bridge changes no linkedid', () => {
+    const { registry } = run([created(callerHalf), created(inbound), created(media), enter(inbound, 'holding'), enter(media, 'holding')]);
+    expect(partition(registry)).toEqual([
+      ['100.1', ['100.1', '100.2']],
+      ['100.3', ['100.3']],
+    ]);
+  });
+
+  it('with channelvars, a channel moves when its events carry the new linkedid, and only then', () => {
+    const a = ch('100.1', 'PJSIP/a-00000001', '100.1');
+    const b = ch('100.4', 'Local/200@out-00000002;1', '100.4');
+    const bTwin = ch('100.5', 'Local/200@out-00000002;2', '100.4');
+    const registry = new CallRegistry('s');
+    const changed: CallHandle[] = [];
+    [created(a), created(b), created(bTwin), enter(a)].forEach((e, i) => registry.process(e, i + 1, changed));
+    // A snapshot still carrying the old linkedid (published before the push) does not move it.
+    registry.process(update(b), 5, changed);
+    expect(partition(registry)).toEqual([
+      ['100.1', ['100.1']],
+      ['100.4', ['100.4', '100.5']],
+    ]);
+    registry.process(enter({ ...b, linkedId: '100.1' }), 6, changed);
+    expect(partition(registry)).toEqual([
+      ['100.1', ['100.1', '100.4']],
+      ['100.4', ['100.5']],
+    ]);
+    // The call keeps its linkedid as its id after its oldest channel left.
+    expect(registry.callOfChannel('100.5')!.state.linkedId).toBe('100.4');
+  });
+
+  it('with channelvars, a call whose every channel moved is merged into the call they went to', () => {
+    const a = ch('100.1', 'PJSIP/a-00000001', '100.1');
+    const m = ch('100.3', 'UnicastRTP/127.0.0.1:4000-0x1', '100.3');
+    const registry = new CallRegistry('s');
+    const changed: CallHandle[] = [];
+    [created(a), created(m), enter(a), enter({ ...m, linkedId: '100.1' })].forEach((e, i) => registry.process(e, i + 1, changed));
+    expect(partition(registry)).toEqual([['100.1', ['100.1', '100.3']]]);
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.mergedInto).toBe(registry.callOfChannel('100.1'));
+  });
+});
