@@ -300,10 +300,10 @@ describe('direction', () => {
       to: '100',
     },
     {
-      name: 'originated through a trunk with the rule off → the trunk rule (inbound)',
+      name: 'originated through a trunk with the rule off → the trunk rule (inbound); to is still what it was dialled as',
       steps: [created(viaTrunk), dial(null, viaTrunk, '', '+4930123@provider')],
       direction: 'inbound',
-      to: '',
+      to: '+4930123',
       rules: { originatedOutbound: false },
     },
     {
