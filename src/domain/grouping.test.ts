@@ -100,3 +100,32 @@ describe('channels that change linkedid', () => {
     expect(changed[0]!.mergedInto).toBe(registry.callOfChannel('100.1'));
   });
 });
+
+describe('an attended transfer as a phone does it (REFER with Replaces)', () => {
+  // Call 1: customer C and the agent's first line A1 (linkedid 200.1). Call 2: the agent's second line A2 calls
+  // colleague B (linkedid 200.3). The transfer bridges C with B; the agent's lines leave their bridges first.
+  const c = ch('200.1', 'PJSIP/trunk-00000001');
+  const a1 = ch('200.2', 'PJSIP/101-00000002');
+  const a2 = ch('200.3', 'PJSIP/101-00000003');
+  const b = ch('200.4', 'PJSIP/102-00000004');
+  const left = (x: ChannelSnapshot, bridgeId: string): CallEvent => ({ kind: 'bridge_left', type: 'ChannelLeftBridge', at, channel: x, bridgeId });
+  const into = (x: ChannelSnapshot, bridgeId: string): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: x, bridgeId, bridgeType: 'mixing' });
+  const dialled = (caller: ChannelSnapshot, peer: ChannelSnapshot): CallEvent => ({ kind: 'dial', type: 'Dial', at, caller, peer, status: 'ANSWER', dialstring: '102', forward: '' });
+  const before: CallEvent[] = [created(c), created(a1), into(c, 'b1'), into(a1, 'b1'), created(a2), created(b), dialled(a2, b), into(a2, 'b2'), into(b, 'b2'), left(a1, 'b1'), left(a2, 'b2')];
+
+  it('the target joining the transferee moves alone; the consult line stays in its own call', () => {
+    const { registry } = run([...before, left(b, 'b2'), into(b, 'b1')]);
+    expect(partition(registry)).toEqual([
+      ['200.1', ['200.1', '200.2', '200.4']],
+      ['200.3', ['200.3']],
+    ]);
+  });
+
+  it('the same when the transferee is the one that moves to the target bridge (the older linkedid wins)', () => {
+    const { registry } = run([...before, left(c, 'b1'), into(c, 'b2')]);
+    expect(partition(registry)).toEqual([
+      ['200.1', ['200.1', '200.2', '200.4']],
+      ['200.3', ['200.3']],
+    ]);
+  });
+});

@@ -157,10 +157,10 @@ export class CallRegistry {
     const pair = localPairKey(snap.name);
     const originator = this.originators.get(snap.id);
     const twin = pair ? this.openTwin(pair) : undefined;
-    let call =
-      (snap.linkedId ? this.byLinkedId.get(snap.linkedId) : undefined) ??
-      (twin ? this.byChannel.get(twin) : undefined) ??
-      (originator ? this.byChannel.get(originator) : undefined);
+    let call = snap.linkedId ? this.byLinkedId.get(snap.linkedId) : undefined;
+    // A Local twin or an originator shares the linkedid at creation, unless the channel says otherwise.
+    const related = (twin ? this.byChannel.get(twin) : undefined) ?? (originator ? this.byChannel.get(originator) : undefined);
+    if (!call && related && (snap.linkedId === null || related.state.linkedId === null || related.state.linkedId === snap.linkedId)) call = related;
     // Only a channel the registry did not know gets here, so it is not in the call yet.
     if (!call) call = { state: emptyCall(this.server, at), mergedInto: null, channels: [snap.id] };
     else call.channels = call.channels.concat(snap.id);
