@@ -346,6 +346,7 @@ function transferOf(raw: Json, type: string, at: string): CallEvent {
     transferType: type === 'BridgeBlindTransfer' ? 'blind' : type === 'BridgeAttendedTransfer' ? 'attended' : 'other',
     result: text(raw.result ?? raw.state),
     target,
+    replacingId: type === 'BridgeBlindTransfer' ? (optionalChannel(raw.replace_channel, 'replace_channel')?.id ?? null) : null,
   };
 }
 

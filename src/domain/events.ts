@@ -82,6 +82,11 @@ export type CallEvent =
       transferType: 'blind' | 'attended' | 'other';
       result: string;
       target: string;
+      /**
+       * A blind transfer's `replace_channel`: the Local channel Asterisk requested on the transferer's behalf
+       * to stand in for it (so it, and its other half, share the transferer's linkedid from the start).
+       */
+      replacingId: string | null;
     })
   /** Recording of a channel (target `channel:ID`); bridge recordings are stored as `other`. */
   | (Base & { kind: 'recording'; channelId: string; name: string; state: string; target: string })

@@ -129,3 +129,25 @@ describe('an attended transfer as a phone does it (REFER with Replaces)', () => 
     ]);
   });
 });
+
+describe('a blind transfer that puts a Local channel in the transferer\'s place', () => {
+  // Asterisk requests Local/<exten>@<context> with the transferer as requestor: both halves have the call's
+  // linkedid from their creation, though no event says so until BridgeBlindTransfer names the stand-in.
+  const caller = ch('300.1', 'PJSIP/trunk-00000001');
+  const transferer = ch('300.2', 'PJSIP/101-00000002');
+  const standIn = ch('300.5', 'Local/102@from-internal-00000003;1');
+  const standInTwin = ch('300.6', 'Local/102@from-internal-00000003;2');
+  const transfer: CallEvent = { kind: 'transfer', type: 'BridgeBlindTransfer', at, channels: [transferer, caller, standIn], transferType: 'blind', result: 'Success', target: '102@from-internal', replacingId: standIn.id };
+  const dialled: CallEvent = { kind: 'dial', type: 'Dial', at, caller, peer: transferer, status: 'ANSWER', dialstring: '101', forward: '' };
+  const start = [created(caller), created(transferer), dialled, enter(caller), enter(transferer), created(standIn), created(standInTwin)];
+
+  for (const [order, events] of [
+    ['stand-in bridged first', [...start, enter(standIn), transfer]],
+    ['transfer reported first', [...start, transfer, enter(standIn)]],
+  ] as const) {
+    it(`both halves join the transferer's call (${order})`, () => {
+      const { registry } = run([...events]);
+      expect(partition(registry)).toEqual([['300.1', ['300.1', '300.2', '300.5', '300.6']]]);
+    });
+  }
+});

@@ -59,6 +59,8 @@ export class CallRegistry {
   private readonly originators = new Map<string, string>();
   /** The linkedid each channel last carried in channelvars (absent when ari.conf does not echo it). */
   private readonly channelLinked = new Map<string, string>();
+  /** Each half of a Local channel pair seen together → the other half. */
+  private readonly localTwins = new Map<string, string>();
   private readonly texts = new TextPool();
 
   constructor(private readonly server: string) {}
@@ -101,6 +103,7 @@ export class CallRegistry {
       case 'transfer':
         // A transfer names channels of possibly different calls; it is filed under the first one only.
         call = this.attach(event.channels[0]!, event.at, absorbed);
+        if (event.replacingId !== null) call = this.joinReplacement(call, event.replacingId, absorbed);
         break;
       case 'bridge_entered':
         call = this.enterBridge(this.attach(event.channel, event.at, absorbed), event.bridgeId, event.bridgeType, event.channel.id, absorbed);
@@ -133,6 +136,7 @@ export class CallRegistry {
       this.leaveBridge(id);
       this.originators.delete(id);
       this.channelLinked.delete(id);
+      this.localTwins.delete(id);
     }
     for (const leg of handle.state.legs) {
       const pair = localPairKey(leg.name);
@@ -166,6 +170,10 @@ export class CallRegistry {
     else call.channels = call.channels.concat(snap.id);
     this.byChannel.set(snap.id, call);
     if (pair && !twin) this.byLocalPair.set(pair, snap.id);
+    if (twin) {
+      this.localTwins.set(snap.id, twin);
+      this.localTwins.set(twin, snap.id);
+    }
     if (snap.linkedId && !this.byLinkedId.has(snap.linkedId)) this.byLinkedId.set(snap.linkedId, call);
     return call;
   }
@@ -202,6 +210,18 @@ export class CallRegistry {
     const call: CallHandle = { state: { ...emptyCall(this.server, at), linkedId }, mergedInto: null, channels: [] };
     this.byLinkedId.set(linkedId, call);
     return call;
+  }
+
+  /**
+   * A blind transfer's stand-in channel (a Local channel Asterisk requested with the transferer as requestor)
+   * and its other half have the transferer's linkedid from their creation, which no event showed before.
+   */
+  private joinReplacement(transferer: CallHandle, replacingId: string, absorbed: CallHandle[]): CallHandle {
+    const twin = this.localTwins.get(replacingId);
+    for (const id of twin === undefined ? [replacingId] : [replacingId, twin]) {
+      if (this.byChannel.has(id) && !this.channelLinked.has(id)) this.moveChannel(id, transferer, absorbed);
+    }
+    return transferer;
   }
 
   /** The linkedid a channel has now: the one it carried last, else its call's (known, or its oldest channel's). */
