@@ -242,7 +242,7 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
       const channel = channelOf(raw.channel, 'channel');
       const bridge = isObject(raw.bridge) ? raw.bridge : null;
       if (bridge && typeof bridge.id === 'string') {
-        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type) };
+        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type), bridgeClass: text(bridge.bridge_class) };
       }
       return { kind: 'channel_update', type, at, channel };
     }
@@ -264,7 +264,7 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
       const bridgeId = id(bridge.id, 'bridge.id');
       const channel = channelOf(raw.channel, 'channel');
       return type === 'ChannelEnteredBridge'
-        ? { kind: 'bridge_entered', type, at, channel, bridgeId, bridgeType: text(bridge.bridge_type) }
+        ? { kind: 'bridge_entered', type, at, channel, bridgeId, bridgeType: text(bridge.bridge_type), bridgeClass: text(bridge.bridge_class) }
         : { kind: 'bridge_left', type, at, channel, bridgeId };
     }
     case 'ChannelDtmfReceived':

@@ -69,7 +69,15 @@ export type CallEvent =
       dialstring: string;
       forward: string;
     })
-  | (Base & { kind: 'bridge_entered'; channel: ChannelSnapshot; bridgeId: string; bridgeType: string })
+  | (Base & {
+      kind: 'bridge_entered';
+      channel: ChannelSnapshot;
+      bridgeId: string;
+      /** `mixing` or `holding`. */
+      bridgeType: string;
+      /** Who runs the bridge: `basic` (Dial, Queue), `stasis` (ARI), `base` (ConfBridge), ...; empty when not said. */
+      bridgeClass: string;
+    })
   | (Base & { kind: 'bridge_left'; channel: ChannelSnapshot; bridgeId: string })
   | (Base & { kind: 'dtmf'; channel: ChannelSnapshot; digit: string; durationMs: number })
   | (Base & { kind: 'variable'; channel: ChannelSnapshot; name: string; value: string })

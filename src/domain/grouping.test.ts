@@ -15,7 +15,7 @@ function ch(id: string, name: string, linkedId: string | null = null): ChannelSn
 }
 const created = (c: ChannelSnapshot): CallEvent => ({ kind: 'channel_created', type: 'ChannelCreated', at, channel: c });
 const update = (c: ChannelSnapshot): CallEvent => ({ kind: 'channel_update', type: 'ChannelVarset', at, channel: c });
-const enter = (c: ChannelSnapshot, bridgeType = 'mixing'): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId: 'b1', bridgeType });
+const enter = (c: ChannelSnapshot, bridgeType = 'mixing', bridgeClass = 'stasis'): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId: 'b1', bridgeType, bridgeClass });
 
 /** Each call the registry holds, as [call id, its channel ids], sorted. */
 function partition(registry: CallRegistry): [string, string[]][] {
@@ -56,6 +56,20 @@ describe('channels that change linkedid', () => {
 
   it('the older linkedid wins whichever channel enters the bridge first', () => {
     const { registry } = run([created(callerHalf), created(inbound), created(media), enter(media), enter(inbound)]);
+    expect(partition(registry)).toEqual([['100.1', ['100.1', '100.2', '100.3']]]);
+  });
+
+  it('a ConfBridge (class base) changes no linkedid, though it mixes', () => {
+    const { registry, changed } = run([created(callerHalf), created(inbound), created(media), enter(inbound, 'mixing', 'base'), enter(media, 'mixing', 'base')]);
+    expect(partition(registry)).toEqual([
+      ['100.1', ['100.1', '100.2']],
+      ['100.3', ['100.3']],
+    ]);
+    expect(changed).toEqual([]);
+  });
+
+  it('a basic bridge (Dial, Queue) does, as an ARI mixing bridge does', () => {
+    const { registry } = run([created(callerHalf), created(inbound), created(media), enter(inbound, 'mixing', 'basic'), enter(media, 'mixing', 'basic')]);
     expect(partition(registry)).toEqual([['100.1', ['100.1', '100.2', '100.3']]]);
   });
 
@@ -109,7 +123,7 @@ describe('an attended transfer as a phone does it (REFER with Replaces)', () => 
   const a2 = ch('200.3', 'PJSIP/101-00000003');
   const b = ch('200.4', 'PJSIP/102-00000004');
   const left = (x: ChannelSnapshot, bridgeId: string): CallEvent => ({ kind: 'bridge_left', type: 'ChannelLeftBridge', at, channel: x, bridgeId });
-  const into = (x: ChannelSnapshot, bridgeId: string): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: x, bridgeId, bridgeType: 'mixing' });
+  const into = (x: ChannelSnapshot, bridgeId: string): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: x, bridgeId, bridgeType: 'mixing', bridgeClass: 'basic' });
   const dialled = (caller: ChannelSnapshot, peer: ChannelSnapshot): CallEvent => ({ kind: 'dial', type: 'Dial', at, caller, peer, status: 'ANSWER', dialstring: '102', forward: '' });
   const before: CallEvent[] = [created(c), created(a1), into(c, 'b1'), into(a1, 'b1'), created(a2), created(b), dialled(a2, b), into(a2, 'b2'), into(b, 'b2'), left(a1, 'b1'), left(a2, 'b2')];
 

@@ -48,6 +48,24 @@ export class TextPool implements TextSharing {
   }
 }
 
+/**
+ * Whether pushing a channel into the bridge updates linkedids: Asterisk does it in the basic bridge (Dial, Queue,
+ * features) and in ARI's bridges that mix, not in ConfBridge's (`base`), parking or any holding bridge, which
+ * gather unrelated calls. A bridge whose class the source did not give counts by its type.
+ */
+export function changesLinkedIds(bridgeClass: string, bridgeType: string): boolean {
+  switch (bridgeClass) {
+    case 'basic':
+      return true;
+    case 'stasis':
+      return bridgeType === 'mixing';
+    case '':
+      return bridgeType !== 'holding';
+    default:
+      return false;
+  }
+}
+
 export class CallRegistry {
   private readonly byChannel = new Map<string, CallHandle>();
   private readonly byLinkedId = new Map<string, CallHandle>();
@@ -106,7 +124,7 @@ export class CallRegistry {
         if (event.replacingId !== null) call = this.joinReplacement(call, event.replacingId, absorbed);
         break;
       case 'bridge_entered':
-        call = this.enterBridge(this.attach(event.channel, event.at, absorbed), event.bridgeId, event.bridgeType, event.channel.id, absorbed);
+        call = this.enterBridge(this.attach(event.channel, event.at, absorbed), event, absorbed);
         break;
       case 'bridge_left':
       case 'channel_destroyed':
@@ -270,7 +288,9 @@ export class CallRegistry {
    * linkedid's creation, which uniqueid order gives. Channels that carry their linkedid follow it on their own
    * events instead (the joining one already carries the new value in ChannelEnteredBridge).
    */
-  private enterBridge(call: CallHandle, bridgeId: string, bridgeType: string, channelId: string, absorbed: CallHandle[]): CallHandle {
+  private enterBridge(call: CallHandle, event: CallEvent & { kind: 'bridge_entered' }, absorbed: CallHandle[]): CallHandle {
+    const { bridgeId, channel } = event;
+    const channelId = channel.id;
     let members = this.bridgeMembers.get(bridgeId);
     if (!members) {
       members = new Set();
@@ -279,8 +299,7 @@ export class CallRegistry {
     this.leaveBridge(channelId);
     members.add(channelId);
     this.channelBridge.set(channelId, bridgeId);
-    // Holding bridges (parking, queues' music) gather unrelated calls and change no linkedid.
-    if (bridgeType === 'holding') return call;
+    if (!changesLinkedIds(event.bridgeClass, event.bridgeType)) return call;
     let oldest: string | null = null;
     let oldestCall: CallHandle | null = null;
     for (const member of members) {
