@@ -18,19 +18,21 @@ function originated(name: string, dialstring: string): CallEvent[] {
 }
 
 describe('to of an originated call', () => {
-  const cases: [string, string, string][] = [
-    ['PJSIP/sipp-00000001', 'sipp', 'sipp'],
-    ['PJSIP/102-00000001', '102', '102'],
-    ['PJSIP/provider-00000001', '+4930123456@provider', '+4930123456'],
+  // An endpoint dialled by name is a device of the organisation, not an outside number.
+  const cases: [string, string, string, string][] = [
+    ['PJSIP/sipp-00000001', 'sipp', 'sipp', 'internal'],
+    ['PJSIP/102-00000001', '102', '102', 'internal'],
+    ['PJSIP/provider-00000001', '+4930123456@provider', '+4930123456', 'outbound'],
   ];
-  for (const [name, dialstring, to] of cases) {
-    it(`${dialstring} → ${to}`, () => {
+  for (const [name, dialstring, to, direction] of cases) {
+    it(`${dialstring} → ${to}, ${direction}`, () => {
       const registry = new CallRegistry('s');
       let call = null;
       for (const [i, e] of originated(name, dialstring).entries()) call = registry.process(e, i + 1);
       const record = toRecord(call!.state, policy);
       expect(record.from).toBe('101');
       expect(record.to).toBe(to);
+      expect(record.direction).toBe(direction);
     });
   }
 });

@@ -100,6 +100,7 @@ describe('an ARI originate to an endpoint', () => {
       expect(calls).toHaveLength(1);
       expect(calls[0]!.from).toBe('101');
       expect(calls[0]!.to).toBe('sipp');
+      expect(calls[0]!.direction).toBe('internal');
     }
   });
 });
