@@ -45,13 +45,18 @@ describe('channels that change linkedid', () => {
     expect(changed[0]!.mergedInto).toBe(registry.callOfChannel('100.1'));
   });
 
-  it('without channelvars, only the bridged half of a Local pair moves; the other half keeps the linkedid it had', () => {
+  it('without channelvars, only the bridged half of a Local pair moves; the other half stays a call of its own', () => {
     const { registry, changed } = run([created(callerHalf), created(inbound), created(legB), created(legBTwin), enter(inbound), enter(legB)]);
+    // Its linkedid (100.4) is not known from its own events, so its id is its oldest remaining channel.
     expect(partition(registry)).toEqual([
       ['100.1', ['100.1', '100.2', '100.4']],
-      ['100.4', ['100.5']],
+      ['100.5', ['100.5']],
     ]);
     expect(changed.map((h) => h.mergedInto)).toEqual([null]);
+    // The moved channel's events follow it: one ChannelCreated and its ChannelEnteredBridge.
+    expect(registry.takeMoves().map((m) => [m.channelId, m.into === registry.callOfChannel('100.1')])).toEqual([['100.4', true]]);
+    expect(registry.callOfChannel('100.5')!.state.eventCount).toBe(1);
+    expect(registry.callOfChannel('100.1')!.state.eventCount).toBe(5);
   });
 
   it('the older linkedid wins whichever channel enters the bridge first', () => {
@@ -99,7 +104,7 @@ describe('channels that change linkedid', () => {
       ['100.1', ['100.1', '100.4']],
       ['100.4', ['100.5']],
     ]);
-    // The call keeps its linkedid as its id after its oldest channel left.
+    // Its linkedid is known, so it stays its id after its oldest channel left.
     expect(registry.callOfChannel('100.5')!.state.linkedId).toBe('100.4');
   });
 

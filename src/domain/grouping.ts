@@ -1,4 +1,4 @@
-import { emptyCall, mergeCalls, splitChannel, type CallState } from './call-state.ts';
+import { emptyCall, mergeCalls, splitChannel, type CallState, type FiledEvents } from './call-state.ts';
 import { compareUniqueids, localPairKey } from './channel-name.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { callIdOf } from './record.ts';
@@ -10,6 +10,13 @@ import { applyEvent, type TextSharing } from './transition.ts';
 // Local channel, a Dial's caller and peer, and originators the engine itself named share a linkedid from the
 // start, and a channel entering a mixing bridge takes the oldest linkedid in it (see enterBridge).
 // Deterministic and free of I/O; the holder of a CallHandle treats `state` as read-only.
+
+/** A channel that left a call that keeps other legs: the store moves the channel's events along. */
+export interface ChannelMove {
+  channelId: string;
+  from: CallHandle;
+  into: CallHandle;
+}
 
 export interface CallHandle {
   state: CallState;
@@ -66,6 +73,22 @@ export function changesLinkedIds(bridgeClass: string, bridgeType: string): boole
   }
 }
 
+/** The channel the store files an event with (see the pipeline): the one its call is looked up by. */
+function filingChannelOf(event: CallEvent): string | undefined {
+  switch (event.kind) {
+    case 'recording':
+      return event.channelId;
+    case 'other':
+      return event.channelIds[0];
+    case 'dial':
+      return event.peer.id;
+    case 'transfer':
+      return event.channels[0]?.id;
+    default:
+      return event.channel.id;
+  }
+}
+
 export class CallRegistry {
   private readonly byChannel = new Map<string, CallHandle>();
   private readonly byLinkedId = new Map<string, CallHandle>();
@@ -79,6 +102,9 @@ export class CallRegistry {
   private readonly channelLinked = new Map<string, string>();
   /** Each half of a Local channel pair seen together → the other half. */
   private readonly localTwins = new Map<string, string>();
+  /** Events filed under each channel, for a call that loses the channel to count what it keeps. */
+  private readonly filed = new Map<string, FiledEvents>();
+  private moves: ChannelMove[] = [];
   private readonly texts = new TextPool();
 
   constructor(private readonly server: string) {}
@@ -136,7 +162,25 @@ export class CallRegistry {
     }
     if (call === null) return null;
     call.state = applyEvent(call.state, event, order, this.texts);
+    this.noteFiled(filingChannelOf(event), event.at);
     return call;
+  }
+
+  /** Channels moved out of calls that kept legs since the last call, in order. */
+  takeMoves(): ChannelMove[] {
+    const moves = this.moves;
+    if (moves.length > 0) this.moves = [];
+    return moves;
+  }
+
+  private noteFiled(channelId: string | undefined, at: string): void {
+    if (channelId === undefined) return;
+    const f = this.filed.get(channelId);
+    if (f === undefined) this.filed.set(channelId, { count: 1, lastAt: at });
+    else {
+      f.count++;
+      if (at > f.lastAt) f.lastAt = at;
+    }
   }
 
   private firstKnown(channelIds: readonly string[]): CallHandle | null {
@@ -155,6 +199,7 @@ export class CallRegistry {
       this.originators.delete(id);
       this.channelLinked.delete(id);
       this.localTwins.delete(id);
+      this.filed.delete(id);
     }
     for (const leg of handle.state.legs) {
       const pair = localPairKey(leg.name);
@@ -250,7 +295,8 @@ export class CallRegistry {
   /**
    * Moves one channel to another call. A call left with no leg of its own was part of the target all along
    * and is merged into it (announced as a merge, never as a call of its own); a call that keeps legs stays,
-   * and keeps the linkedid it had (its id does not change when its oldest channel leaves).
+   * and the channel's events go with it (a ChannelMove), so each call can be rebuilt from its own events.
+   * Its id is then its oldest remaining channel, unless its linkedid is known.
    */
   private moveChannel(channelId: string, target: CallHandle, absorbed: CallHandle[]): CallHandle {
     const source = this.byChannel.get(channelId);
@@ -268,11 +314,15 @@ export class CallRegistry {
       absorbed.push(source);
       return target;
     }
-    const sourceLinked = callIdOf(source.state);
-    const { rest, moved } = splitChannel(source.state, channelId);
-    source.state = rest.linkedId === null ? { ...rest, linkedId: sourceLinked } : rest;
-    if (!this.byLinkedId.has(sourceLinked)) this.byLinkedId.set(sourceLinked, source);
     source.channels = source.channels.filter((id) => id !== channelId);
+    let restLastAt = source.state.firstEventAt;
+    for (const id of source.channels) {
+      const at = this.filed.get(id)?.lastAt;
+      if (at !== undefined && at > restLastAt) restLastAt = at;
+    }
+    const { rest, moved } = splitChannel(source.state, channelId, this.filed.get(channelId), restLastAt);
+    source.state = rest;
+    this.moves.push({ channelId, from: source, into: target });
     const merged = mergeCalls(target.state, moved);
     target.state = merged.linkedId === target.state.linkedId ? merged : { ...merged, linkedId: target.state.linkedId };
     target.channels = target.channels.concat(channelId);

@@ -157,6 +157,16 @@ export function mergeSteps(merges: PreparedBatch['merges']): WriteStep[] {
   return MERGE_SQL.map((sql) => query(sql, sql.includes('$2') ? [froms, intos] : [froms]));
 }
 
+const MOVE_CHANNEL_EVENTS = `UPDATE events SET call_id = m.into_id
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS m(channel_id, from_id, into_id)
+  WHERE events.call_id = m.from_id AND events.channel_id = m.channel_id`;
+
+/** A moved channel's events follow it (after the merges, whose ids they use). */
+export function channelMoveSteps(moves: PreparedBatch['channelMoves']): WriteStep[] {
+  if (moves.length === 0) return [];
+  return [query(MOVE_CHANNEL_EVENTS, [moves.map((m) => m.channelId), moves.map((m) => m.from), moves.map((m) => m.into)])];
+}
+
 export function callSteps(calls: CallRecord[], strict: boolean): WriteStep[] {
   return [...chunks(calls)].map((rows) => query(UPSERT_CALLS, callColumns(rows, strict)));
 }

@@ -38,7 +38,13 @@ describe('grouping equals the CEL linkedid partition', () => {
   for (const scenario of scenarios) {
     for (const name of [scenario, `${scenario}_channelvars`]) {
       it(name, () => {
-        expect(sorted(enginePartition(name))).toEqual(sorted(celPartition(name)));
+        const engine = enginePartition(name);
+        const cel = celPartition(name);
+        expect([...engine.values()].sort()).toEqual([...cel.values()].sort());
+        // Ids are Asterisk's linkedids where the channels carry them; without, a call whose first channel moved
+        // away is known by its oldest remaining one.
+        if (name.endsWith('_channelvars')) expect(sorted(engine)).toEqual(sorted(cel));
+        else for (const [id, channels] of engine) expect(id).toBe(cel.has(id) ? id : channels[0]);
       });
     }
   }
