@@ -170,3 +170,16 @@ describe('a blind transfer that puts a Local channel in the transferer\'s place'
     });
   }
 });
+
+describe('a DTMF attended transfer', () => {
+  it('the consult channel, named a transfer of the agent in TRANSFERERNAME, is in the call before any bridge', () => {
+    const customer = ch('400.1', 'PJSIP/trunk-00000001');
+    const agent = ch('400.2', 'PJSIP/101-00000002');
+    const consult = ch('400.4', 'Local/102@from-internal-00000003;1');
+    const consultTwin = ch('400.5', 'Local/102@from-internal-00000003;2');
+    const dialled: CallEvent = { kind: 'dial', type: 'Dial', at, caller: customer, peer: agent, status: 'ANSWER', dialstring: '101', forward: '' };
+    const named: CallEvent = { kind: 'variable', type: 'ChannelVarset', at, channel: consult, name: 'TRANSFERERNAME', value: agent.name };
+    const { registry } = run([created(customer), created(agent), dialled, created(consult), created(consultTwin), named]);
+    expect(partition(registry)).toEqual([['400.1', ['400.1', '400.2', '400.4', '400.5']]]);
+  });
+});

@@ -149,6 +149,15 @@ export class CallRegistry {
         call = this.attach(event.channels[0]!, event.at, absorbed);
         if (event.replacingId !== null) call = this.joinReplacement(call, event.replacingId, absorbed);
         break;
+      case 'variable':
+        call = this.attach(event.channel, event.at, absorbed);
+        // Set by Asterisk on the channel it requests, with the transferer as requestor, for a DTMF attended
+        // transfer (bridge_basic.c, dial_transfer): the new channel shares the transferer's linkedid.
+        if (event.name === 'TRANSFERERNAME' && event.value !== '') {
+          const transferer = this.openChannelNamed(event.value);
+          if (transferer) call = this.join(transferer, call, absorbed);
+        }
+        break;
       case 'bridge_entered':
         call = this.enterBridge(this.attach(event.channel, event.at, absorbed), event, absorbed);
         break;
@@ -181,6 +190,14 @@ export class CallRegistry {
       f.count++;
       if (at > f.lastAt) f.lastAt = at;
     }
+  }
+
+  /** The call holding an open channel of that name (rare: a full scan). */
+  private openChannelNamed(name: string): CallHandle | undefined {
+    for (const h of new Set(this.byChannel.values())) {
+      if (h.state.legs.some((l) => l.name === name && l.end === null)) return h;
+    }
+    return undefined;
   }
 
   private firstKnown(channelIds: readonly string[]): CallHandle | null {

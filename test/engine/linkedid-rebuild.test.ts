@@ -9,7 +9,7 @@ import { createPostgresDatabase, storeKinds, type TestDatabase } from '../suppor
 // their own stored events into the very records stored: a moved channel's events follow it, and a call that
 // keeps legs counts only its own.
 
-const traces = ['i_ari_bridge_no_originator', 'i_ari_bridge_no_originator_channelvars', 'g_external_media', 'g_external_media_channelvars'];
+const traces = ['i_ari_bridge_no_originator', 'i_ari_bridge_no_originator_channelvars', 'g_external_media', 'g_external_media_channelvars', 'l_attended_transfer'];
 
 describe.each(storeKinds())('calls with moved channels rebuild identically (%s store)', (kind) => {
   let app: App;

@@ -33,8 +33,9 @@ function enginePartition(name: string, originators?: ReadonlyMap<string, string>
 const sorted = (m: Map<string, string[]>): [string, string[]][] => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
 
 describe('grouping equals the CEL linkedid partition', () => {
-  // k_confbridge_two_calls: two calls meet in a ConfBridge, which changes no linkedid.
-  const scenarios = ['g_external_media', 'i_ari_bridge_no_originator', 'k_confbridge_two_calls'];
+  // k_confbridge_two_calls: two calls meet in a ConfBridge, which changes no linkedid. l_attended_transfer: the
+  // consult channel Asterisk requests for a DTMF attended transfer has the call's linkedid from the start.
+  const scenarios = ['g_external_media', 'i_ari_bridge_no_originator', 'k_confbridge_two_calls', 'l_attended_transfer'];
   for (const scenario of scenarios) {
     for (const name of [scenario, `${scenario}_channelvars`]) {
       it(name, () => {
