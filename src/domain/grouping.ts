@@ -2,7 +2,9 @@ import { emptyCall, mergeCalls, splitChannel, type CallState, type FiledEvents }
 import { compareUniqueids, localPairKey } from './channel-name.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { callIdOf } from './record.ts';
-import { applyEvent, type TextSharing } from './transition.ts';
+import { changesLinkedIds } from './bridge-linkedid.ts';
+import { TextPool } from './text-pool.ts';
+import { applyEvent } from './transition.ts';
 
 // Groups channel legs into calls for one Asterisk server: a call is the set of channels that share Asterisk's
 // linkedid, each counted in the linkedid it ends with. Authoritative when the channels carry CHANNEL(linkedid)
@@ -35,42 +37,6 @@ export function resolve(handle: CallHandle): CallHandle {
   let h = handle;
   while (h.mergedInto) h = h.mergedInto;
   return h;
-}
-
-/**
- * The registry's TextSharing (see transition.ts): small and bounded, it starts over when full; by then
- * the strings it shared are held by the calls that use them.
- */
-export class TextPool implements TextSharing {
-  private readonly texts = new Map<string, string>();
-
-  constructor(private readonly maxSize = 8_192) {}
-
-  share(text: string): string {
-    const known = this.texts.get(text);
-    if (known !== undefined) return known;
-    if (this.texts.size >= this.maxSize) this.texts.clear();
-    this.texts.set(text, text);
-    return text;
-  }
-}
-
-/**
- * Whether pushing a channel into the bridge updates linkedids: Asterisk does it in the basic bridge (Dial, Queue,
- * features) and in ARI's bridges that mix, not in ConfBridge's (`base`), parking or any holding bridge, which
- * gather unrelated calls. A bridge whose class the source did not give counts by its type.
- */
-export function changesLinkedIds(bridgeClass: string, bridgeType: string): boolean {
-  switch (bridgeClass) {
-    case 'basic':
-      return true;
-    case 'stasis':
-      return bridgeType === 'mixing';
-    case '':
-      return bridgeType !== 'holding';
-    default:
-      return false;
-  }
 }
 
 /** The channel the store files an event with (see the pipeline): the one its call is looked up by. */
