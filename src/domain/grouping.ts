@@ -9,8 +9,9 @@ import { applyEvent } from './transition.ts';
 // Groups channel legs into calls for one Asterisk server: a call is the set of channels that share Asterisk's
 // linkedid, each counted in the linkedid it ends with. Authoritative when the channels carry CHANNEL(linkedid)
 // (a channel whose value changes moves to that call); otherwise from what the events show: the two halves of a
-// Local channel, a Dial's caller and peer, and originators the engine itself named share a linkedid from the
-// start, and a channel entering a mixing bridge takes the oldest linkedid in it (see enterBridge).
+// Local channel, a Dial's caller and peer, originators the engine itself named, and the channels Asterisk
+// requests for a transfer share a linkedid from the start, and a channel entering a bridge that updates
+// linkedids takes the oldest linkedid in it (see enterBridge).
 // Deterministic and free of I/O; the holder of a CallHandle treats `state` as read-only.
 
 /** A channel that left a call that keeps other legs: the store moves the channel's events along. */
