@@ -124,6 +124,8 @@ export class Pipeline {
       const current = resolve(h);
       this.persisted.set(current, current.state);
     }
+    // The events were stored where these moves put them.
+    this.registry(server).takeMoves();
     this.pending = saved.pending;
     this.touched = saved.touched;
     this.absorbed = saved.absorbed;
@@ -279,8 +281,17 @@ export class Pipeline {
     }
     // Rows written under an id their call has left: moved with the merges, announced to nobody.
     merges.push(...taken.renamed);
+    const channelMoves: NonNullable<WriteBatch['channelMoves']> = [];
+    for (const registry of this.registries.values()) {
+      for (const m of registry.takeMoves()) {
+        const from = callIdOf(resolve(m.from).state);
+        const into = callIdOf(resolve(m.into).state);
+        if (from !== into) channelMoves.push({ channelId: m.channelId, from, into });
+      }
+    }
     const outbox = this.options.planOutbox ? changes.flatMap(this.options.planOutbox) : [];
     const batch: WriteBatch = { events: taken.events, calls, merges, outbox, storedLegs };
+    if (channelMoves.length > 0) batch.channelMoves = channelMoves;
     if (taken.encoded !== null) batch.encodedEvents = taken.encoded;
     return { batch, changes, live };
   }

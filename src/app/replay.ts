@@ -46,9 +46,18 @@ export interface ReplayResult {
   invalid: { line: number; message: string }[];
 }
 
-/** Replays lines through an in-memory pipeline; returns every call in order of first appearance. */
-export function replayLines(lines: Iterable<string>, rules: DirectionRulesInput = DEFAULT_DIRECTION_RULES, server = 'default'): ReplayResult {
+/**
+ * Replays lines through an in-memory pipeline; returns every call in order of first appearance. `originators`
+ * (channel → originator) are what an engine that made the ARI requests itself would have noted.
+ */
+export function replayLines(
+  lines: Iterable<string>,
+  rules: DirectionRulesInput = DEFAULT_DIRECTION_RULES,
+  server = 'default',
+  originators: ReadonlyMap<string, string> = new Map(),
+): ReplayResult {
   const pipeline = new Pipeline({ policy: directionPolicy(rules) });
+  for (const [channelId, originatorId] of originators) pipeline.registry(server).noteOriginator(channelId, originatorId);
   const invalid: ReplayResult['invalid'] = [];
   const latest = new Map<string, CallRecord>();
   const fallback = new Date();

@@ -39,6 +39,13 @@ describe('normalizeAriEvent', () => {
     const playback = normalizeAriEvent({ type: 'PlaybackStarted', playback: { id: 'p', target_uri: 'channel:1.1' } }, at);
     expect(playback.kind === 'other' && playback.channelIds).toEqual(['1.1']);
   });
+  it("keeps a bridge's class (whether it updates linkedids) and a blind transfer's stand-in channel", () => {
+    const entered = normalizeAriEvent({ type: 'ChannelEnteredBridge', channel, bridge: { id: 'b1', bridge_type: 'mixing', bridge_class: 'base' } }, at);
+    expect(entered).toMatchObject({ kind: 'bridge_entered', bridgeType: 'mixing', bridgeClass: 'base' });
+    const stand = { ...channel, id: '1.9', name: 'Local/102@from-internal-00000001;1' };
+    const blind = normalizeAriEvent({ type: 'BridgeBlindTransfer', channel, replace_channel: stand, exten: '102', context: 'from-internal', result: 'Success' }, at);
+    expect(blind).toMatchObject({ kind: 'transfer', transferType: 'blind', replacingId: '1.9' });
+  });
   it('treats a global variable (no channel) as other', () => {
     expect(normalizeAriEvent({ type: 'ChannelVarset', variable: 'X', value: '1' }, at).kind).toBe('other');
   });

@@ -255,7 +255,7 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
       const channel = channelOf(raw.channel, 'channel');
       const bridge = isObject(raw.bridge) ? raw.bridge : null;
       if (bridge && typeof bridge.id === 'string') {
-        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type), foundAtResync: true };
+        return { kind: 'bridge_entered', type, at, channel, bridgeId: id(bridge.id, 'bridge.id'), bridgeType: text(bridge.bridge_type), bridgeClass: text(bridge.bridge_class), foundAtResync: true };
       }
       return { kind: 'channel_update', type, at, channel, foundAtResync: true };
     }
@@ -277,7 +277,7 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
       const bridgeId = id(bridge.id, 'bridge.id');
       const channel = channelOf(raw.channel, 'channel');
       return type === 'ChannelEnteredBridge'
-        ? { kind: 'bridge_entered', type, at, channel, bridgeId, bridgeType: text(bridge.bridge_type) }
+        ? { kind: 'bridge_entered', type, at, channel, bridgeId, bridgeType: text(bridge.bridge_type), bridgeClass: text(bridge.bridge_class) }
         : { kind: 'bridge_left', type, at, channel, bridgeId };
     }
     case 'ChannelDtmfReceived':
@@ -359,6 +359,7 @@ function transferOf(raw: Json, type: string, at: string): CallEvent {
     transferType: type === 'BridgeBlindTransfer' ? 'blind' : type === 'BridgeAttendedTransfer' ? 'attended' : 'other',
     result: text(raw.result ?? raw.state),
     target,
+    replacingId: type === 'BridgeBlindTransfer' ? (optionalChannel(raw.replace_channel, 'replace_channel')?.id ?? null) : null,
   };
 }
 

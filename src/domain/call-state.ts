@@ -131,3 +131,36 @@ export function withLegAdded(legs: readonly LegState[], leg: LegState): LegState
   while (at > 0 && byUniqueid(legs[at - 1]!, leg) > 0) at--;
   return at === legs.length ? legs.concat(leg) : legs.slice(0, at).concat(leg, legs.slice(at));
 }
+
+/** The events filed under one channel (the channel the store keeps with each event): how many, the latest's time. */
+export interface FiledEvents {
+  count: number;
+  lastAt: string;
+}
+
+/**
+ * A call's facts split in two: what stays without the channel, and the channel's own facts (its leg, the Dials
+ * that reached it, what it was dialled as, its events) to be merged into the call it moved to. The store moves
+ * the channel's events with it, so each part counts the events it will be rebuilt from; `restLastAt` is the
+ * latest event of the channels that stay.
+ */
+export function splitChannel(state: CallState, channelId: string, filed: FiledEvents | undefined, restLastAt: string): { rest: CallState; moved: CallState } {
+  const leg = state.legs.find((l) => l.channelId === channelId);
+  const at = filed?.lastAt ?? leg?.createdAt ?? state.firstEventAt;
+  const moved: CallState = {
+    ...emptyCall(state.server, at),
+    eventCount: filed?.count ?? 0,
+    legs: leg ? [leg] : [],
+    dials: state.dials.filter((d) => d.peerId === channelId),
+    dialled: state.dialled.filter((d) => d.peerId === channelId),
+  };
+  const rest: CallState = {
+    ...state,
+    eventCount: state.eventCount - moved.eventCount,
+    lastEventAt: restLastAt,
+    legs: leg ? state.legs.filter((l) => l !== leg) : state.legs,
+    dials: moved.dials.length === 0 ? state.dials : state.dials.filter((d) => d.peerId !== channelId),
+    dialled: moved.dialled.length === 0 ? state.dialled : state.dialled.filter((d) => d.peerId !== channelId),
+  };
+  return { rest, moved };
+}

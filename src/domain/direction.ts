@@ -74,14 +74,17 @@ export function decideDirection(policy: DirectionPolicy, input: DirectionInput):
   if (originatedOutside(policy, input)) return 'outbound';
   const fromExt = input.from !== '' && policy.extension.test(input.from);
   const toExt = input.to !== '' && policy.extension.test(input.to);
+  // A number that is no extension is outside; a name (an endpoint dialled as `PJSIP/alice`, a feature code) is not.
+  const toOutside = !toExt && isPhoneNumber(input.to);
   if (isTrunk(policy, input.firstChannelName) || policy.inboundContexts.has(input.firstContext)) return 'inbound';
   const reachesTrunk = input.otherChannelNames.some((n) => isTrunk(policy, n));
   const dialsOutside = input.dialledByCall.some((d) => outsideNumber(policy, d) !== null);
-  if (policy.internalContexts.has(input.firstContext)) return reachesTrunk || dialsOutside || (!toExt && input.to !== '') ? 'outbound' : 'internal';
+  if (policy.internalContexts.has(input.firstContext)) return reachesTrunk || dialsOutside || toOutside ? 'outbound' : 'internal';
   if (reachesTrunk) return 'outbound';
   if (fromExt && toExt) return 'internal';
   if (!fromExt && input.from !== '' && toExt) return 'inbound';
   if (dialsOutside) return 'outbound';
-  if (fromExt && !toExt && input.to !== '') return 'outbound';
+  if (fromExt && toOutside) return 'outbound';
+  if (fromExt && input.to !== '') return 'internal';
   return 'unknown';
 }

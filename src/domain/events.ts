@@ -74,8 +74,17 @@ export type CallEvent =
       dialstring: string;
       forward: string;
     })
-  /** A CallflowChannelFound of a channel in a bridge is one too, with `foundAtResync`. */
-  | (Base & { kind: 'bridge_entered'; channel: ChannelSnapshot; bridgeId: string; bridgeType: string; foundAtResync?: true })
+  | (Base & {
+      kind: 'bridge_entered';
+      channel: ChannelSnapshot;
+      bridgeId: string;
+      /** `mixing` or `holding`. */
+      bridgeType: string;
+      /** Who runs the bridge: `basic` (Dial, Queue), `stasis` (ARI), `base` (ConfBridge), ...; empty when not said. */
+      bridgeClass: string;
+      /** A CallflowChannelFound of a channel in a bridge is one too, with `foundAtResync`. */
+      foundAtResync?: true;
+    })
   | (Base & { kind: 'bridge_left'; channel: ChannelSnapshot; bridgeId: string })
   | (Base & { kind: 'dtmf'; channel: ChannelSnapshot; digit: string; durationMs: number })
   | (Base & { kind: 'variable'; channel: ChannelSnapshot; name: string; value: string })
@@ -88,6 +97,11 @@ export type CallEvent =
       transferType: 'blind' | 'attended' | 'other';
       result: string;
       target: string;
+      /**
+       * A blind transfer's `replace_channel`: the Local channel Asterisk requested on the transferer's behalf
+       * to stand in for it (so it, and its other half, share the transferer's linkedid from the start).
+       */
+      replacingId: string | null;
     })
   /** Recording of a channel (target `channel:ID`); bridge recordings are stored as `other`. */
   | (Base & { kind: 'recording'; channelId: string; name: string; state: string; target: string })

@@ -2,6 +2,7 @@ import type { CallRecord, CallStatus, ClosedBy, Leg } from './call.ts';
 import type { CallState, LegEnd, LegState } from './call-state.ts';
 import { causeText } from './causes.ts';
 import { endpointOf, localPairKey } from './channel-name.ts';
+import { dialledTarget } from './dialstring.ts';
 import { decideDirection, outsideNumber, type DirectionInput, type DirectionPolicy } from './direction.ts';
 import { decideDisposition } from './disposition.ts';
 
@@ -55,12 +56,18 @@ function toLeg(leg: LegState): Leg {
 
 const TRIVIAL_EXTEN = new Set(['', 's', 'h', 'i', 't']);
 
-function numbersOf(state: CallState, first: LegState, origin: Set<string>): { from: string; to: string } {
+/**
+ * `to` is the first channel's extension; else, for a channel dialled on its own (an originate: its extension is
+ * only `s`), what it was dialled as (`PJSIP/sipp` → `sipp`, `PJSIP/+4930123@trunk` → `+4930123`); else the
+ * number of the first destination leg; else who the first channel is connected to.
+ */
+function numbersOf(state: CallState, first: LegState, origin: Set<string>, originatedAs: string | null): { from: string; to: string } {
   const originLegs = state.legs.filter((l) => origin.has(l.channelId));
   const from =
     first.callerNumber || originLegs.find((l) => l.callerNumber)?.callerNumber || state.legs.find((l) => l.callerNumber)?.callerNumber || '';
   let to = TRIVIAL_EXTEN.has(first.exten) ? '' : first.exten;
   if (!to) to = originLegs.find((l) => !TRIVIAL_EXTEN.has(l.exten))?.exten ?? '';
+  if (!to && originatedAs !== null) to = dialledTarget(originatedAs);
   if (!to) {
     const dest = state.legs.find((l) => !origin.has(l.channelId));
     to = dest ? dest.connectedNumber || dest.callerNumber || dest.exten : first.connectedNumber;
@@ -145,14 +152,15 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   const finished = isFinished(state);
   const endedAt = finished ? state.legs.reduce((max, l) => ((l.end?.at ?? '') > max ? (l.end?.at ?? '') : max), '') || state.lastEventAt : null;
   const status: CallStatus = finished ? 'finished' : answeredAt ? 'answered' : 'ringing';
-  const numbers = numbersOf(state, first, origin);
+  const originatedAs = state.dialled.find((d) => d.callerId === null && origin.has(d.peerId))?.dialstring ?? null;
+  const numbers = numbersOf(state, first, origin, originatedAs);
   const directionInput: DirectionInput = {
     firstChannelName: first.name,
     firstContext: first.context,
     otherChannelNames: state.legs.filter((l) => !origin.has(l.channelId)).map((l) => l.name),
     from: numbers.from,
     to: numbers.to,
-    originatedAs: state.dialled.find((d) => d.callerId === null && origin.has(d.peerId))?.dialstring ?? null,
+    originatedAs,
     dialledByCall: state.dialled.filter((d) => (d.callerId !== null ? origin.has(d.callerId) : !origin.has(d.peerId))).map((d) => d.dialstring),
   };
   const direction = decideDirection(policy, directionInput);

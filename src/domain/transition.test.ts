@@ -56,7 +56,7 @@ const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: str
   dialstring,
   forward: '',
 });
-const bridged = (c: ChannelSnapshot, bridgeId: string): Step => (at) => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId, bridgeType: 'mixing' });
+const bridged = (c: ChannelSnapshot, bridgeId: string): Step => (at) => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId, bridgeType: 'mixing', bridgeClass: 'basic' });
 const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: null });
 const swept = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: 'stale' });
 
@@ -300,10 +300,10 @@ describe('direction', () => {
       to: '100',
     },
     {
-      name: 'originated through a trunk with the rule off → the trunk rule (inbound)',
+      name: 'originated through a trunk with the rule off → the trunk rule (inbound); to is still what it was dialled as',
       steps: [created(viaTrunk), dial(null, viaTrunk, '', '+4930123@provider')],
       direction: 'inbound',
-      to: '',
+      to: '+4930123',
       rules: { originatedOutbound: false },
     },
     {
@@ -370,7 +370,7 @@ describe('grouping', () => {
     const registry = new CallRegistry('s');
     registry.process(created(a)(t()), 1);
     registry.process(created(b)(t()), 2);
-    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'br', bridgeType: 'mixing' });
+    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'br', bridgeType: 'mixing', bridgeClass: 'stasis' });
     registry.process(enter(a), 3);
     const absorbed: CallHandle[] = [];
     registry.process(enter(b), 4, absorbed);
@@ -384,7 +384,7 @@ describe('grouping', () => {
     const registry = new CallRegistry('s');
     registry.process(created(a)(t()), 1);
     registry.process(created(b)(t()), 2);
-    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'hold', bridgeType: 'holding' });
+    const enter = (c: ChannelSnapshot): CallEvent => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at: t(), channel: c, bridgeId: 'hold', bridgeType: 'holding', bridgeClass: 'stasis' });
     registry.process(enter(a), 3);
     const absorbed: CallHandle[] = [];
     registry.process(enter(b), 4, absorbed);

@@ -65,6 +65,14 @@ export const MERGE_SQL = [
    WHERE events.call_id = m.from_id`,
   `UPDATE legs SET call_id = m.into_id FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
    WHERE legs.call_id = m.from_id`,
+  // What a CRM knows the absorbed call as, for the surviving call unless it has its own: the Bitrix24 sink
+  // looked such links up by the call's channel ids, which misses a call renamed after its first channel moved
+  // to another call (its Bitrix24 call would stay open and a second one be registered).
+  `INSERT INTO crm_links (call_id, sink, external_call_id, data)
+   SELECT m.into_id, l.sink, l.external_call_id, l.data FROM unnest($1::text[], $2::text[]) AS m(from_id, into_id)
+   JOIN crm_links l ON l.call_id = m.from_id
+   ORDER BY m.into_id, l.sink, l.created_at, l.call_id
+   ON CONFLICT (call_id, sink) DO NOTHING`,
   `DELETE FROM outbox WHERE call_id = ANY($1::text[]) AND status = 'pending'`,
   `DELETE FROM calls WHERE id = ANY($1::text[])`,
 ];
@@ -155,6 +163,16 @@ export function mergeSteps(merges: PreparedBatch['merges']): WriteStep[] {
   const froms = merges.map((m) => m.from);
   const intos = merges.map((m) => m.into);
   return MERGE_SQL.map((sql) => query(sql, sql.includes('$2') ? [froms, intos] : [froms]));
+}
+
+const MOVE_CHANNEL_EVENTS = `UPDATE events SET call_id = m.into_id
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS m(channel_id, from_id, into_id)
+  WHERE events.call_id = m.from_id AND events.channel_id = m.channel_id`;
+
+/** A moved channel's events follow it (after the merges, whose ids they use). */
+export function channelMoveSteps(moves: PreparedBatch['channelMoves']): WriteStep[] {
+  if (moves.length === 0) return [];
+  return [query(MOVE_CHANNEL_EVENTS, [moves.map((m) => m.channelId), moves.map((m) => m.from), moves.map((m) => m.into)])];
 }
 
 export function callSteps(calls: CallRecord[], strict: boolean): WriteStep[] {

@@ -1,6 +1,6 @@
 import type { CallRecord } from '../domain/call.ts';
 import { countedEventType } from '../domain/event-types.ts';
-import { callSteps, columns, eventInserts, legSteps, mergeSteps, outboxSteps, query } from './batch-statements.ts';
+import { callSteps, channelMoveSteps, columns, eventInserts, legSteps, mergeSteps, outboxSteps, query } from './batch-statements.ts';
 import { clipText } from '../domain/clip-text.ts';
 import { cleanText, jsonbSafeReplacer, rawText } from './copy-text.ts';
 import type { LegRow, PreparedBatch } from './prepare-batch.ts';
@@ -88,7 +88,7 @@ async function probe(client: SqlClient, p: PreparedBatch): Promise<Refused> {
   try {
     await client.transaction(async (tx) => {
       await tryRows(tx, p.events, (rows) => eventInserts(rows, true), refused.events);
-      for (const step of mergeSteps(p.merges)) await run(tx, step);
+      for (const step of [...mergeSteps(p.merges), ...channelMoveSteps(p.channelMoves)]) await run(tx, step);
       await tryRows(tx, p.calls, (rows) => callSteps(rows, true), refused.calls);
       await tryRows(tx, p.legs, legSteps, refused.legs);
       await tryRows(tx, p.outbox, (rows) => outboxSteps(rows, true), refused.outbox);

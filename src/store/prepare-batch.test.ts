@@ -16,6 +16,23 @@ describe('resolveMerges', () => {
 });
 
 describe('prepareBatch', () => {
+  it("sends a moved channel's events to the call it ends in, read after the merges", () => {
+    const prepared = prepareBatch(
+      batchOf({
+        merges: [{ from: 'c', into: 'd' }],
+        channelMoves: [
+          { channelId: 'x', from: 'a', into: 'b' },
+          { channelId: 'x', from: 'b', into: 'c' },
+          { channelId: 'y', from: 'a', into: 'a' },
+        ],
+      }),
+    );
+    expect(prepared.channelMoves).toEqual([
+      { channelId: 'x', from: 'a', into: 'd' },
+      { channelId: 'x', from: 'b', into: 'd' },
+    ]);
+  });
+
   it('keeps the last snapshot per call, sorted by id, and derives one leg row per channel', () => {
     const early = makeCall({ id: 'b', shape: 'ringing', legs: [makeLeg({ channelId: 'b-1' })] });
     const late = makeCall({ id: 'b', legs: [makeLeg({ channelId: 'b-1', cause: 16 }), makeLeg({ channelId: 'shared' })] });

@@ -23,6 +23,8 @@ export interface LegRow {
 export interface PreparedBatch {
   /** Each absorbed call with the call it finally ends up in (chains a→b, b→c become a→c, b→c). */
   merges: { from: string; into: string }[];
+  /** Per moved channel, each call its events may be stored under with the call it finally ends up in (after merges). */
+  channelMoves: { channelId: string; from: string; into: string }[];
   /** In batch order, with events of absorbed calls filed under the absorbing call. */
   events: EventRow[];
   /** One snapshot per id (the last in the batch), absorbed calls left out, sorted by id. */
@@ -66,6 +68,25 @@ const byKey = <T>(key: (item: T) => string) => (a: T, b: T) => {
   const kb = key(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
+
+/**
+ * A channel moved twice in a batch (a→b, then b→c) has its events under a or b: both go to c, in one statement
+ * (an UPDATE changes a row once). Ids are read after the merges.
+ */
+function finalChannelMoves(moves: NonNullable<WriteBatch['channelMoves']>, target: (callId: string) => string): PreparedBatch['channelMoves'] {
+  const byChannel = new Map<string, { froms: Set<string>; into: string }>();
+  for (const m of moves) {
+    const entry = byChannel.get(m.channelId);
+    if (entry === undefined) byChannel.set(m.channelId, { froms: new Set([target(m.from)]), into: target(m.into) });
+    else {
+      entry.froms.add(target(m.from));
+      entry.into = target(m.into);
+    }
+  }
+  const out: PreparedBatch['channelMoves'] = [];
+  for (const [channelId, { froms, into }] of byChannel) for (const from of froms) if (from !== into) out.push({ channelId, from, into });
+  return out.sort(byKey((m) => `${m.channelId}\u0000${m.from}`));
+}
 
 export function prepareBatch(batch: WriteBatch): PreparedBatch {
   const mergeMap = resolveMerges(batch.merges);
@@ -124,6 +145,7 @@ export function prepareBatch(batch: WriteBatch): PreparedBatch {
 
   return {
     merges: [...mergeMap].map(([from, into]) => ({ from, into })),
+    channelMoves: finalChannelMoves(batch.channelMoves ?? [], target),
     events,
     calls,
     legs,

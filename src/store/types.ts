@@ -61,6 +61,11 @@ export interface WriteBatch {
    * ids that encoded events were written under and that their call no longer has.
    */
   merges: { from: string; into: string }[];
+  /**
+   * Channels Asterisk moved to another call (another linkedid) out of a call that keeps other legs, in order: the
+   * events stored with the channel under `from` go to `into` (applied after the merges).
+   */
+  channelMoves?: { channelId: string; from: string; into: string }[];
   /** Outbox deliveries enqueued in the same transaction as the call state they report. */
   outbox: OutboxInsert[];
   /**

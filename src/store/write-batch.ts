@@ -1,7 +1,7 @@
 import type { BatchWriteOptions, EncodedEvents, EventRow, IngestMark, QuarantinedRow, WriteBatch } from './types.ts';
 import type { SqlClient, SqlDialect, WriteOptions, WriteStep } from './sql-client.ts';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.ts';
-import { BUMP_TYPE_COUNTS, callSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query, SET_INGEST_MARK, SET_SPILL_MARK } from './batch-statements.ts';
+import { BUMP_TYPE_COUNTS, callSteps, channelMoveSteps, eventInserts, legSteps, mergeSteps, outboxSteps, query, SET_INGEST_MARK, SET_SPILL_MARK } from './batch-statements.ts';
 import { EVENTS_COPY, EventCopy, eventCopyOf } from './event-copy.ts';
 import { isolateRefused, isRefusal, quarantineStep } from './isolate-batch.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
@@ -129,7 +129,7 @@ function stepsOf(p: PreparedBatch, dialect: SqlDialect, strict: boolean, fromRow
   for (const copy of [fromRows, encoded]) if (copy !== null) steps.push({ kind: 'copy', sql: EVENTS_COPY, chunks: copy.chunks });
   // The events are the bulk of a batch; what follows is a few statements of merges, calls and legs.
   if (steps.length > 0) steps[steps.length - 1]!.bulk = true;
-  steps.push(...mergeSteps(p.merges), ...callSteps(p.calls, strict), ...legSteps(p.legs), ...outboxSteps(p.outbox, strict));
+  steps.push(...mergeSteps(p.merges), ...channelMoveSteps(p.channelMoves), ...callSteps(p.calls, strict), ...legSteps(p.legs), ...outboxSteps(p.outbox, strict));
   // Last, so the hot counter rows stay locked for the shortest time.
   const typeCounts = encoded === null ? p.typeCounts : withCounts(p.typeCounts, encoded.typeCounts);
   if (typeCounts.types.length > 0) steps.push(query(BUMP_TYPE_COUNTS, [typeCounts.types, typeCounts.counts]));

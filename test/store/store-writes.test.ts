@@ -327,6 +327,47 @@ describe.each(storeKinds())('store writes (%s)', (kind) => {
     expect((await outboxRows(into)).map((r) => r.status)).toEqual(['pending']);
   });
 
+  it('a merge gives the surviving call what a CRM knows the absorbed one as, unless it has its own', async () => {
+    const [a, b, c, d] = [uniqueId('call'), uniqueId('call'), uniqueId('call'), uniqueId('call')];
+    await t.store.writeBatch(batchOf({ calls: [a, b, c, d].map((id) => makeCall({ id })) }));
+    const link = (callId: string, external: string) =>
+      t.store.sql.query('INSERT INTO crm_links (call_id, sink, external_call_id) VALUES ($1, $2, $3)', [callId, 'bitrix24', external]);
+    await link(a, 'X-a');
+    await link(c, 'X-c');
+    await link(d, 'X-d');
+    // a → b (b has no link): b takes a's; c → d (d has one): d keeps its own.
+    await t.store.writeBatch(batchOf({ merges: [{ from: a, into: b }, { from: c, into: d }], calls: [makeCall({ id: b }), makeCall({ id: d })] }));
+    const external = async (callId: string) =>
+      (await t.store.sql.query<{ external_call_id: string }>('SELECT external_call_id FROM crm_links WHERE call_id = $1', [callId]))[0]?.external_call_id;
+    expect(await external(b)).toBe('X-a');
+    expect(await external(d)).toBe('X-d');
+  });
+
+  it("moves a moved channel's events to the call it went to, after the merges", async () => {
+    const [source, target, renamed] = [uniqueId('call'), uniqueId('call'), uniqueId('call')];
+    await t.store.writeBatch(
+      batchOf({
+        calls: [makeCall({ id: source }), makeCall({ id: target })],
+        events: [
+          makeEventRow({ callId: source, channelId: 'moving', type: 'ChannelCreated' }),
+          makeEventRow({ callId: source, channelId: 'staying', type: 'ChannelCreated' }),
+          makeEventRow({ callId: target, channelId: 'own', type: 'ChannelCreated' }),
+        ],
+      }),
+    );
+    // The call left behind is renamed (its oldest channel moved) in the same batch.
+    await t.store.writeBatch(
+      batchOf({
+        merges: [{ from: source, into: renamed }],
+        channelMoves: [{ channelId: 'moving', from: source, into: target }],
+        calls: [makeCall({ id: renamed }), makeCall({ id: target })],
+        events: [makeEventRow({ callId: target, channelId: 'moving', type: 'ChannelEnteredBridge' })],
+      }),
+    );
+    expect((await t.store.getEvents(target)).map((e) => e.type)).toEqual(['ChannelCreated', 'ChannelCreated', 'ChannelEnteredBridge']);
+    expect((await t.store.getEvents(renamed)).map((e) => e.type)).toEqual(['ChannelCreated']);
+  });
+
   it('resolves chained merges to the surviving call', async () => {
     const [a, b, c] = [uniqueId('call'), uniqueId('call'), uniqueId('call')];
     await t.store.writeBatch(
