@@ -25,6 +25,21 @@ export interface CompareInput {
   calls: ReadonlyMap<string, CallRecord>;
   /** The number the scenario dialled, per call (by its first channel's CEL record). */
   expectedTo: (first: CelEvent) => string;
+  /** Whether the engine sees linkedids (channelvars = CHANNEL(linkedid)); without them it names some calls otherwise. */
+  linkedidVisible?: boolean;
+}
+
+/**
+ * The id the engine gives a call without channelvars when the channel that began its linkedid was moved to
+ * another call (a Local channel's bridged half): nothing in the remaining channels' events names that linkedid,
+ * so the call is known by its oldest remaining channel. Null where the engine must use the linkedid.
+ */
+function idWithoutLinkedid(input: CompareInput, linkedid: string, channels: Set<string>, celCallOf: Map<string, string>): string | null {
+  if (input.linkedidVisible !== false) return null;
+  const founder = celCallOf.get(linkedid);
+  if (founder === undefined || founder === linkedid || channels.has(linkedid)) return null;
+  const starts = input.cel.filter((e) => e.eventtype === 'CHAN_START' && channels.has(e.uniqueid));
+  return starts[0]?.uniqueid ?? null;
 }
 
 /** The CDR's verdict on one call: ANSWERED when any of its rows was answered, else its first channel's row. */
@@ -79,7 +94,9 @@ export function compareCalls(input: CompareInput): string[] {
       const where = extra.map((l) => `${l.name} (CEL linkedid ${celCallOf.get(l.channelId) ?? 'none'})`);
       problems.push(`${label}: grouping: engine call ${engineId} also holds ${where.join(', ')}`);
     }
-    if (call.id !== linkedid) problems.push(`${label}: id: engine=${call.id} asterisk linkedid=${linkedid}`);
+    if (call.id !== linkedid && call.id !== idWithoutLinkedid(input, linkedid, channels, celCallOf)) {
+      problems.push(`${label}: id: engine=${call.id} asterisk linkedid=${linkedid}`);
+    }
     if (call.status !== 'finished') problems.push(`${label}: status: engine=${call.status} asterisk=all channels ended`);
 
     const rows = cdr.filter((r) => r.linkedid === linkedid);

@@ -63,7 +63,7 @@ export function useAsteriskE2E(options: { linkedidChannelvar: boolean }): () => 
           await clearLeftovers(d);
           throw err;
         }
-        return settleScenario({ records, mark, driver: d, engine: e, asterisk: a, ...scenarioOptions });
+        return settleScenario({ records, mark, driver: d, engine: e, asterisk: a, linkedidVisible: options.linkedidChannelvar, ...scenarioOptions });
       },
     };
   }, SETUP_TIMEOUT_MS);
