@@ -20,7 +20,8 @@ import { cpuPerEvent, measureThroughput } from './support/throughput.ts';
 //    these rows, which is what the sustained COPY measures here (60,039 and 60,817 rows/s in session 7's
 //    full runs), while the burst gave 76,000-109,000.
 // The same COPYs in binary format, the one the engine itself sends and PostgreSQL reads faster, are
-// reported beside them.
+// reported beside them. The engine runs with its spill log, as `npm start` builds it (events past the ingest
+// buffer wait on disk instead of pausing the socket); BENCH_NO_SPILL=1 runs it without, to see the log's cost.
 
 /** Events per second of the run the fake Asterisk renders ahead: above the 40,000/s target. */
 const PREPARE_PER_SEC = 50_000;
@@ -38,7 +39,7 @@ export const e2ePostgresBenchmark: Benchmark = {
     const spillDir = mkdtempSync(join(tmpdir(), 'callflow-bench-e2e-spill-'));
     try {
       await queryOnce(db.url, 'CHECKPOINT');
-      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log, databaseUrl: db.url, preparePerSec: PREPARE_PER_SEC, spillDir });
+      const result = await measureThroughput({ store, warmupMs, windowMs, log: ctx.log, databaseUrl: db.url, preparePerSec: PREPARE_PER_SEC, ...(process.env.BENCH_NO_SPILL ? {} : { spillDir }) });
       const [{ n: stored } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM events');
       const [{ n: calls } = { n: 0 }] = await queryOnce<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM calls');
       ctx.log(`engine: ${Math.round(result.eventsPerSec)} events/s; ${result.feed.sent} sent, ${stored} stored, ${calls} calls`);

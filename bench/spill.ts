@@ -71,7 +71,7 @@ export const spillBenchmark: Benchmark = {
         const mb = (bytes: number): number => Math.round((bytes - startRss) / 2 ** 20);
         ctx.log(`${fed.sent} sent, ${stored} stored, ${spill.spilled} spilled, ${spill.lost} lost; caught up ${caughtUpMs === null ? 'never' : `${(caughtUpMs / 1000).toFixed(1)} s`} after the database came back`);
         const notes = [
-          `database stopped ${((upAt - downAt) / 1000).toFixed(0)} s (ingest buffer ${ctx.options.quick ? QUICK_BUFFER : 'the default'} events) while the fake Asterisk sent ${RATE} events/s; ${spill.spilled} events went to the spill log (peak ${Math.round(peakSpillBytes / 2 ** 20)} MB on disk), ${spill.lost} lost`,
+          `database stopped ${((upAt - downAt) / 1000).toFixed(0)} s (ingest buffer: ${ctx.options.quick ? `${QUICK_BUFFER} events` : 'the default'}) while the fake Asterisk sent ${RATE} events/s; ${spill.spilled} events went to the spill log (peak ${Math.round(peakSpillBytes / 2 ** 20)} MB on disk), ${spill.lost} lost`,
           `peak RSS above the start ${mb(Math.max(...rss))} MB (${mb(rssDuringOutage)} MB by the end of the outage): the buffer bounds memory, the log holds the rest`,
           `the sender was never held back: it stood blocked ${(fed.blockedMs / 1000).toFixed(1)} s of ${(fed.elapsedMs / 1000).toFixed(1)} s`,
         ];

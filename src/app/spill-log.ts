@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 // An append-only log on local disk, read in order: where events go while the database cannot take them, so
@@ -66,6 +66,9 @@ export class SpillLog {
   private writeFd: number | null = null;
   /** Written to the open segment since its last sync. */
   private unsynced = false;
+  /** The descriptor a thread-pool sync is running on, and one to close when it is done. */
+  private syncingFd: number | null = null;
+  private closeAfterSync: number | null = null;
 
   constructor(private readonly options: SpillLogOptions) {
     this.maxBytes = options.maxBytes;
@@ -145,7 +148,7 @@ export class SpillLog {
     this.timer = setTimeout(() => {
       this.timer = null;
       try {
-        this.flush();
+        this.groupFlush();
         this.lastError = null;
       } catch (error) {
         this.lastError = error as Error;
@@ -153,6 +156,39 @@ export class SpillLog {
       }
     }, ms);
     this.timer.unref();
+  }
+
+  /**
+   * A group: written at once, synced by the thread pool (the engine's thread does not wait for the disk); one
+   * sync at a time, a group written meanwhile is synced by the next.
+   */
+  private groupFlush(): void {
+    this.writeOut();
+    if (!this.unsynced || this.writeFd === null) return;
+    if (this.syncingFd !== null) {
+      this.flushSoon(this.groupMs);
+      return;
+    }
+    const fd = this.writeFd;
+    this.unsynced = false;
+    this.syncingFd = fd;
+    fdatasync(fd, (error) => {
+      this.syncingFd = null;
+      if (this.closeAfterSync === fd) {
+        this.closeAfterSync = null;
+        closeSync(fd);
+      } else if (error) {
+        this.lastError = error;
+        this.unsynced = true;
+        this.flushSoon(RETRY_MS);
+      }
+    });
+  }
+
+  /** Closes a segment's descriptor, once a sync running on it has finished. */
+  private closeFd(fd: number): void {
+    if (this.syncingFd === fd) this.closeAfterSync = fd;
+    else closeSync(fd);
   }
 
   /** Writes what is buffered and waits for the disk to have it. */
@@ -175,7 +211,7 @@ export class SpillLog {
       }
       if (this.writeFd !== null) {
         if (this.unsynced) fdatasyncSync(this.writeFd);
-        closeSync(this.writeFd);
+        this.closeFd(this.writeFd);
       }
       this.writeFd = openSync(segment.path, 'a');
     }
@@ -264,7 +300,7 @@ export class SpillLog {
       // The segment appends go to goes only once nothing waits to be written into it.
       if (active && this.buffered.length > 0) break;
       if (active && this.writeFd !== null) {
-        closeSync(this.writeFd);
+        this.closeFd(this.writeFd);
         this.writeFd = null;
         this.unsynced = false;
       }
@@ -286,7 +322,7 @@ export class SpillLog {
 
   close(): void {
     this.flush();
-    if (this.writeFd !== null) closeSync(this.writeFd);
+    if (this.writeFd !== null) this.closeFd(this.writeFd);
     this.writeFd = null;
   }
 }

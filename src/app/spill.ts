@@ -150,7 +150,8 @@ export class Spill {
         await this.nextCommit();
         continue;
       }
-      const records = log.read(this.deps.batchSize);
+      // Up to half full in one round: the store then writes batches as large as when events arrive live.
+      const records = log.read(Math.max(this.deps.batchSize, this.deps.resumeBelow - this.deps.pending()));
       for (const record of records) {
         if (record.seq <= this.storedThrough) continue;
         const spilled = readSpilled(record.payload);
