@@ -40,38 +40,35 @@ async function expectNothingLost(world: ChaosWorld, calls: number): Promise<void
   expect(world.app.engine.spill?.lost).toBe(0);
 }
 
+/** A burst of `calls` calls with the database taken away 5 s in by `fault`; all must come through. */
+async function burstThrough(calls: number, fault: (world: ChaosWorld) => Promise<void>): Promise<void> {
+  const world = await startChaosWorld();
+  try {
+    const running = await burst(world, calls);
+    await sleep(5_000);
+    await fault(world);
+    await running.done;
+    await expectNothingLost(world, calls);
+    expect(world.app.engine.spill?.spilled).toBeGreaterThan(0);
+  } finally {
+    await world.stop();
+  }
+}
+
 describe.skipIf(skipReason !== null)(`chaos: the database goes away during a burst of real calls${note}`, () => {
   it('PostgreSQL stopped for 60 s: events are spilled and stored once it is back, every call right', async () => {
-    const world = await startChaosWorld();
-    try {
-      const calls = 300;
-      const running = await burst(world, calls);
-      await sleep(5_000);
+    await burstThrough(300, async (world) => {
       await world.postgres.stop();
       await sleep(60_000);
       await world.postgres.start();
-      await running.done;
-      await expectNothingLost(world, calls);
-      expect(world.app.engine.spill?.spilled).toBeGreaterThan(0);
-    } finally {
-      await world.stop();
-    }
+    });
   }, 420_000);
 
   it('PostgreSQL frozen (SIGSTOP) for 30 s: the same', async () => {
-    const world = await startChaosWorld();
-    try {
-      const calls = 200;
-      const running = await burst(world, calls);
-      await sleep(5_000);
+    await burstThrough(200, async (world) => {
       world.postgres.freeze();
       await sleep(30_000);
       world.postgres.thaw();
-      await running.done;
-      await expectNothingLost(world, calls);
-      expect(world.app.engine.spill?.spilled).toBeGreaterThan(0);
-    } finally {
-      await world.stop();
-    }
+    });
   }, 420_000);
 });

@@ -41,42 +41,55 @@ function celLines(name: string, startMs: number, rename: (id: string) => string 
 const rows = (lines: readonly string[]): CelRecord[] => lines.map(parseCelLine).filter((r): r is CelRecord => r !== null);
 const iso = (row: CelRecord | undefined): string => new Date(row!.atMs).toISOString();
 
-describe('backfill from CEL', () => {
-  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
-  let dir: string;
-  let celFile: string;
-  let db: TestDatabase | null = null;
-  let url: string;
+/** One test group's world: a fake Asterisk, a CEL file beside it, and engines started on one database. */
+interface CelEngine {
+  pbx: FakeAsterisk;
+  readonly celFile: string;
+  start(): Promise<App>;
+}
 
+function useCelEngine(prefix: string, options: { env?: Record<string, string>; emptyFile?: boolean } = {}): CelEngine {
+  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
+  const at = { dir: '', celFile: '', url: '', db: null as TestDatabase | null };
   beforeAll(async () => {
-    url = (await pbx.start()).url;
-    dir = mkdtempSync(join(tmpdir(), 'callflow-cel-'));
-    celFile = join(dir, 'cel.jsonl');
-    writeFileSync(celFile, '');
-    db = postgresUrl ? await createPostgresDatabase() : null;
+    at.url = (await pbx.start()).url;
+    at.dir = mkdtempSync(join(tmpdir(), prefix));
+    at.celFile = join(at.dir, 'cel.jsonl');
+    if (options.emptyFile !== false) writeFileSync(at.celFile, '');
+    at.db = postgresUrl ? await createPostgresDatabase() : null;
   });
   afterAll(async () => {
     await pbx.stop();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await at.db?.drop();
+    rmSync(at.dir, { recursive: true, force: true });
   });
+  return {
+    pbx,
+    get celFile() {
+      return at.celFile;
+    },
+    async start() {
+      const config = loadConfig({
+        env: {
+          ARI_SERVERS: JSON.stringify([{ name: 'pbx', url: at.url, username: 'u', password: 'cel-secret', cel: { jsonl: at.celFile } }]),
+          CALLFLOW_DATA_DIR: join(at.dir, 'data'),
+          ...options.env,
+          ...(at.db ? { DATABASE_URL: at.db.url } : {}),
+        },
+        flags: { http: { host: '127.0.0.1', port: 0 } },
+      });
+      const app = await createApp(config, silentLogger());
+      await app.start();
+      return app;
+    },
+  };
+}
 
-  async function start(): Promise<App> {
-    const config = loadConfig({
-      env: {
-        ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'u', password: 'cel-secret', cel: { jsonl: celFile } }]),
-        CALLFLOW_DATA_DIR: join(dir, 'data'),
-        // Deliveries are planned into the outbox; nobody listens there, so they stay put to be counted.
-        WEBHOOK_URLS: 'http://127.0.0.1:9/hook',
-        WEBHOOK_SECRET: 'cel-backfill-test-secret-0123456789',
-        ...(db ? { DATABASE_URL: db.url } : {}),
-      },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
-    });
-    const app = await createApp(config, silentLogger());
-    await app.start();
-    return app;
-  }
+describe('backfill from CEL', () => {
+  // Deliveries are planned into the outbox; nobody listens there, so they stay put to be counted.
+  const world = useCelEngine('callflow-cel-', { env: { WEBHOOK_URLS: 'http://127.0.0.1:9/hook', WEBHOOK_SECRET: 'cel-backfill-test-secret-0123456789' } });
+  const { pbx } = world;
+  const start = (): Promise<App> => world.start();
 
   const gaps = async (app: App) => (await app.server.inject({ method: 'GET', url: '/api/gaps?server=pbx' })).json().items as any[];
   const outbox = async (app: App, callId: string) =>
@@ -108,7 +121,7 @@ describe('backfill from CEL', () => {
       ...celLines('caller-cancel', stoppedAt + 2),
       ...celLines('no-answer', stoppedAt + 3),
     ];
-    writeFileSync(celFile, `${lines.join('\n')}\n`);
+    writeFileSync(world.celFile, `${lines.join('\n')}\n`);
     const cel = rows(lines.filter((l) => !l.includes('broken') && !l.includes('"linkedid":"x"')));
     const of = (uniqueid: string, type: string) => cel.find((r) => r.uniqueId === uniqueid && r.eventType === type);
 
@@ -152,7 +165,7 @@ describe('backfill from CEL', () => {
     await until(() => pbx.openConnectionCount === 0, 10_000, 'the socket to drop');
     const renamed = (id: string) => id.replace('1796508063', '1796509999');
     const dropped = celLines('busy', Date.now() + 50, renamed);
-    appendFileSync(celFile, `${dropped.join('\n')}\n`);
+    appendFileSync(world.celFile, `${dropped.join('\n')}\n`);
     await new Promise((r) => setTimeout(r, 300));
     pbx.refuseConnections(false);
     await until(async () => (await gaps(second)).some((g) => g.reason === 'disconnected' && g.backfilledAt !== null), 30_000, 'the backfill of the dropped socket');
@@ -187,40 +200,9 @@ function pick(call: CallRecord, fields: Partial<CallRecord>): Partial<CallRecord
 }
 
 describe('backfill from CEL after the stale-call sweep', () => {
-  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
-  let dir: string;
-  let celFile: string;
-  let db: TestDatabase | null = null;
-  let url: string;
-
-  beforeAll(async () => {
-    url = (await pbx.start()).url;
-    dir = mkdtempSync(join(tmpdir(), 'callflow-cel-sweep-'));
-    celFile = join(dir, 'cel.jsonl');
-    writeFileSync(celFile, '');
-    db = postgresUrl ? await createPostgresDatabase() : null;
-  });
-  afterAll(async () => {
-    await pbx.stop();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function start(): Promise<App> {
-    const config = loadConfig({
-      env: {
-        ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'u', password: 'cel-secret', cel: { jsonl: celFile } }]),
-        CALLFLOW_DATA_DIR: join(dir, 'data'),
-        CALLS_DISCONNECTED_GRACE_MS: '1000',
-        CALLS_SWEEP_INTERVAL_MS: '100',
-        ...(db ? { DATABASE_URL: db.url } : {}),
-      },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
-    });
-    const app = await createApp(config, silentLogger());
-    await app.start();
-    return app;
-  }
+  const world = useCelEngine('callflow-cel-sweep-', { env: { CALLS_DISCONNECTED_GRACE_MS: '1000', CALLS_SWEEP_INTERVAL_MS: '100' } });
+  const { pbx } = world;
+  const start = (): Promise<App> => world.start();
 
   it('replaces the end the sweep estimated, for a call no longer held in memory', async () => {
     const first = await start();
@@ -238,7 +220,7 @@ describe('backfill from CEL after the stale-call sweep', () => {
     await first.stop();
     pbx.setLiveChannels([]);
     pbx.refuseConnections(false);
-    writeFileSync(celFile, `${lines.join('\n')}\n`);
+    writeFileSync(world.celFile, `${lines.join('\n')}\n`);
 
     // The next run does not hold the finished call; the backfill brings it back and ends it as CEL says.
     const second = await start();
@@ -260,37 +242,9 @@ describe('backfill from CEL after the stale-call sweep', () => {
 });
 
 describe('backfill from CEL retried', () => {
-  const pbx = new FakeAsterisk({ username: 'u', password: 'cel-secret' });
-  let dir: string;
-  let celFile: string;
-  let db: TestDatabase | null = null;
-  let url: string;
-
-  beforeAll(async () => {
-    url = (await pbx.start()).url;
-    dir = mkdtempSync(join(tmpdir(), 'callflow-cel-retry-'));
-    celFile = join(dir, 'cel.jsonl');
-    db = postgresUrl ? await createPostgresDatabase() : null;
-  });
-  afterAll(async () => {
-    await pbx.stop();
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function start(): Promise<App> {
-    const config = loadConfig({
-      env: {
-        ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'u', password: 'cel-secret', cel: { jsonl: celFile } }]),
-        CALLFLOW_DATA_DIR: join(dir, 'data'),
-        ...(db ? { DATABASE_URL: db.url } : {}),
-      },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
-    });
-    const app = await createApp(config, silentLogger());
-    await app.start();
-    return app;
-  }
+  const world = useCelEngine('callflow-cel-retry-', { emptyFile: false });
+  const { pbx } = world;
+  const start = (): Promise<App> => world.start();
 
   const gaps = async (app: App) => (await app.server.inject({ method: 'GET', url: '/api/gaps?server=pbx' })).json().items as any[];
 
@@ -313,7 +267,7 @@ describe('backfill from CEL retried', () => {
     expect({ reason: failed.reason, backfilledAt: failed.backfilledAt, backfill: failed.backfill }).toEqual({ reason: 'engine_down', backfilledAt: null, backfill: null });
     await second.stop();
 
-    writeFileSync(celFile, `${celLines('busy', stoppedAt + 1).join('\n')}\n`);
+    writeFileSync(world.celFile, `${celLines('busy', stoppedAt + 1).join('\n')}\n`);
     const third = await start();
     await until(async () => (await gaps(third)).length === 2 && (await gaps(third)).every((g) => g.backfilledAt !== null), 20_000, 'both gaps backfilled');
     const [latest, earlier] = await gaps(third);

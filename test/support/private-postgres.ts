@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './processes.ts';
 
 // A throwaway PostgreSQL server of the test's own: fault tests stop it, kill it and freeze it (SIGSTOP) without
 // touching the machine's shared server, which other test files use at the same time. The cluster lives in a
@@ -34,17 +34,6 @@ export function privatePostgresUnavailable(): string | null {
   if (isRoot && systemUser() === null) return 'running as root and there is no postgres system user to run the server as';
   if (isRoot && spawnSync('setpriv', ['--version']).status !== 0) return 'running as root without setpriv to run the server as the postgres user';
   return null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function asServerUser(command: string, args: string[]): [string, string[]] {

@@ -1,20 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 
 // Loopback ports for one Asterisk instance and its sipp processes. Several test files (and other people's
 // tests) run at once on one machine, so every port is asked of the kernel, never fixed.
 
 /** A free TCP port on 127.0.0.1 (for Asterisk's HTTP/ARI listener). */
-export function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort as freeTcpPort } from '../../support/processes.ts';
 
 function udpPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
