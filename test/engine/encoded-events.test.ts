@@ -13,7 +13,7 @@ import { openTestStore, postgresUrl, type TestStore } from '../support/test-stor
 
 const policy = directionPolicy(DEFAULT_DIRECTION_RULES);
 const TRACES = readdirSync(FIXTURE_DIR)
-  .filter((f) => f.endsWith('.jsonl') && !f.endsWith('.actions.jsonl'))
+  .filter((f) => f.endsWith('.jsonl') && !f.endsWith('.actions.jsonl') && !f.endsWith('.cel.jsonl'))
   .map((f) => f.replace(/\.jsonl$/, ''));
 
 interface Run {

@@ -35,6 +35,8 @@ export interface AsteriskInstance {
   waitBooted(): Promise<void>;
   /** Kills Asterisk (SIGKILL), as a crash would; `start` brings it back on the same files and ports. */
   kill(): Promise<void>;
+  /** True once the Asterisk process has exited (a restart normally execs in place and keeps it). */
+  exited(): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -116,6 +118,11 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     return existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-lines).join('\n') : '(no messages.log)';
   };
 
+  const stdoutTail = (): string => {
+    const path = join(rundir, 'log', 'stdout.log');
+    return existsSync(path) ? readFileSync(path, 'utf8').slice(-2_000) : '(no stdout.log)';
+  };
+
   let stopped: Promise<void> | null = null;
   const stop = (keepFiles = false): Promise<void> =>
     (stopped ??= (async () => {
@@ -172,8 +179,9 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     logTail,
     async waitBooted() {
       const problem = await booted();
-      if (problem !== null) throw new Error(`Asterisk: ${problem}\n${logTail(15)}`);
+      if (problem !== null) throw new Error(`Asterisk: ${problem}\n${logTail(15)}\nstdout:\n${stdoutTail()}`);
     },
+    exited: () => proc.exited(),
     async kill() {
       proc.child.kill('SIGKILL');
       await proc.exit;
