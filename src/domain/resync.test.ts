@@ -1,72 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
-import { directionPolicy } from './direction.ts';
+import { createdAt, destroyedAt, dialAt, goneAt, hangupRequestAt, snapshot, stateAt, trunkPolicy } from '../../test/support/domain-events.ts';
 import { CallRegistry, type CallHandle } from './grouping.ts';
 import { toRecord } from './record.ts';
 
 // What a resync's engine-made events do to a call, on normalized events: the partial snapshots they carry
 // never erase what the call knew, and what the engine could not see is marked as an estimate.
 
-const policy = directionPolicy({
-  inboundContexts: ['from-trunk'],
-  internalContexts: ['from-internal'],
-  trunkEndpoints: ['PJSIP/provider'],
-  extensionPattern: '^\\d{2,5}$',
-});
+const policy = trunkPolicy;
 
 const T = (s: number) => new Date(Date.UTC(2026, 10, 21, 4, 0, s)).toISOString();
 
-function ch(id: string, name: string, state: string, extra: Partial<ChannelSnapshot> = {}): ChannelSnapshot {
-  return {
-    id,
-    name,
-    state,
-    callerNumber: '5551234',
-    callerName: 'Alice Caller',
-    connectedNumber: '',
-    connectedName: '',
-    context: 'from-trunk',
-    exten: '200',
-    createdAt: '',
-    linkedId: null,
-    ...extra,
-  };
-}
+const ch = (id: string, name: string, state: string, extra: Partial<ChannelSnapshot> = {}): ChannelSnapshot =>
+  snapshot(id, name, state, { callerName: 'Alice Caller', ...extra });
 
 /** What a resync's or the sweep's snapshot holds at worst: the id and nothing else. */
 const bare = (c: ChannelSnapshot): ChannelSnapshot => ({ ...ch(c.id, '', ''), callerNumber: '', callerName: '', context: '', exten: '' });
 
-const created = (c: ChannelSnapshot, s: number): CallEvent => ({ kind: 'channel_created', type: 'ChannelCreated', at: T(s), channel: { ...c, createdAt: T(s) } });
-const stateChange = (c: ChannelSnapshot, state: string, s: number): CallEvent => ({ kind: 'channel_state', type: 'ChannelStateChange', at: T(s), channel: { ...c, state } });
-const gone = (c: ChannelSnapshot, s: number): CallEvent => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at: T(s), channel: c, sweepReason: null });
+const created = (c: ChannelSnapshot, s: number): CallEvent => createdAt(c, T(s));
+const stateChange = (c: ChannelSnapshot, state: string, s: number): CallEvent => stateAt(c, state, T(s));
+const gone = (c: ChannelSnapshot, s: number): CallEvent => goneAt(c, null, T(s));
 const found = (c: ChannelSnapshot, s: number): CallEvent => ({ kind: 'channel_update', type: 'CallflowChannelFound', at: T(s), channel: c, foundAtResync: true });
-const destroyed = (c: ChannelSnapshot, cause: number, s: number): CallEvent => ({
-  kind: 'channel_destroyed',
-  type: 'ChannelDestroyed',
-  at: T(s),
-  channel: c,
-  cause,
-  causeText: '',
-  techCause: null,
-});
-const hangupRequest = (c: ChannelSnapshot, cause: number | null, s: number): CallEvent => ({
-  kind: 'hangup_request',
-  type: 'ChannelHangupRequest',
-  at: T(s),
-  channel: c,
-  cause,
-  soft: false,
-});
-const dial = (caller: ChannelSnapshot, peer: ChannelSnapshot, status: string, s: number): CallEvent => ({
-  kind: 'dial',
-  type: 'Dial',
-  at: T(s),
-  caller,
-  peer,
-  status,
-  dialstring: 'PJSIP/alice',
-  forward: '',
-});
+const destroyed = (c: ChannelSnapshot, cause: number, s: number): CallEvent => destroyedAt(c, cause, null, T(s));
+const hangupRequest = (c: ChannelSnapshot, cause: number | null, s: number): CallEvent => hangupRequestAt(c, cause, T(s));
+const dial = (caller: ChannelSnapshot, peer: ChannelSnapshot, status: string, s: number): CallEvent => dialAt(caller, peer, status, 'PJSIP/alice', T(s));
 
 function run(events: CallEvent[]) {
   const registry = new CallRegistry('pbx1');

@@ -1,64 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
+import { createdAt, destroyedAt, dialAt, goneAt, hangupRequestAt, snapshot, stateAt, trunkPolicy } from '../../test/support/domain-events.ts';
 import { directionPolicy } from './direction.ts';
 import { CallRegistry, type CallHandle } from './grouping.ts';
 import { isFinished, toRecord } from './record.ts';
 
 // Table-driven tests of the call state machine on normalized events: no ARI JSON, no I/O.
 
-const policy = directionPolicy({
-  inboundContexts: ['from-trunk'],
-  internalContexts: ['from-internal'],
-  trunkEndpoints: ['PJSIP/provider'],
-  extensionPattern: '^\\d{2,5}$',
-});
+const policy = trunkPolicy;
 
 let clock = 0;
 const t = (): string => new Date(Date.UTC(2026, 10, 21, 10, 0, 0) + clock++ * 1000).toISOString();
 
-function ch(id: string, name: string, state: string, extra: Partial<ChannelSnapshot> = {}): ChannelSnapshot {
-  return {
-    id,
-    name,
-    state,
-    callerNumber: '5551234',
-    callerName: '',
-    connectedNumber: '',
-    connectedName: '',
-    context: 'from-trunk',
-    exten: '200',
-    createdAt: '',
-    linkedId: null,
-    ...extra,
-  };
-}
+const ch = snapshot;
 
 type Step = (at: string) => CallEvent;
-const created = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_created', type: 'ChannelCreated', at, channel: { ...c, createdAt: at } });
-const state = (c: ChannelSnapshot, s: string): Step => (at) => ({ kind: 'channel_state', type: 'ChannelStateChange', at, channel: { ...c, state: s } });
-const destroyed = (c: ChannelSnapshot, cause: number, techCause: number | null = null): Step => (at) => ({
-  kind: 'channel_destroyed',
-  type: 'ChannelDestroyed',
-  at,
-  channel: c,
-  cause,
-  causeText: '',
-  techCause,
-});
-const hangupReq = (c: ChannelSnapshot): Step => (at) => ({ kind: 'hangup_request', type: 'ChannelHangupRequest', at, channel: c, cause: 16, soft: false });
-const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: string, dialstring = 'PJSIP/alice'): Step => (at) => ({
-  kind: 'dial',
-  type: 'Dial',
-  at,
-  caller,
-  peer,
-  status,
-  dialstring,
-  forward: '',
-});
+const created = (c: ChannelSnapshot): Step => (at) => createdAt(c, at);
+const state = (c: ChannelSnapshot, s: string): Step => (at) => stateAt(c, s, at);
+const destroyed = (c: ChannelSnapshot, cause: number, techCause: number | null = null): Step => (at) => destroyedAt(c, cause, techCause, at);
+const hangupReq = (c: ChannelSnapshot): Step => (at) => hangupRequestAt(c, 16, at);
+const dial = (caller: ChannelSnapshot | null, peer: ChannelSnapshot, status: string, dialstring = 'PJSIP/alice'): Step => (at) => dialAt(caller, peer, status, dialstring, at);
 const bridged = (c: ChannelSnapshot, bridgeId: string): Step => (at) => ({ kind: 'bridge_entered', type: 'ChannelEnteredBridge', at, channel: c, bridgeId, bridgeType: 'mixing', bridgeClass: 'basic' });
-const gone = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: null });
-const swept = (c: ChannelSnapshot): Step => (at) => ({ kind: 'channel_gone', type: 'CallflowChannelGone', at, channel: c, sweepReason: 'stale' });
+const gone = (c: ChannelSnapshot): Step => (at) => goneAt(c, null, at);
+const swept = (c: ChannelSnapshot): Step => (at) => goneAt(c, 'stale', at);
 
 function run(steps: Step[], rules = policy) {
   const registry = new CallRegistry('pbx1');
