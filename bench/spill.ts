@@ -7,7 +7,7 @@ import { startEngine } from './support/engine-harness.ts';
 import { FakeFeed } from './support/fake-feed.ts';
 import { figure } from './support/figures.ts';
 import { sleep } from './support/stats.ts';
-import { outageStore } from './support/store-wrappers.ts';
+import { gatedStore } from '../test/support/gated-store.ts';
 
 // The spill path: the fake Asterisk sends RATE events/s steadily; after a warm-up the database stops taking
 // anything (every write waits) for OUTAGE seconds, then comes back. The engine keeps reading, spills what its
@@ -30,7 +30,7 @@ export const spillBenchmark: Benchmark = {
     const { store, db, close } = await openBenchStore(ctx.options.postgresUrl);
     const feed = await FakeFeed.start();
     const spillDir = mkdtempSync(join(tmpdir(), 'callflow-bench-spill-'));
-    const outage = outageStore(store);
+    const outage = gatedStore(store);
     try {
       // The quick run's outage is shorter than the default buffer holds (50,000 events): a smaller buffer
       // makes it spill all the same.
@@ -50,11 +50,11 @@ export const spillBenchmark: Benchmark = {
         const durationMs = warmupMs + outageMs + afterMs;
         const streaming = feed.stream({ traffic: {}, maxEvents: Number.MAX_SAFE_INTEGER, ratePerSec: RATE, durationMs }, durationMs + 60_000);
         await sleep(warmupMs);
-        outage.stop();
+        outage.shut();
         const downAt = performance.now();
         await sleep(outageMs);
         const rssDuringOutage = Math.max(...rss);
-        outage.resume();
+        outage.open();
         const upAt = performance.now();
         let caughtUpMs: number | null = null;
         while (performance.now() - upAt < 120_000) {
@@ -95,7 +95,7 @@ export const spillBenchmark: Benchmark = {
         ];
       } finally {
         clearInterval(sampler);
-        outage.resume();
+        outage.open();
         await harness.stop();
       }
     } finally {

@@ -33,25 +33,3 @@ export function throttledStore(store: Store, eventsPerSec: number): Store {
     },
   };
 }
-
-/** A database that can stop answering: while stopped, every write waits until `resume()`. */
-export function outageStore(store: Store): { store: Store; stop(): void; resume(): void } {
-  let down: Promise<void> | null = null;
-  let up = (): void => undefined;
-  return {
-    store: {
-      ...store,
-      async writeBatch(batch, options) {
-        while (down !== null) await down;
-        return store.writeBatch(batch, options);
-      },
-    },
-    stop() {
-      down ??= new Promise<void>((resolve) => (up = resolve));
-    },
-    resume() {
-      down = null;
-      up();
-    },
-  };
-}

@@ -12,6 +12,7 @@ import { engineOn } from '../support/engine-on-store.ts';
 import { FakeAsterisk } from '../support/fake-asterisk.ts';
 import { shiftedTrace } from '../support/hostile-events.ts';
 import { openTestStore, storeKinds, type TestStore } from '../support/test-store.ts';
+import { gatedStore } from '../support/gated-store.ts';
 
 // The engine never stops reading its sources. While the database does not take batches, events past the
 // ingest buffer go to the spill log on disk, in order; when the database is back they are ingested from it,
@@ -21,28 +22,6 @@ import { openTestStore, storeKinds, type TestStore } from '../support/test-store
 
 const TRACES = ['a_answer_wait_hangup', 'c_dial_answered', 'd1_dial_busy', 'e_dtmf_varset', 'b_unanswered_caller_hangup'];
 const INGEST = { batchSize: 100, flushIntervalMs: 10, maxBufferedEvents: 200 };
-
-/** A store whose writes wait while the gate is shut: a database that has stopped answering. */
-function gatedStore(store: Store): { store: Store; shut(): void; open(): void } {
-  let gate: Promise<void> | null = null;
-  let release = (): void => undefined;
-  return {
-    store: {
-      ...store,
-      async writeBatch(batch, options) {
-        while (gate !== null) await gate;
-        return store.writeBatch(batch, options);
-      },
-    },
-    shut() {
-      gate ??= new Promise<void>((resolve) => (release = resolve));
-    },
-    open() {
-      gate = null;
-      release();
-    },
-  };
-}
 
 function newEngine(store: Store, spillDir: string, maxBytes = 64 * 1024 * 1024) {
   return engineOn(store, { ingest: INGEST, spillLog: new SpillLog({ dir: spillDir, maxBytes, groupMs: 5 }) });
