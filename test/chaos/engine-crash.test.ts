@@ -44,7 +44,7 @@ describe.skipIf(skipReason !== null)(`chaos: the engine is killed with calls up$
       postgres = await PrivatePostgres.create();
       asterisk = await startAsterisk({ linkedidChannelvar: true });
       const servers = [{ name: SERVER_NAME, url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, cel: { jsonl: asterisk.celPath, marginMs: 5_000 } }];
-      engine = await engineProcess({ ARI_SERVERS: JSON.stringify(servers), DATABASE_URL: postgres.url(), CALLFLOW_DATA_DIR: dataDir }, dataDir);
+      engine = await engineProcess({ ARI_SERVERS: JSON.stringify(servers), DATABASE_URL: postgres.url(), CALLFLOW_DATA_DIR: dataDir });
       await engine.start();
       const ast = asterisk;
       await until(async () => (await ast.cli('ari show apps')).includes('callflow'), 60_000, 'the engine to connect to ARI');
