@@ -20,14 +20,22 @@ export interface EngineUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startEngine(asterisk: AsteriskInstance): Promise<EngineUnderTest> {
-  const db: TestDatabase | null = postgresUrl ? await createPostgresDatabase() : null;
+export interface EngineOptions {
+  /** A database of the test's own (a fault test's private server); else as described above. */
+  databaseUrl?: string;
+  /** Ingest settings other than the defaults. */
+  ingest?: { maxBufferedEvents?: number };
+}
+
+export async function startEngine(asterisk: AsteriskInstance, options: EngineOptions = {}): Promise<EngineUnderTest> {
+  const db: TestDatabase | null = options.databaseUrl === undefined && postgresUrl ? await createPostgresDatabase() : null;
+  const databaseUrl = options.databaseUrl ?? db?.url;
   let app: App | null = null;
   try {
     const servers = [{ name: SERVER_NAME, url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword }];
     const config = loadConfig({
-      env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: 'memory://', ...(db ? { DATABASE_URL: db.url } : {}) },
-      flags: { http: { host: '127.0.0.1', port: 0 } },
+      env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: 'memory://', ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
+      flags: { http: { host: '127.0.0.1', port: 0 }, ...(options.ingest ? { ingest: options.ingest } : {}) },
     });
     app = await createApp(config, silentLogger());
     await app.start();

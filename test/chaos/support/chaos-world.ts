@@ -1,14 +1,11 @@
 import pg from 'pg';
-import { createApp, type App } from '../../../src/app/compose.ts';
-import { silentLogger } from '../../../src/app/logger.ts';
-import { loadConfig } from '../../../src/config/load.ts';
 import { connectDriver, type AriDriver } from '../../asterisk/support/ari-driver.ts';
 import { startAsterisk, type AsteriskInstance } from '../../asterisk/support/asterisk-instance.ts';
 import { AsteriskRecords, type RecordMark } from '../../asterisk/support/asterisk-records.ts';
-import { SERVER_NAME } from '../../asterisk/support/engine-app.ts';
+import { SERVER_NAME, startEngine } from '../../asterisk/support/engine-app.ts';
 import { settleScenario, type ScenarioOptions, type ScenarioResult } from '../../asterisk/support/settle.ts';
 import { stopAllSipp } from '../../asterisk/support/sipp.ts';
-import { until } from '../../asterisk/support/wait.ts';
+import type { App } from '../../../src/app/compose.ts';
 import type { CallRecord } from '../../../src/domain/call.ts';
 import type { IngestGap } from '../../../src/store/types.ts';
 import { PrivatePostgres } from '../../support/private-postgres.ts';
@@ -55,18 +52,9 @@ export async function startChaosWorld(): Promise<ChaosWorld> {
     cleanups.push(() => postgres.destroy());
     const asterisk = await startAsterisk({ linkedidChannelvar: true });
     cleanups.push(() => asterisk.stop());
-    const config = loadConfig({
-      env: {
-        ARI_SERVERS: JSON.stringify([{ name: SERVER_NAME, url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword }]),
-        CALLFLOW_DATA_DIR: 'memory://',
-        DATABASE_URL: postgres.url(),
-      },
-      flags: { http: { host: '127.0.0.1', port: 0 }, ingest: { maxBufferedEvents: INGEST_BUFFER } },
-    });
-    const app = await createApp(config, silentLogger());
-    cleanups.push(() => app.stop());
-    await app.start();
-    await until(async () => (await asterisk.cli('ari show apps')).includes('callflow'), 30_000, 'the engine to connect to ARI');
+    const engine = await startEngine(asterisk, { databaseUrl: postgres.url(), ingest: { maxBufferedEvents: INGEST_BUFFER } });
+    cleanups.push(() => engine.stop());
+    const { app } = engine;
     const driver = await connectDriver(asterisk.ariUrl, asterisk.ariUser, asterisk.ariPassword);
     cleanups.push(() => driver.close());
     const records = new AsteriskRecords(asterisk.celPath, asterisk.cdrPath);
@@ -94,7 +82,7 @@ export async function startChaosWorld(): Promise<ChaosWorld> {
           records,
           mark,
           driver,
-          engine: { callIdsOf: (ids) => app.store.callIdsOfChannels(SERVER_NAME, [...ids]), getCall: (id) => app.store.getCall(id) },
+          engine,
           asterisk,
           ...options,
         }),
