@@ -105,11 +105,6 @@ export class SpillLog {
     return this.diskBytes + this.bufferedBytes;
   }
 
-  /** The number the next appended record gets. */
-  get nextRecord(): number {
-    return this.nextSeq;
-  }
-
   /** Numbers below `seq` are taken: a log that starts after a restart continues above what was stored. */
   startAt(seq: number): void {
     if (seq > this.nextSeq && this.unread === 0) {
@@ -310,14 +305,6 @@ export class SpillLog {
       if (this.readSegment > 0) this.readSegment--;
       else this.readOffset = 0;
     }
-  }
-
-  /** Goes back to the first record kept: what a restart reads again. */
-  rewind(): void {
-    this.flush();
-    this.readSegment = 0;
-    this.readOffset = 0;
-    this.readNext = this.segments[0]?.firstSeq ?? this.nextSeq;
   }
 
   close(): void {
