@@ -130,11 +130,11 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
     { name: serverName, url: ariUrl, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
     {
       onEvent: tap
-        ? (text, receivedAt, bytes) => {
-            tap(text, receivedAt);
-            engine.acceptRaw(text, receivedAt, serverName, bytes);
+        ? (bytes, receivedAt) => {
+            tap(bytes.toString('utf8'), receivedAt);
+            engine.acceptBytes(bytes, receivedAt, serverName);
           }
-        : (text, receivedAt, bytes) => engine.acceptRaw(text, receivedAt, serverName, bytes),
+        : (bytes, receivedAt) => engine.acceptBytes(bytes, receivedAt, serverName),
       onConnected: () =>
         engine
           .resync(serverName, async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }))

@@ -136,8 +136,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const connection: AriConnection = new AriConnection(
       server,
       {
-        onEvent: (text, receivedAt, bytes) => {
-          const result = engine.acceptRaw(text, receivedAt, server.name, bytes);
+        onEvent: (bytes, receivedAt) => {
+          const result = engine.acceptBytes(bytes, receivedAt, server.name);
           // Without subscribeAll, Asterisk stops telling about a channel at StasisEnd; subscribing to it
           // explicitly keeps its ChannelDestroyed (and hangup cause) coming.
           if (!server.subscribeAll && result.ok && result.type === 'StasisStart' && result.channelId) {

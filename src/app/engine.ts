@@ -29,10 +29,12 @@ import type { OutboxInsert } from '../store/types.ts';
 const CLIP_WARNING_MS = 10_000;
 
 /** A spilled StasisStart's channel, read at once: a server without subscribeAll must subscribe to it now. */
-function stasisStartOf(text: string): { type: string; channelId: string | null } | Record<string, never> {
-  if (!text.includes('"StasisStart"')) return {};
+function stasisStartOf(raw: Uint8Array | string): { type: string; channelId: string | null } | Record<string, never> {
+  // Searched in the bytes as received: the other events are never decoded here, only when read back.
+  const bytes = typeof raw === 'string' ? null : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (bytes === null ? !(raw as string).includes('"StasisStart"') : !bytes.includes('"StasisStart"')) return {};
   try {
-    const event = JSON.parse(text) as { type?: unknown; channel?: { id?: unknown } };
+    const event = JSON.parse(bytes === null ? (raw as string) : bytes.toString('utf8')) as { type?: unknown; channel?: { id?: unknown } };
     if (event.type !== 'StasisStart') return {};
     return { type: 'StasisStart', channelId: typeof event.channel?.id === 'string' ? event.channel.id : null };
   } catch {
@@ -254,9 +256,18 @@ export class Engine {
     }
   }
 
+  /**
+   * One event frame from a source as received (its UTF-8 JSON text, stored as is): decoded only when it is
+   * ingested now, not when it goes to the spill log.
+   */
+  acceptBytes(bytes: Buffer, receivedAt: Date, server: string): IngestOk | IngestFailed {
+    if (this.spill?.isActive) return this.spilled(bytes, receivedAt, server);
+    return this.acceptRaw(bytes.toString('utf8'), receivedAt, server, bytes);
+  }
+
   /** One raw event from a source (`bytes`: the same text as received, kept as the stored event): counted, ingested, never thrown. */
   acceptRaw(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
-    if (this.spill?.isActive) return this.spilled(text, receivedAt, server, bytes);
+    if (this.spill?.isActive) return this.spilled(bytes ?? text, receivedAt, server);
     const result = this.ingestor.acceptText(text, receivedAt, server, bytes);
     this.count(result.ok ? result.type : null);
     if (!result.ok) this.log.warn({ server, code: result.error.code, reason: result.error.message }, 'ARI event rejected');
@@ -265,23 +276,23 @@ export class Engine {
 
   /**
    * An event kept in the spill log, to be ingested when its turn comes. What a source needs to know at once
-   * (that a channel entered Stasis, so it can be subscribed to) is read from the text here.
+   * (that a channel entered Stasis, so it can be subscribed to) is read from it here.
    */
-  private spilled(text: string, receivedAt: Date, server: string, bytes?: Uint8Array): IngestOk | IngestFailed {
-    if (!this.spill!.event(server, receivedAt, bytes ?? text)) {
+  private spilled(raw: Uint8Array | string, receivedAt: Date, server: string): IngestOk | IngestFailed {
+    if (!this.spill!.event(server, receivedAt, raw)) {
       return { ok: false, error: new AppError(ERROR_CODES.STORE_UNAVAILABLE, 'event lost: the spill log is full', { retryable: false }) };
     }
-    return { ok: true, type: 'spilled', callId: null, call: null, channelId: null, ...stasisStartOf(text) };
+    return { ok: true, type: 'spilled', callId: null, call: null, channelId: null, ...stasisStartOf(raw) };
   }
 
   /** One record read back from the spill log, ingested under its number. */
-  private async takeSpilled(record: SpilledRecord, seq: number): Promise<void> {
+  private takeSpilled(record: SpilledRecord, seq: number): Promise<void> | undefined {
     if (record.kind === 'event') {
       const result = this.ingestor.acceptText(record.raw.toString('utf8'), new Date(record.receivedAtMs), record.server, record.raw, seq);
       this.count(result.ok ? result.type : null);
-      return;
+      return undefined;
     }
-    await this.reconcile(record.server, record.view, seq, new Date(record.takenAtMs));
+    return this.reconcile(record.server, record.view, seq, new Date(record.takenAtMs)).then(() => undefined);
   }
 
   /** The engine created `channelId` over ARI on behalf of `originatorId`: the two are one call. */

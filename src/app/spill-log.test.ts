@@ -98,13 +98,25 @@ describe('SpillLog', () => {
     log.close();
   });
 
-  it('writes a record given in pieces as one, also when a group holds more pieces than one gathered write takes', () => {
+  it('writes a record given in pieces as one, also when a group fills several staging buffers', () => {
     const log = new SpillLog({ dir: tempDir(), maxBytes: 64 << 20, groupMs: 60_000, groupBytes: 1 << 30 });
-    // 3,000 records of three pieces each (plus its header): 12,000 pieces in one group.
+    // 3,000 records of three pieces each in one group, and one record larger than a staging buffer.
     for (let i = 0; i < 3_000; i++) log.append(Buffer.from(`head-${i}|`), Buffer.from('body|'), new Uint8Array([0x41 + (i % 26)]));
+    log.append(Buffer.alloc(600 * 1024, 'z'));
     const back = text(log.read(10_000));
-    expect(back).toHaveLength(3_000);
-    back.forEach((record, i) => expect(record).toBe(`head-${i}|body|${String.fromCharCode(0x41 + (i % 26))}`));
+    expect(back).toHaveLength(3_001);
+    back.slice(0, 3_000).forEach((record, i) => expect(record).toBe(`head-${i}|body|${String.fromCharCode(0x41 + (i % 26))}`));
+    expect(back[3_000]).toBe('z'.repeat(600 * 1024));
+    log.close();
+  });
+
+  it('copies what it is given: a buffer changed after its append does not change the record', () => {
+    const log = new SpillLog({ dir: tempDir(), maxBytes: 1 << 20, groupMs: 60_000 });
+    const scratch = Buffer.from('first');
+    log.append(scratch);
+    scratch.write('later');
+    log.append(scratch);
+    expect(text(log.read(10))).toEqual(['first', 'later']);
     log.close();
   });
 });

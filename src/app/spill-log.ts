@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rm, rmSync, statSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 
 // An append-only log on local disk, read in order: where events go while the database cannot take them, so
@@ -8,15 +8,19 @@ import { join } from 'node:path';
 //
 // Layout: segment files `spill-<first record number>.seg`, each a run of records
 //   [u32 length of the rest][f64 record number][payload]
-// written in groups (appends are buffered and written with one fdatasync per group: `groupMs` or
-// `groupBytes`, whichever comes first), so the cost per event is a copy, not a disk flush. Bounded by
-// `maxBytes` on disk and in the buffer together: an append past it is refused, and the caller counts a loss.
+// written in groups (appends are copied into a staging buffer and written with one fdatasync per group:
+// `groupMs` or `groupBytes`, whichever comes first), so the cost per event is a copy, not a disk flush.
+// Bounded by `maxBytes` on disk and in the buffer together: an append past it is refused, and the caller
+// counts a loss.
 //
-// The file work is synchronous: a group is written in one call of a few hundred microseconds to a few
-// milliseconds, which keeps the order of appends and reads trivially right.
+// Writes and reads are synchronous: a group is written in one call of a few hundred microseconds to a few
+// milliseconds, which keeps the order of appends and reads trivially right. Syncs and deletions, which can
+// take the disk's time, run in the thread pool.
 
 const HEADER_BYTES = 4 + 8;
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Appends are copied into staging buffers of this size (a larger record gets one of its own). */
+const STAGE_BYTES = 256 * 1024;
 /** Pieces per gathered write (the kernel's IOV_MAX is 1024). */
 const WRITEV_MAX = 1024;
 const RETRY_MS = 1_000;
@@ -52,7 +56,11 @@ export class SpillLog {
   private readonly segmentBytes: number;
   private readonly groupMs: number;
   private readonly groupBytes: number;
-  private buffered: Uint8Array[] = [];
+  /** Staging buffers filled before the current one, waiting to be written. */
+  private filled: Buffer[] = [];
+  /** The staging buffer appends are copied into; reused once its group is written. */
+  private stage: Buffer = Buffer.allocUnsafe(STAGE_BYTES);
+  private stageUsed = 0;
   private bufferedBytes = 0;
   private bufferedFirstSeq = 0;
   private diskBytes = 0;
@@ -66,9 +74,9 @@ export class SpillLog {
   private writeFd: number | null = null;
   /** Written to the open segment since its last sync. */
   private unsynced = false;
-  /** The descriptor a thread-pool sync is running on, and one to close when it is done. */
+  /** The descriptor a thread-pool group sync is running on, and one to close (after one more sync) when it is done. */
   private syncingFd: number | null = null;
-  private closeAfterSync: number | null = null;
+  private closeAfterSync: { fd: number; sync: boolean } | null = null;
 
   constructor(private readonly options: SpillLogOptions) {
     this.maxBytes = options.maxBytes;
@@ -114,8 +122,8 @@ export class SpillLog {
   }
 
   /**
-   * Appends one record made of `parts` (kept by reference until its group is written, so they must not change);
-   * its number, or null when the log is full (the caller counts the loss).
+   * Appends one record made of `parts` (copied at once: the caller may reuse them); its number, or null when
+   * the log is full (the caller counts the loss).
    */
   append(...parts: Uint8Array[]): number | null {
     let length = 0;
@@ -123,11 +131,22 @@ export class SpillLog {
     const size = HEADER_BYTES + length;
     if (this.bytes + size > this.maxBytes) return null;
     const seq = this.nextSeq++;
-    if (this.buffered.length === 0) this.bufferedFirstSeq = seq;
-    const header = Buffer.allocUnsafe(HEADER_BYTES);
-    header.writeUInt32LE(8 + length, 0);
-    header.writeDoubleLE(seq, 4);
-    this.buffered.push(header, ...parts);
+    if (this.bufferedBytes === 0) this.bufferedFirstSeq = seq;
+    if (this.stageUsed + size > this.stage.length) {
+      if (this.stageUsed > 0) this.filled.push(this.stage.subarray(0, this.stageUsed));
+      this.stage = Buffer.allocUnsafe(Math.max(STAGE_BYTES, size));
+      this.stageUsed = 0;
+    }
+    const stage = this.stage;
+    let at = this.stageUsed;
+    stage.writeUInt32LE(8 + length, at);
+    stage.writeDoubleLE(seq, at + 4);
+    at += HEADER_BYTES;
+    for (const part of parts) {
+      stage.set(part, at);
+      at += part.length;
+    }
+    this.stageUsed = at;
     this.bufferedBytes += size;
     if (this.bufferedBytes >= this.groupBytes) this.flushSoon(0);
     else this.flushSoon(this.groupMs);
@@ -169,9 +188,10 @@ export class SpillLog {
     this.syncingFd = fd;
     fdatasync(fd, (error) => {
       this.syncingFd = null;
-      if (this.closeAfterSync === fd) {
+      const retired = this.closeAfterSync;
+      if (retired?.fd === fd) {
         this.closeAfterSync = null;
-        closeSync(fd);
+        this.syncAndClose(fd, retired.sync);
       } else if (error) {
         this.lastError = error;
         this.unsynced = true;
@@ -180,10 +200,21 @@ export class SpillLog {
     });
   }
 
-  /** Closes a segment's descriptor, once a sync running on it has finished. */
-  private closeFd(fd: number): void {
-    if (this.syncingFd === fd) this.closeAfterSync = fd;
-    else closeSync(fd);
+  /** Closes a segment's descriptor (synced first when written since its last sync), after a sync running on it. */
+  private closeFd(fd: number, unsynced: boolean): void {
+    if (this.syncingFd === fd) this.closeAfterSync = { fd, sync: unsynced };
+    else this.syncAndClose(fd, unsynced);
+  }
+
+  private syncAndClose(fd: number, sync: boolean): void {
+    if (!sync) {
+      closeSync(fd);
+      return;
+    }
+    fdatasync(fd, (error) => {
+      if (error) this.lastError = error;
+      closeSync(fd);
+    });
   }
 
   /** Writes what is buffered and waits for the disk to have it. */
@@ -197,29 +228,28 @@ export class SpillLog {
 
   /** Hands what is buffered to the file, without waiting for the disk (a read needs it there, not durable). */
   private writeOut(): void {
-    if (this.buffered.length === 0) return;
+    if (this.bufferedBytes === 0) return;
     let segment = this.segments[this.segments.length - 1];
     if (segment === undefined || segment.bytes >= this.segmentBytes || this.writeFd === null) {
       if (segment === undefined || segment.bytes >= this.segmentBytes) {
         segment = { path: join(this.options.dir, `${PREFIX}${this.bufferedFirstSeq}${SUFFIX}`), firstSeq: this.bufferedFirstSeq, lastSeq: this.bufferedFirstSeq - 1, bytes: 0 };
         this.segments.push(segment);
       }
-      if (this.writeFd !== null) {
-        if (this.unsynced) fdatasyncSync(this.writeFd);
-        this.closeFd(this.writeFd);
-      }
+      if (this.writeFd !== null) this.closeFd(this.writeFd, this.unsynced);
+      this.unsynced = false;
       this.writeFd = openSync(segment.path, 'a');
     }
-    // One gathered write of the group's pieces; the rest in one piece if the kernel takes only part of it.
+    // One gathered write of the group's staging buffers; the rest in one piece if the kernel takes only part.
+    const buffers = [...this.filled, this.stage.subarray(0, this.stageUsed)];
     const total = this.bufferedBytes;
     let written = 0;
-    for (let from = 0; from < this.buffered.length; from += WRITEV_MAX) {
-      const pieces = this.buffered.slice(from, from + WRITEV_MAX);
+    for (let from = 0; from < buffers.length; from += WRITEV_MAX) {
+      const pieces = buffers.slice(from, from + WRITEV_MAX);
       const want = pieces.reduce((n, b) => n + b.length, 0);
       const done = writevSync(this.writeFd, pieces);
       written += done;
       if (done < want) {
-        const rest = Buffer.concat(this.buffered.slice(from)).subarray(done);
+        const rest = Buffer.concat(buffers.slice(from)).subarray(done);
         let at = 0;
         while (at < rest.length) at += writeSync(this.writeFd, rest, at);
         written += rest.length;
@@ -231,7 +261,9 @@ export class SpillLog {
     segment.bytes += total;
     segment.lastSeq = this.nextSeq - 1;
     this.diskBytes += total;
-    this.buffered = [];
+    // The kernel has copied the group: the current staging buffer is filled again from its start.
+    this.filled = [];
+    this.stageUsed = 0;
     this.bufferedBytes = 0;
   }
 
@@ -240,7 +272,7 @@ export class SpillLog {
    * is made durable by the next group's sync, not here). Records are read in chunks; payloads are views of them.
    */
   read(max: number): SpillRecord[] {
-    if (this.buffered.length > 0) {
+    if (this.bufferedBytes > 0) {
       this.writeOut();
       this.flushSoon(this.groupMs);
     }
@@ -293,13 +325,17 @@ export class SpillLog {
       if (first.lastSeq > seq || !fullyRead) break;
       const active = this.segments.length === 1;
       // The segment appends go to goes only once nothing waits to be written into it.
-      if (active && this.buffered.length > 0) break;
+      if (active && this.bufferedBytes > 0) break;
       if (active && this.writeFd !== null) {
-        this.closeFd(this.writeFd);
+        this.closeFd(this.writeFd, false);
         this.writeFd = null;
         this.unsynced = false;
       }
-      rmSync(first.path, { force: true });
+      // Deleted by the thread pool: freeing a large file's pages takes a while. A crash before it is done
+      // leaves records the next start finds stored already and passes over.
+      rm(first.path, { force: true }, (error) => {
+        if (error) this.lastError = error;
+      });
       this.diskBytes -= first.bytes;
       this.segments.shift();
       if (this.readSegment > 0) this.readSegment--;
@@ -309,7 +345,7 @@ export class SpillLog {
 
   close(): void {
     this.flush();
-    if (this.writeFd !== null) this.closeFd(this.writeFd);
+    if (this.writeFd !== null) this.closeFd(this.writeFd, false);
     this.writeFd = null;
   }
 }

@@ -13,40 +13,65 @@ export type SpilledRecord =
   | { kind: 'event'; server: string; receivedAtMs: number; raw: Buffer }
   | { kind: 'resync'; server: string; takenAtMs: number; view: { channels: AriChannel[]; bridges: AriBridge[] } };
 
-/** A record's pieces: its head ([kind][server length][server][time]) and its body, which is not copied. */
-function encode(kind: number, server: string, atMs: number, body: Uint8Array | string): Uint8Array[] {
-  const name = Buffer.from(server, 'utf8');
-  const head = Buffer.allocUnsafe(1 + 2 + name.length + 8);
-  head.writeUInt8(kind, 0);
-  head.writeUInt16LE(name.length, 1);
-  name.copy(head, 3);
-  head.writeDoubleLE(atMs, 3 + name.length);
-  return [head, typeof body === 'string' ? Buffer.from(body, 'utf8') : body];
+/**
+ * Writes records' heads ([kind][server length][server][time]) into one scratch buffer per server name, reused
+ * from record to record: the spill log copies a record's pieces when it is appended. Bodies are not copied here.
+ */
+export class SpillRecordWriter {
+  private readonly heads = new Map<string, Buffer>();
+
+  event(server: string, receivedAtMs: number, raw: Uint8Array | string): Uint8Array[] {
+    return [this.head(EVENT, server, receivedAtMs), typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw];
+  }
+
+  resync(server: string, takenAtMs: number, view: { channels: AriChannel[]; bridges: AriBridge[] }): Uint8Array[] {
+    return [this.head(RESYNC, server, takenAtMs), Buffer.from(JSON.stringify(view), 'utf8')];
+  }
+
+  private head(kind: number, server: string, atMs: number): Buffer {
+    let head = this.heads.get(server);
+    if (head === undefined) {
+      const name = Buffer.from(server, 'utf8');
+      head = Buffer.alloc(1 + 2 + name.length + 8);
+      head.writeUInt16LE(name.length, 1);
+      name.copy(head, 3);
+      this.heads.set(server, head);
+    }
+    head.writeUInt8(kind, 0);
+    head.writeDoubleLE(atMs, head.length - 8);
+    return head;
+  }
 }
 
-export function spilledEvent(server: string, receivedAtMs: number, raw: Uint8Array | string): Uint8Array[] {
-  return encode(EVENT, server, receivedAtMs, raw);
-}
+/** Reads records back; a run of records of one server decodes its name once. */
+export class SpillRecordReader {
+  private lastName: Buffer | null = null;
+  private lastServer = '';
 
-export function spilledResync(server: string, takenAtMs: number, view: { channels: AriChannel[]; bridges: AriBridge[] }): Uint8Array[] {
-  return encode(RESYNC, server, takenAtMs, JSON.stringify(view));
-}
+  /** Null for a record this version cannot read (counted as lost by the caller). */
+  read(payload: Buffer): SpilledRecord | null {
+    if (payload.length < 11) return null;
+    const kind = payload.readUInt8(0);
+    const nameLength = payload.readUInt16LE(1);
+    if (payload.length < 11 + nameLength) return null;
+    const server = this.server(payload, nameLength);
+    const atMs = payload.readDoubleLE(3 + nameLength);
+    const body = payload.subarray(11 + nameLength);
+    if (kind === EVENT) return { kind: 'event', server, receivedAtMs: atMs, raw: body };
+    if (kind !== RESYNC) return null;
+    try {
+      const view = JSON.parse(body.toString('utf8')) as { channels: AriChannel[]; bridges: AriBridge[] };
+      return Array.isArray(view.channels) && Array.isArray(view.bridges) ? { kind: 'resync', server, takenAtMs: atMs, view } : null;
+    } catch {
+      return null;
+    }
+  }
 
-/** Null for a record this version cannot read (counted as lost by the caller). */
-export function readSpilled(payload: Buffer): SpilledRecord | null {
-  if (payload.length < 11) return null;
-  const kind = payload.readUInt8(0);
-  const nameLength = payload.readUInt16LE(1);
-  if (payload.length < 11 + nameLength) return null;
-  const server = payload.toString('utf8', 3, 3 + nameLength);
-  const atMs = payload.readDoubleLE(3 + nameLength);
-  const body = payload.subarray(11 + nameLength);
-  if (kind === EVENT) return { kind: 'event', server, receivedAtMs: atMs, raw: body };
-  if (kind !== RESYNC) return null;
-  try {
-    const view = JSON.parse(body.toString('utf8')) as { channels: AriChannel[]; bridges: AriBridge[] };
-    return Array.isArray(view.channels) && Array.isArray(view.bridges) ? { kind: 'resync', server, takenAtMs: atMs, view } : null;
-  } catch {
-    return null;
+  private server(payload: Buffer, nameLength: number): string {
+    const last = this.lastName;
+    if (last !== null && last.length === nameLength && payload.compare(last, 0, nameLength, 3, 3 + nameLength) === 0) return this.lastServer;
+    this.lastName = Buffer.from(payload.subarray(3, 3 + nameLength));
+    this.lastServer = this.lastName.toString('utf8');
+    return this.lastServer;
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AriBridge, AriChannel } from '../ari/types.ts';
 import type { SpillLog } from './spill-log.ts';
-import { readSpilled, spilledEvent, spilledResync, type SpilledRecord } from './spill-records.ts';
+import { SpillRecordReader, SpillRecordWriter, type SpilledRecord } from './spill-records.ts';
 
 // Never stop reading a source. When the database falls behind (the ingest buffer is full), new events go to
 // the spill log on local disk instead of pausing the source, in arrival order; once the buffer has room they
@@ -13,8 +13,8 @@ import { readSpilled, spilledEvent, spilledResync, type SpilledRecord } from './
 export interface SpillDeps {
   log: SpillLog;
   logger: Logger;
-  /** Ingests one record read back from the log, under its number. */
-  take(record: SpilledRecord, seq: number): Promise<void>;
+  /** Ingests one record read back from the log, under its number (an event at once; a resync's view may take a while). */
+  take(record: SpilledRecord, seq: number): Promise<void> | void;
   /** Events the pipeline holds that are not yet durable. */
   pending(): number;
   /** Records read back per round. */
@@ -40,6 +40,8 @@ export class Spill {
   private lastWarningMs = Number.NEGATIVE_INFINITY;
   /** The read-back waiting for the pipeline to have room: woken by the next commit, or by stop. */
   private wake: (() => void) | null = null;
+  private readonly writer = new SpillRecordWriter();
+  private readonly reader = new SpillRecordReader();
 
   constructor(private readonly deps: SpillDeps) {}
 
@@ -75,12 +77,12 @@ export class Spill {
 
   /** Appends an event; false when the log is full and the event is lost (counted). */
   event(server: string, receivedAt: Date, raw: Uint8Array | string): boolean {
-    return this.append(spilledEvent(server, receivedAt.getTime(), raw), 1);
+    return this.append(this.writer.event(server, receivedAt.getTime(), raw), 1);
   }
 
   /** A resync's view of a server, taken while events are spilled: compared with the calls when its turn comes. */
   resync(server: string, view: { channels: AriChannel[]; bridges: AriBridge[] }): boolean {
-    return this.append(spilledResync(server, Date.now(), view), 0);
+    return this.append(this.writer.resync(server, Date.now(), view), 0);
   }
 
   /** A batch committed, carrying records up to `seq` when it holds spilled ones: the pipeline has room. */
@@ -154,14 +156,15 @@ export class Spill {
       const records = log.read(Math.max(this.deps.batchSize, this.deps.resumeBelow - this.deps.pending()));
       for (const record of records) {
         if (record.seq <= this.storedThrough) continue;
-        const spilled = readSpilled(record.payload);
+        const spilled = this.reader.read(record.payload);
         if (spilled === null) {
           this.lost++;
           this.deps.onLost(1);
           this.deps.logger.error({ record: record.seq }, 'a spill log record could not be read; its event is lost');
           continue;
         }
-        await this.deps.take(spilled, record.seq);
+        const taking = this.deps.take(spilled, record.seq);
+        if (taking !== undefined) await taking;
       }
       // Synchronously after the last record: nothing can be appended between this check and the switch.
       if (log.unread === 0) {

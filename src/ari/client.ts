@@ -18,7 +18,8 @@ export interface AriConnectionHandlers {
    * One frame: its text, and its bytes as received (stored as the raw event: copied into the batch's COPY
    * data as they are, or kept as the event's row until its batch is written).
    */
-  onEvent(rawText: string, receivedAt: Date, bytes: Uint8Array): void;
+  /** One event frame as received: its UTF-8 JSON text, undecoded (a spilled event is never decoded here). */
+  onEvent(bytes: Buffer, receivedAt: Date): void;
   /** Runs after every successful (re)connect while events keep flowing; a rejection drops the socket and retries. */
   onConnected(): Promise<void>;
   onStateChange?(state: AriConnectionState): void;
@@ -185,7 +186,7 @@ export class AriConnection {
     this.paused = false;
     while (!this.paused && this.heldHead < this.held.length) {
       const [bytes, receivedAt] = this.held[this.heldHead++]!;
-      this.deliver(bytes.toString('utf8'), receivedAt, bytes);
+      this.deliver(bytes, receivedAt);
     }
     if (this.heldHead >= this.held.length) {
       this.held = [];
@@ -276,20 +277,19 @@ export class AriConnection {
     }
     session.frames++;
     const receivedAt = new Date();
-    const text = data.toString('utf8');
-    // Cheap substring test first: the JSON is parsed here only for this one rare event type.
-    if (text.includes('ApplicationReplaced') && isApplicationReplaced(text)) {
+    // Cheap byte search first: the frame is decoded and parsed here only for this one rare event type.
+    if (data.includes('ApplicationReplaced') && isApplicationReplaced(data.toString('utf8'))) {
       session.replaced = true;
       // Asterisk may keep the dead socket open; it will never carry this app's events again.
       setImmediate(() => session.ws.close(1000, 'application replaced'));
     }
     if (this.paused || this.heldHead < this.held.length) this.held.push([data, receivedAt]);
-    else this.deliver(text, receivedAt, data);
+    else this.deliver(data, receivedAt);
   }
 
-  private deliver(text: string, receivedAt: Date, bytes: Buffer): void {
+  private deliver(bytes: Buffer, receivedAt: Date): void {
     try {
-      this.handlers.onEvent(text, receivedAt, bytes);
+      this.handlers.onEvent(bytes, receivedAt);
     } catch (error) {
       // A handler bug must not tear down the socket and lose the events behind it.
       this.log.error({ err: error }, 'ARI event handler threw');

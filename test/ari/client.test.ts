@@ -55,8 +55,8 @@ function connect(
   const conn = new AriConnection(
     config(overrides),
     {
-      onEvent: (text, receivedAt) => {
-        events.push(text);
+      onEvent: (bytes, receivedAt) => {
+        events.push(bytes.toString('utf8'));
         times.push(receivedAt);
         harness.afterEvent?.(events.length);
       },
@@ -347,8 +347,8 @@ describe('AriConnection', () => {
     const conn = new AriConnection(
       config(),
       {
-        onEvent: (text) => {
-          received.push(text);
+        onEvent: (bytes) => {
+          received.push(bytes.toString('utf8'));
           if (received.length === 1) throw new Error('handler bug');
         },
         onConnected: async () => undefined,

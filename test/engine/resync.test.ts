@@ -55,7 +55,7 @@ for (const kind of storeKinds()) {
       connection = new AriConnection(
         { name: 'pbx1', url, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
         {
-          onEvent: (text, at) => engine.acceptRaw(text, at, 'pbx1'),
+          onEvent: (bytes, at) => engine.acceptBytes(bytes, at, 'pbx1'),
           onConnected: async () => {
             await engine.resync('pbx1', async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }));
             connects++; // counted once the resync is durable

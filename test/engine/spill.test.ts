@@ -66,7 +66,7 @@ describe.each(storeKinds())('spilling while the database does not answer (%s)', 
     const connection: AriConnection = new AriConnection(
       { name: 'pbx', url, username: 'u', password: 'spill-pw', app: 'callflow', subscribeAll: true },
       {
-        onEvent: (text, receivedAt, bytes) => void engine.acceptRaw(text, receivedAt, 'pbx', bytes),
+        onEvent: (bytes, receivedAt) => void engine.acceptBytes(bytes, receivedAt, 'pbx'),
         onConnected: async () => void (await engine.resync('pbx', async () => ({ channels: [], bridges: [] }))),
       },
       { logger: silentLogger() },

@@ -182,7 +182,7 @@ for (const kind of storeKinds()) {
       const ari: AriConnection = new AriConnection(
         { name: 'pbx1', url, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
         {
-          onEvent: (text, at) => engine.acceptRaw(text, at, 'pbx1'),
+          onEvent: (bytes, at) => engine.acceptBytes(bytes, at, 'pbx1'),
           onConnected: async () => {
             await engine.resync('pbx1', async () => ({ channels: await ari.rest.listChannels(), bridges: await ari.rest.listBridges() }));
             resyncs++;
