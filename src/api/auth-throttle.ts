@@ -26,10 +26,10 @@ export interface AuthThrottle {
   /** Counts a failed authentication; the seconds to wait when that was one too many, else null. */
   failed(request: FastifyRequest): Promise<number | null>;
   /**
-   * Counts a request made with the key at `keyIndex`; the seconds to wait when over its limit, else null.
-   * Null at once (no promise) when keys are not limited.
+   * Counts a request made by `who` (a key or user, named by its position or id, never the key itself); the
+   * seconds to wait when over its limit, else null. Null at once (no promise) when keys are not limited.
    */
-  used(request: FastifyRequest, keyIndex: number): Promise<number | null> | null;
+  used(request: FastifyRequest, who: string): Promise<number | null> | null;
 }
 
 /** Addresses held out at once at most; past it the oldest is let go first (each took a window of failures). */
@@ -44,7 +44,7 @@ export function authThrottle(app: FastifyInstance, limits: ThrottleLimits): Auth
       ? app.createRateLimit({
           max: limits.keyRateLimit,
           timeWindow: limits.keyRateWindowMs,
-          keyGenerator: (request) => `key#${keyIndexOf(request)}`,
+          keyGenerator: (request) => `key#${whoOf(request)}`,
         })
       : null;
   // Addresses past their failures, by the store's own key for them, with when their window ends: looked up
@@ -72,18 +72,18 @@ export function authThrottle(app: FastifyInstance, limits: ThrottleLimits): Auth
       }
       return state.isExceeded ? Math.max(1, state.ttlInSeconds) : null;
     },
-    used(request, keyIndex) {
+    used(request, who) {
       if (perKey === null) return null;
-      keyIndexes.set(request, keyIndex);
+      requesters.set(request, who);
       return perKey(request).then((state) => (!state.isAllowed && state.isExceeded ? Math.max(1, state.ttlInSeconds) : null));
     },
   };
 }
 
-const keyIndexes = new WeakMap<FastifyRequest, number>();
+const requesters = new WeakMap<FastifyRequest, string>();
 
-function keyIndexOf(request: FastifyRequest): number {
-  return keyIndexes.get(request) ?? -1;
+function whoOf(request: FastifyRequest): string {
+  return requesters.get(request) ?? '-';
 }
 
 export function rateLimited(retryAfterSec: number, why: string): AppError {

@@ -1,15 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
+import { allows, type Permission } from '../tenants/permissions.ts';
+import type { Principal } from '../tenants/principal.ts';
 import { rateLimited, type AuthThrottle } from './auth-throttle.ts';
+import { INVALID, presented, type Authenticator } from './authenticate.ts';
 
 // Who may call a route is decided on the route Fastify matched, never on the URL text: a path spelled
 // another way (percent-encoded, doubled slashes, dot segments) either matches the same route, and then
 // gets the same check, or matches nothing. Every route declares its access in its config:
-//   'public' — anyone (the dashboard's files, /health's summary, Bitrix24's event handler);
-//   'key'    — the default: a valid API key in `x-api-key` or `Authorization: Bearer`, when keys are set;
+//   'public' — anyone (the dashboard's files, /health's summary, Bitrix24's event handler, login);
+//   'key'    — the default: a principal (session, tenant key, platform key; authenticate.ts) holding the
+//              route's `permission` (src/tenants/permissions.ts). A route that names no permission is the
+//              operator's alone, so a route added later is closed until someone decides who may call it;
 //   'self'   — the route authenticates its callers itself (the live WebSocket's short-lived tickets).
-// A request that matched no route (404, 405) is treated as 'key': nothing answers a stranger for free.
+// A request that matched no route (404, 405) needs a principal, any: nothing answers a stranger for free.
 // Keys are never read from the URL: URLs end up in logs, histories and Referer headers.
 
 export type RouteAccess = 'public' | 'key' | 'self';
@@ -18,24 +23,27 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route (src/api/auth.ts); absent means 'key'. */
     access?: RouteAccess;
+    /** What a principal must hold to call a 'key' route; absent: operators only. */
+    permission?: Permission;
   }
+  interface FastifyRequest {
+    /** Who the request acts as, set at the door for 'key' routes (and by 'self' routes that accept one). */
+    principal: Principal | null;
+  }
+}
+
+/** The request's principal; only for routes behind the door ('key'), where it is always set. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (principal === null) throw new AppError(ERROR_CODES.INTERNAL, 'no principal on a route behind the access check');
+  return principal;
 }
 
 export function accessOf(request: FastifyRequest): RouteAccess {
   return request.routeOptions.config?.access ?? 'key';
 }
 
-/** The API key a request presents in its headers, if any. */
-export function presentedKey(request: FastifyRequest): string | null {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header !== '') return header;
-  const auth = request.headers.authorization;
-  if (typeof auth === 'string' && /^bearer /i.test(auth)) {
-    const token = auth.slice(7).trim();
-    return token === '' ? null : token;
-  }
-  return null;
-}
+export { presented as presentedKey };
 
 export class ApiKeys {
   private readonly keys: readonly Buffer[];
@@ -67,38 +75,53 @@ export class ApiKeys {
   /** True when the request carries a valid key, or when no keys are configured. */
   authenticated(request: FastifyRequest): boolean {
     if (!this.required) return true;
-    const key = presentedKey(request);
+    const key = presented(request);
     return key !== null && this.matches(key);
   }
 }
 
 export function unauthorized(): AppError {
-  return new AppError(ERROR_CODES.UNAUTHORIZED, 'a valid API key is required (x-api-key header or Authorization: Bearer)');
+  return new AppError(ERROR_CODES.UNAUTHORIZED, 'authentication is required: an API key (x-api-key header or Authorization: Bearer) or a session (POST /api/session)');
 }
 
 /**
- * The onRequest check of every route that is neither 'public' nor 'self'. An address that failed too often
- * gets 429 before its key is even looked at, a wrong or missing key counts as a failure, and each key's
- * requests are counted. Written with `done` rather than async: most requests need no promise here.
+ * The onRequest check of every route that is not 'public'. An address that failed too often gets 429 before
+ * its credential is even looked at, a wrong or missing one counts as a failure, each key's and user's
+ * requests are counted, a suspended tenant's principals are refused, and a session's changes need its CSRF
+ * token. 'self' routes only get the address check here.
  */
-export function apiKeyHook(keys: ApiKeys, throttle: AuthThrottle) {
-  return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+export function accessHook(door: Authenticator, throttle: AuthThrottle) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const access = accessOf(request);
-    if (access === 'public' || !keys.required) return done();
+    if (access === 'public') return;
     const wait = throttle.blocked(request);
-    if (wait !== null) return done(tooMany(reply, wait, FAILED_TOO_OFTEN));
+    if (wait !== null) throw tooMany(reply, wait, FAILED_TOO_OFTEN);
     // A route that checks credentials itself counts its refusals with refusedBySelf().
-    if (access === 'self') return done();
-    const key = presentedKey(request);
-    const index = key === null ? -1 : keys.indexOf(key);
-    if (index < 0) {
-      throttle.failed(request).then((blockedFor) => done(blockedFor === null ? unauthorized() : tooMany(reply, blockedFor, FAILED_TOO_OFTEN)), done);
-      return;
+    if (access === 'self') return;
+    const found = await door.identify(request);
+    if (found === null || found === INVALID) {
+      const blockedFor = await throttle.failed(request);
+      throw blockedFor === null ? unauthorized() : tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
     }
-    const counted = throttle.used(request, index);
-    if (counted === null) return done();
-    counted.then((keyWait) => done(keyWait === null ? undefined : tooMany(reply, keyWait, 'this API key made too many requests')), done);
+    request.principal = found;
+    await door.checkTenant(found);
+    const who = found.kind === 'platform' ? (found.keyIndex === null ? null : `p#${found.keyIndex}`) : found.kind === 'api-key' ? `k#${found.keyId}` : `u#${found.userId}`;
+    if (who !== null) {
+      const keyWait = await throttle.used(request, who);
+      if (keyWait !== null) throw tooMany(reply, keyWait, 'this API key made too many requests');
+    }
+    // An unmatched path (404, 405) needs a principal, any: its answer names no data.
+    if (!request.is404) {
+      const permission = request.routeOptions.config?.permission;
+      const allowed = permission === undefined ? found.role === 'operator' : allows(found.role, permission);
+      if (!allowed) throw forbidden(permission);
+    }
+    door.checkCsrf(request, found);
   };
+}
+
+export function forbidden(permission: Permission | undefined): AppError {
+  return new AppError(ERROR_CODES.FORBIDDEN, permission === undefined ? 'only a platform operator may do this' : `your role does not allow this (${permission})`);
 }
 
 const FAILED_TOO_OFTEN = 'too many failed authentications from this address';

@@ -91,8 +91,12 @@ export class IdempotencyKeys {
   }
 }
 
-/** Whose keys these are: a digest of the API key presented (never the key itself), or `open` without keys. */
+/** Whose keys these are: the principal (a key's position or id, a user's id), or a digest of an unchecked key. */
 function principalOf(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal?.kind === 'platform' && principal.keyIndex !== null) return `p#${principal.keyIndex}`;
+  if (principal?.kind === 'api-key') return `k#${principal.keyId}`;
+  if (principal?.kind === 'user') return `u#${principal.userId}`;
   const key = presentedKey(request);
   return key === null ? 'open' : createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import type { ApiKeys } from './auth.ts';
+import type { Principal } from '../tenants/principal.ts';
+import { INVALID, type Authenticator } from './authenticate.ts';
 import type { LiveTickets } from './live-tickets.ts';
 
 // Who may open WS /api/live (a route with access 'self', see auth.ts). Checked before the upgrade, so a
@@ -12,7 +13,8 @@ import type { LiveTickets } from './live-tickets.ts';
 // http.allowedOrigins. Clients that are not browsers send no Origin and are judged by their credential.
 //
 // Credential: an API key in a header (x-api-key, Authorization: Bearer) for programs, or a ticket in the
-// query for browsers (live-tickets.ts). With no keys configured, neither is needed.
+// query for browsers (live-tickets.ts). While the API is open (authenticate.ts), neither is needed. The
+// connection acts as the principal found, and is sent only what it may see.
 
 /** `scheme://host[:port]` as browsers write it (lower case, default port left out); null when not a URL. */
 function normalizedOrigin(text: string): string | null {
@@ -28,20 +30,24 @@ export class LiveAccess {
   private readonly allowed: ReadonlySet<string>;
 
   constructor(
-    private readonly keys: ApiKeys,
+    private readonly door: Authenticator,
     private readonly tickets: LiveTickets,
     allowedOrigins: readonly string[],
   ) {
     this.allowed = new Set(allowedOrigins.map((origin) => normalizedOrigin(origin) ?? origin));
   }
 
-  /** Throws CF_FORBIDDEN for a foreign origin, CF_UNAUTHORIZED without a valid credential. */
-  check(request: FastifyRequest, ticket: string | undefined): void {
+  /** The connection's principal; throws CF_FORBIDDEN for a foreign origin, CF_UNAUTHORIZED without a valid credential. */
+  async check(request: FastifyRequest, ticket: string | undefined): Promise<Principal> {
     if (!this.originAllowed(request)) {
       throw new AppError(ERROR_CODES.FORBIDDEN, 'this origin may not open the live stream (see http.allowedOrigins)');
     }
-    if (this.keys.authenticated(request)) return;
-    if (ticket !== undefined && this.tickets.redeem(ticket)) return;
+    if (ticket !== undefined) {
+      const holder = this.tickets.redeem(ticket);
+      if (holder !== undefined && holder !== null) return holder;
+    }
+    const found = await this.door.identify(request);
+    if (found !== null && found !== INVALID) return found;
     throw new AppError(
       ERROR_CODES.UNAUTHORIZED,
       'the live stream needs a ticket (POST /api/live/tickets, then ?ticket=) or an API key header; a ticket opens one connection within its lifetime',

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { Principal } from '../tenants/principal.ts';
 import { LiveTickets } from './live-tickets.ts';
+
+const agent: Principal = { kind: 'api-key', role: 'reporter', tenantId: 't_acme', keyId: 'k1', name: 'wallboard' };
 
 describe('LiveTickets', () => {
   it('redeems a ticket once, within its lifetime', () => {
     let nowMs = 1_000;
     const tickets = new LiveTickets(30_000, () => nowMs);
-    const first = tickets.issue();
+    const first = tickets.issue(agent);
     expect(first.expiresAtMs).toBe(31_000);
-    expect(tickets.redeem(first.ticket)).toBe(true);
-    expect(tickets.redeem(first.ticket)).toBe(false);
+    expect(tickets.redeem(first.ticket)).toEqual(agent);
+    expect(tickets.redeem(first.ticket)).toBeUndefined();
 
-    const late = tickets.issue();
+    const late = tickets.issue(agent);
     nowMs = late.expiresAtMs;
-    expect(tickets.redeem(late.ticket)).toBe(false);
-    expect(tickets.redeem('never-issued')).toBe(false);
+    expect(tickets.redeem(late.ticket)).toBeUndefined();
+    expect(tickets.redeem('never-issued')).toBeUndefined();
   });
 
   it('keeps a bounded number outstanding: expired ones go first, then the oldest', () => {
@@ -23,10 +26,10 @@ describe('LiveTickets', () => {
     nowMs = 2_000;
     const [a, b, c] = [tickets.issue(), tickets.issue(), tickets.issue()];
     expect(tickets.size).toBe(3);
-    expect(tickets.redeem(old.ticket)).toBe(false);
+    expect(tickets.redeem(old.ticket)).toBeUndefined();
     const d = tickets.issue();
     expect(tickets.size).toBe(3);
-    expect(tickets.redeem(a.ticket)).toBe(false);
-    for (const t of [b, c, d]) expect(tickets.redeem(t.ticket)).toBe(true);
+    expect(tickets.redeem(a.ticket)).toBeUndefined();
+    for (const t of [b, c, d]) expect(tickets.redeem(t.ticket)).toBeNull();
   });
 });

@@ -11,7 +11,9 @@ import type { EngineMetrics } from '../app/metrics.ts';
 import { httpConfigSchema } from '../config/http-schema.ts';
 import type { HttpConfig } from '../config/schema.ts';
 import type { Store } from '../store/types.ts';
-import { ApiKeys, apiKeyHook, defaultAccess } from './auth.ts';
+import fastifyCookie from '@fastify/cookie';
+import { accessHook, ApiKeys, defaultAccess } from './auth.ts';
+import { Authenticator, NO_ACCOUNTS, type AccessLookups } from './authenticate.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { registerDocsPage } from './docs-page.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.ts';
@@ -37,6 +39,11 @@ export interface ApiDeps {
   metrics: EngineMetrics;
   logger: Logger;
   apiKeys: readonly string[];
+  /**
+   * Users, sessions, tenant keys and tenants (src/tenants), and whether the configuration lets the API be
+   * open while no keys and no users exist. Absent: no accounts, open without keys (tests of other parts).
+   */
+  access?: { lookups: AccessLookups; openAllowed: boolean };
   /** Tickets and per-client bounds of the live stream (defaults in routes/live.ts). */
   live?: Partial<LiveRouteOptions>;
   health: () => Promise<HealthReport>;
@@ -58,6 +65,7 @@ export interface ApiDeps {
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const http: HttpEdgeOptions = { ...httpConfigSchema.parse({}), ...deps.http };
   const keys = new ApiKeys(deps.apiKeys);
+  const door = new Authenticator({ platformKeys: keys, lookups: deps.access?.lookups ?? NO_ACCOUNTS, openAllowed: deps.access?.openAllowed ?? true });
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }),
     // Per-request logging halves throughput; failures are logged by the error handler.
@@ -91,17 +99,20 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await registerSecurityHeaders(root, { allowedOrigins: http.allowedOrigins });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(fastifyCookie);
   // Authorization is decided per matched route (src/api/auth.ts); routes declare their access.
   const throttle = authThrottle(root, http);
-  app.addHook('onRequest', apiKeyHook(keys, throttle));
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', accessHook(door, throttle));
+  app.decorate('door', door);
 
-  await app.register(healthRoutes({ health: deps.health, keys }));
+  await app.register(healthRoutes({ health: deps.health, door }));
   await app.register(statsRoutes(deps));
   await app.register(callRoutes(deps));
   await app.register(eventRoutes(deps));
   await app.register(quarantineRoutes(deps));
   await app.register(gapRoutes(deps));
-  await app.register(liveRoutes({ ...deps, keys, throttle, allowedOrigins: http.allowedOrigins }));
+  await app.register(liveRoutes({ ...deps, door, throttle, allowedOrigins: http.allowedOrigins }));
   await app.register(metricsRoutes(deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await registerDocsPage(root);

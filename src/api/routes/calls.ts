@@ -45,7 +45,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
 
     r.get(
       '/api/calls',
-      {
+      { config: { permission: 'calls:read' },
         schema: {
           tags: ['calls'],
           summary: 'Calls, newest first, filtered, with cursor paging',
@@ -64,7 +64,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
 
     r.get(
       '/api/calls/export.csv',
-      { schema: { tags: ['calls'], summary: 'CSV of every call the filters select', querystring: callFilterQuery } },
+      { config: { permission: 'calls:read' }, schema: { tags: ['calls'], summary: 'CSV of every call the filters select', querystring: callFilterQuery } },
       async (request, reply) => {
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         return reply
@@ -76,7 +76,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
 
     r.get(
       '/api/calls/:id',
-      { schema: { tags: ['calls'], summary: 'One call with its legs and timeline', params: idParams, response: { 200: callDetailSchema, 404: errorSchema } } },
+      { config: { permission: 'calls:read' }, schema: { tags: ['calls'], summary: 'One call with its legs and timeline', params: idParams, response: { 200: callDetailSchema, 404: errorSchema } } },
       async (request) => {
         const call = await deps.store.getCall(request.params.id);
         if (!call) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${request.params.id} not found`);
@@ -96,7 +96,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
 
     r.get(
       '/api/calls/:id/events',
-      {
+      { config: { permission: 'calls:read' },
         schema: {
           tags: ['calls'],
           summary: 'The raw ARI events of a call, in arrival order, a page at a time',
@@ -120,7 +120,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
 
     r.post(
       '/api/calls/:id/rebuild',
-      {
+      { config: { permission: 'calls:write' },
         schema: {
           tags: ['calls'],
           summary: 'Rebuild a call from its stored events and compare with the stored record',

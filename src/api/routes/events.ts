@@ -54,7 +54,7 @@ export function eventRoutes(deps: { engine: Engine; defaultServer: string; idemp
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().post(
       '/api/events',
-      {
+      { config: { permission: 'events:ingest' },
         bodyLimit: MAX_EVENTS_BODY_BYTES,
         schema: {
           tags: ['events'],

@@ -34,7 +34,7 @@ export function gapRoutes(deps: { store: Store }): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/api/gaps',
-      {
+      { config: { permission: 'system:read' },
         schema: {
           tags: ['events'],
           summary: "Windows in which a server's events could not be seen (newest first)",

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiKeys } from '../auth.ts';
+import { INVALID, type Authenticator } from '../authenticate.ts';
 
 // GET /health: real checks of the database and of every ARI connection; 503 when degraded. Public, so a
 // load balancer can ask; the checks (hosts, backlogs, errors) are shown only to a caller with a key.
@@ -63,7 +63,7 @@ export type HealthReport = z.infer<typeof healthSchema>;
 
 const healthAnswer = z.union([healthSchema, z.object({ status: z.enum(['ok', 'degraded']) })]);
 
-export function healthRoutes(deps: { health: () => Promise<HealthReport>; keys: ApiKeys }): FastifyPluginAsync {
+export function healthRoutes(deps: { health: () => Promise<HealthReport>; door: Authenticator }): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/health',
@@ -71,14 +71,17 @@ export function healthRoutes(deps: { health: () => Promise<HealthReport>; keys: 
         config: { access: 'public' },
         schema: {
           tags: ['health'],
-          summary: 'Database and Asterisk connection checks (the checks only with an API key)',
+          summary: 'Database and Asterisk connection checks (the checks only for operators: platform keys, operator sessions)',
           response: { 200: healthAnswer, 503: healthAnswer },
         },
       },
       async (request, reply) => {
         const report = await deps.health();
         const code = report.status === 'ok' ? 200 : 503;
-        return reply.code(code).send(deps.keys.authenticated(request) ? report : { status: report.status });
+        // The checks name servers and errors of the whole engine: an operator's, not a tenant's.
+        const who = await deps.door.identify(request).catch(() => null);
+        const operator = who !== null && who !== INVALID && who.role === 'operator';
+        return reply.code(code).send(operator ? report : { status: report.status });
       },
     );
   };

@@ -7,7 +7,9 @@ import type { EngineMetrics } from '../../app/metrics.ts';
 import { LIVE_DEFAULTS, type LiveConfig } from '../../config/schema.ts';
 import { ERROR_CODES, isAppError } from '../../errors.ts';
 import type { AuthThrottle } from '../auth-throttle.ts';
-import { refusedBySelf, type ApiKeys } from '../auth.ts';
+import { allows } from '../../tenants/permissions.ts';
+import { forbidden, principalOf, refusedBySelf } from '../auth.ts';
+import type { Authenticator } from '../authenticate.ts';
 import { LiveAccess } from '../live-access.ts';
 import { LiveTickets } from '../live-tickets.ts';
 
@@ -34,7 +36,7 @@ const ticketSchema = z
 export interface LiveRouteDeps {
   engine: Engine;
   metrics: EngineMetrics;
-  keys: ApiKeys;
+  door: Authenticator;
   /** Counts refused credentials with the wrong keys of other routes (auth-throttle.ts). */
   throttle?: AuthThrottle;
   allowedOrigins?: readonly string[];
@@ -44,7 +46,7 @@ export interface LiveRouteDeps {
 export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
   const options: LiveRouteOptions = { ...LIVE_DEFAULTS, ...deps.live };
   const tickets = new LiveTickets(options.ticketTtlMs);
-  const access = new LiveAccess(deps.keys, tickets, deps.allowedOrigins ?? []);
+  const access = new LiveAccess(deps.door, tickets, deps.allowedOrigins ?? []);
   const { hub } = deps.engine;
   const { metrics } = deps;
 
@@ -52,9 +54,12 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(
       '/api/live/tickets',
-      { schema: { tags: ['live'], summary: 'A single-use ticket to open WS /api/live with (?ticket=), valid for seconds', response: { 200: ticketSchema } } },
-      async (_request, reply) => {
-        const issued = tickets.issue();
+      {
+        config: { permission: 'calls:read' },
+        schema: { tags: ['live'], summary: 'A single-use ticket to open WS /api/live with (?ticket=), valid for seconds', response: { 200: ticketSchema } },
+      },
+      async (request, reply) => {
+        const issued = tickets.issue(principalOf(request));
         void reply.header('cache-control', 'no-store');
         return { ticket: issued.ticket, expiresAt: new Date(issued.expiresAtMs).toISOString() };
       },
@@ -69,7 +74,10 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
         onRequest: async (request, reply) => {
           const { ticket } = request.query as { ticket?: unknown };
           try {
-            access.check(request, typeof ticket === 'string' ? ticket : undefined);
+            const principal = await access.check(request, typeof ticket === 'string' ? ticket : undefined);
+            await deps.door.checkTenant(principal);
+            if (!allows(principal.role, 'calls:read')) throw forbidden('calls:read');
+            request.principal = principal;
           } catch (error) {
             if (deps.throttle && isAppError(error) && error.code === ERROR_CODES.UNAUTHORIZED) throw await refusedBySelf(deps.throttle, request, reply, error);
             throw error;

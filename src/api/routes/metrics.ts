@@ -6,7 +6,7 @@ import type { EngineMetrics } from '../../app/metrics.ts';
 
 export function metricsRoutes(deps: { engine: Engine; metrics: EngineMetrics }): FastifyPluginAsync {
   return async (app) => {
-    app.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    app.get('/metrics', { config: { permission: 'system:read' }, schema: { tags: ['metrics'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
       const { metrics, engine } = deps;
       metrics.pendingEvents.set(engine.ingestor.pendingCount);
       metrics.activeCalls.set(engine.activeCalls().length);

@@ -27,7 +27,7 @@ export function quarantineRoutes(deps: { store: Store }): FastifyPluginAsync {
   return async (app) => {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/api/quarantine',
-      {
+      { config: { permission: 'system:read' },
         schema: {
           tags: ['events'],
           summary: 'Rows the database refused for good, kept with the error (newest first)',

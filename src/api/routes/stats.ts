@@ -36,7 +36,7 @@ const callStatsSchema = z
 export function statsRoutes(deps: { engine: Engine; store: Store }): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/api/stats', { schema: { tags: ['stats'], summary: 'Totals, events per type, active calls, current events/s', response: { 200: statsSchema } } }, async () => {
+    r.get('/api/stats', { config: { permission: 'system:read' }, schema: { tags: ['stats'], summary: 'Totals, events per type, active calls, current events/s', response: { 200: statsSchema } } }, async () => {
       const stored = await deps.store.stats();
       return {
         calls: stored.calls,
@@ -50,7 +50,7 @@ export function statsRoutes(deps: { engine: Engine; store: Store }): FastifyPlug
     });
     r.get(
       '/api/stats/calls',
-      { schema: { tags: ['stats'], summary: 'Call statistics over a filtered set', querystring: callFilterQuery, response: { 200: callStatsSchema } } },
+      { config: { permission: 'calls:read' }, schema: { tags: ['stats'], summary: 'Call statistics over a filtered set', querystring: callFilterQuery, response: { 200: callStatsSchema } } },
       async (request) => deps.store.callStats(toCallFilter(request.query)),
     );
   };

@@ -59,7 +59,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
 
     r.get(
       '/api/deliveries',
-      {
+      { config: { permission: 'deliveries:read' },
         schema: {
           tags: ['deliveries'],
           summary: 'CRM and webhook deliveries, newest first',
@@ -75,13 +75,13 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
 
     r.get(
       '/api/deliveries/:id',
-      { schema: { tags: ['deliveries'], summary: 'One delivery with its payload', params: idParams, response: { 200: deliverySchema, 404: errorSchema } } },
+      { config: { permission: 'deliveries:read' }, schema: { tags: ['deliveries'], summary: 'One delivery with its payload', params: idParams, response: { 200: deliverySchema, 404: errorSchema } } },
       async (req) => getDelivery(deps.sql, req.params.id),
     );
 
     r.post(
       '/api/deliveries/:id/retry',
-      {
+      { config: { permission: 'deliveries:write' },
         schema: {
           tags: ['deliveries'],
           summary: 'Send a dead delivery again (with the dead ones of the same call queued behind it)',
@@ -98,7 +98,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
 
     r.post(
       '/api/deliveries/retry-dead',
-      {
+      { config: { permission: 'deliveries:write' },
         schema: {
           tags: ['deliveries'],
           summary: 'Send every dead delivery again (of one sink with ?sink=), once the cause is fixed',
@@ -116,7 +116,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
 
     r.post(
       '/api/calls/:id/deliveries/replay',
-      {
+      { config: { permission: 'deliveries:write' },
         schema: {
           tags: ['deliveries'],
           summary: "Deliver a call's changes again, with the same idempotency keys",
