@@ -56,7 +56,10 @@ export async function createSession(db: SqlClient, input: NewSession): Promise<S
   return toSession(row!);
 }
 
-/** The live session and its user; null when unknown, expired at `now`, or its user is disabled. */
+/**
+ * The live session and its user; null when unknown, expired at `now`, or its user is disabled. A suspended
+ * tenant's sessions are still found: the caller refuses them with CF_TENANT_SUSPENDED, which says more than 401.
+ */
 export async function getSession(db: SqlClient, tokenHash: string, now: Date): Promise<{ session: SessionInfo; user: User } | null> {
   const [row] = await guarded('getSession', () =>
     db.query<SessionRow & Record<string, unknown>>(
