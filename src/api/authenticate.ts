@@ -26,7 +26,7 @@ export interface AccessLookups {
   getSession(tokenHash: string, now: Date): Promise<{ session: SessionInfo; user: User } | null>;
   getTenant(id: string): Promise<Tenant | null>;
   countUsers(): Promise<number>;
-  touchApiKeys(lastUsed: ReadonlyMap<string, string>): Promise<void>;
+  touchApiKeys(lastUsed: ReadonlyMap<string, string>): Promise<unknown>;
 }
 
 /** No accounts at all: only platform keys (or nothing, while open). */
@@ -35,7 +35,7 @@ export const NO_ACCOUNTS: AccessLookups = {
   getSession: async () => null,
   getTenant: async (id) => (id === 'default' ? { id, name: 'Default', slug: 'default', timezone: 'UTC', status: 'active', settings: {}, createdAt: '', updatedAt: '' } : null),
   countUsers: async () => 0,
-  touchApiKeys: async () => undefined,
+  touchApiKeys: async () => 0,
 };
 
 declare module 'fastify' {

@@ -13,7 +13,13 @@ import type { HttpConfig } from '../config/schema.ts';
 import type { Store } from '../store/types.ts';
 import fastifyCookie from '@fastify/cookie';
 import { accessHook, ApiKeys, defaultAccess } from './auth.ts';
-import { Authenticator, NO_ACCOUNTS, type AccessLookups } from './authenticate.ts';
+import { Authenticator, NO_ACCOUNTS } from './authenticate.ts';
+import type { TenantStore } from '../tenants/tenant-store.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { userRoutes } from './routes/users.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { registerDocsPage } from './docs-page.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.ts';
@@ -30,6 +36,19 @@ import { gapRoutes } from './routes/gaps.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { registerPageHeaders, registerSecurityHeaders } from './security-headers.ts';
 
+export interface AccountDeps {
+  tenants: TenantStore;
+  openAllowed: boolean;
+  /** Rules or numbers of tenants changed: calls starting from now on are given by the new set. */
+  onRulesChanged: () => Promise<void>;
+  sessionTtlMs?: number;
+  accountFailureLimit?: number;
+  accountFailureWindowMs?: number;
+}
+
+const ACCOUNT_DEFAULTS = { sessionTtlMs: 12 * 3_600_000, accountFailureLimit: 10, accountFailureWindowMs: 15 * 60_000 };
+const KEY_USE_FLUSH_MS = 10_000;
+
 /** The HTTP edge's limits and policies (config `http.*`; docs/configuration.md). */
 export type HttpEdgeOptions = Omit<HttpConfig, 'host' | 'port' | 'apiKeys' | 'insecureNoAuth' | 'listingCacheMs' | 'healthTimeoutMs'>;
 
@@ -40,10 +59,10 @@ export interface ApiDeps {
   logger: Logger;
   apiKeys: readonly string[];
   /**
-   * Users, sessions, tenant keys and tenants (src/tenants), and whether the configuration lets the API be
+   * Tenants, users, sessions and tenant keys (src/tenants), and whether the configuration lets the API be
    * open while no keys and no users exist. Absent: no accounts, open without keys (tests of other parts).
    */
-  access?: { lookups: AccessLookups; openAllowed: boolean };
+  accounts?: AccountDeps;
   /** Tickets and per-client bounds of the live stream (defaults in routes/live.ts). */
   live?: Partial<LiveRouteOptions>;
   health: () => Promise<HealthReport>;
@@ -65,7 +84,7 @@ export interface ApiDeps {
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const http: HttpEdgeOptions = { ...httpConfigSchema.parse({}), ...deps.http };
   const keys = new ApiKeys(deps.apiKeys);
-  const door = new Authenticator({ platformKeys: keys, lookups: deps.access?.lookups ?? NO_ACCOUNTS, openAllowed: deps.access?.openAllowed ?? true });
+  const door = new Authenticator({ platformKeys: keys, lookups: deps.accounts?.tenants ?? NO_ACCOUNTS, openAllowed: deps.accounts?.openAllowed ?? true });
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'http' }),
     // Per-request logging halves throughput; failures are logged by the error handler.
@@ -114,6 +133,22 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(gapRoutes(deps));
   await app.register(liveRoutes({ ...deps, door, throttle, allowedOrigins: http.allowedOrigins }));
   await app.register(metricsRoutes(deps));
+  const accounts = deps.accounts;
+  if (accounts) {
+    const limits = { ...ACCOUNT_DEFAULTS, ...accounts };
+    await app.register(sessionRoutes({ ...limits, tenants: accounts.tenants, throttle }));
+    await app.register(userRoutes(accounts));
+    await app.register(keyRoutes(accounts));
+    await app.register(tenantRoutes(accounts));
+    await app.register(auditRoutes(accounts));
+    // Keys' last-used times are written in batches, not on every request.
+    const timer = setInterval(() => void door.flushKeyUse().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record when API keys were last used')), KEY_USE_FLUSH_MS);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await door.flushKeyUse().catch(() => undefined);
+    });
+  }
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   await registerDocsPage(root);
 

@@ -26,6 +26,7 @@ import { CelBackfill, type CelServerSource } from './cel-backfill.ts';
 import { jsonlCelSource } from '../cel/jsonl-source.ts';
 import { tableCelSource } from '../cel/table-source.ts';
 import { Spool } from './spool.ts';
+import { TenantStore } from '../tenants/tenant-store.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
@@ -186,12 +187,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     timeoutMs: config.http.healthTimeoutMs,
   });
 
+  const tenants = new TenantStore(store.sql);
   const server = await buildServer({
     engine,
     store,
     metrics,
     logger,
     apiKeys: config.http.apiKeys,
+    accounts: {
+      tenants,
+      // Open while no keys and no users exist only where the configuration already allows a keyless API.
+      openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
+      onRulesChanged: async () => undefined,
+    },
     http: config.http,
     live: config.live,
     health,

@@ -3,7 +3,9 @@ import type { OutboxInsert } from '../store/types.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { OUTBOX_COLUMNS, toIso, type DeliveryStatus, type OutboxRow } from './outbox-sql.ts';
 
-// Operators' view of the outbox: list and inspect deliveries, send a dead one again, replay a call.
+// Operators' view of the outbox: list and inspect deliveries, send a dead one again, replay a call. Each takes
+// the tenant it acts in (null: every tenant, an operator's view): a delivery belongs to its call's tenant, and
+// another tenant's delivery is not there for it.
 
 export interface DeliveryView {
   id: number;
@@ -19,6 +21,12 @@ export interface DeliveryView {
   deliveredAt: string | null;
   lockedUntil: string | null;
   payload?: unknown;
+}
+
+/** The tenant of a call (null: no such call). */
+export async function callTenant(sql: SqlClient, callId: string): Promise<string | null> {
+  const rows = await sql.query<{ tenant_id: string }>('SELECT tenant_id FROM calls WHERE id = $1', [callId]);
+  return rows[0]?.tenant_id ?? null;
 }
 
 export function toView(row: OutboxRow, withPayload: boolean): DeliveryView {
@@ -47,7 +55,12 @@ export interface DeliveryFilter {
   /** Deliveries with a smaller id than this (the previous page's nextCursor). */
   beforeId?: number;
   limit: number;
+  /** Only deliveries of this tenant's calls; null or absent: every tenant's. */
+  tenantId?: string | null;
 }
+
+/** `call_id` belongs to the tenant in parameter `$n`. */
+const OF_TENANT = (n: number) => `call_id IN (SELECT id FROM calls WHERE tenant_id = $${n})`;
 
 /** Newest first. */
 export async function listDeliveries(sql: SqlClient, f: DeliveryFilter): Promise<{ items: DeliveryView[]; nextCursor: number | null }> {
@@ -61,6 +74,7 @@ export async function listDeliveries(sql: SqlClient, f: DeliveryFilter): Promise
   if (f.callId) add('call_id = ?', f.callId);
   if (f.sink) add('sink = ?', f.sink);
   if (f.beforeId !== undefined) add('id < ?', f.beforeId);
+  if (f.tenantId != null) add('call_id IN (SELECT id FROM calls WHERE tenant_id = ?)', f.tenantId);
   params.push(f.limit + 1);
   const rows = await sql.query<OutboxRow>(
     `SELECT ${OUTBOX_COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -72,8 +86,8 @@ export async function listDeliveries(sql: SqlClient, f: DeliveryFilter): Promise
   return { items, nextCursor: rows.length > f.limit && last ? last.id : null };
 }
 
-export async function getDelivery(sql: SqlClient, id: number): Promise<DeliveryView> {
-  const rows = await sql.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1`, [id]);
+export async function getDelivery(sql: SqlClient, id: number, tenantId: string | null = null): Promise<DeliveryView> {
+  const rows = await sql.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1 ${tenantId === null ? '' : `AND ${OF_TENANT(2)}`}`, tenantId === null ? [id] : [id, tenantId]);
   if (!rows[0]) throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `delivery ${id} not found`, { details: { id } });
   return toView(rows[0], true);
 }
@@ -85,9 +99,12 @@ const REVIVE = `status = 'pending', attempts = 0, next_attempt_at = now(), last_
  * Sends a dead delivery again, together with the dead deliveries queued after it for the same sink
  * and call (they were waiting behind it). Its age restarts, so it gets a full maxAgeMs of retries.
  */
-export async function retryDelivery(sql: SqlClient, id: number): Promise<DeliveryView[]> {
+export async function retryDelivery(sql: SqlClient, id: number, tenantId: string | null = null): Promise<DeliveryView[]> {
   return sql.transaction(async (tx) => {
-    const rows = await tx.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1 FOR UPDATE`, [id]);
+    const rows = await tx.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id = $1 ${tenantId === null ? '' : `AND ${OF_TENANT(2)}`} FOR UPDATE`,
+      tenantId === null ? [id] : [id, tenantId],
+    );
     const row = rows[0];
     if (!row) throw new AppError(ERROR_CODES.DELIVERY_NOT_FOUND, `delivery ${id} not found`, { details: { id } });
     if (row.status !== 'dead') {
@@ -109,11 +126,12 @@ export async function retryDelivery(sql: SqlClient, id: number): Promise<Deliver
  * Sends every dead delivery again (of one sink when given), once the cause has been fixed. Each one's age
  * restarts; a call's revived deliveries still go in order.
  */
-export async function retryDeadDeliveries(sql: SqlClient, sink?: string): Promise<number> {
-  const rows = await sql.query<{ id: number }>(
-    `UPDATE outbox SET ${REVIVE} WHERE status = 'dead' ${sink ? 'AND sink = $1' : ''} RETURNING id`,
-    sink ? [sink] : [],
-  );
+export async function retryDeadDeliveries(sql: SqlClient, sink?: string, tenantId: string | null = null): Promise<number> {
+  const params: unknown[] = [];
+  const where = ["status = 'dead'"];
+  if (sink) where.push(`sink = $${params.push(sink)}`);
+  if (tenantId !== null) where.push(OF_TENANT(params.push(tenantId)));
+  const rows = await sql.query<{ id: number }>(`UPDATE outbox SET ${REVIVE} WHERE ${where.join(' AND ')} RETURNING id`, params);
   return rows.length;
 }
 

@@ -111,6 +111,9 @@ export class TenantStore {
   deleteUser(id: string): Promise<boolean> {
     return users.deleteUser(this.sql, id);
   }
+  countUsers(): Promise<number> {
+    return users.countUsers(this.sql);
+  }
 
   // Sessions
 

@@ -111,6 +111,12 @@ export async function findUserForLogin(db: SqlClient, email: string): Promise<{ 
   return row ? { user: toUser(row), passwordHash: row.password_hash } : null;
 }
 
+/** Users of every tenant and operators, all of them: none means the API may still be open (authenticate.ts). */
+export async function countUsers(db: SqlClient): Promise<number> {
+  const [row] = await guarded('countUsers', () => db.query<{ n: number }>('SELECT count(*)::int AS n FROM users'));
+  return row?.n ?? 0;
+}
+
 /** A tenant's users, or with null the platform operators. */
 export async function listUsers(db: SqlClient, tenantId: string | null): Promise<User[]> {
   const rows = await guarded('listUsers', () =>

@@ -95,11 +95,14 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
         if (found === null || !valid || found.user.status !== 'active') {
           const account = await perAccount(request);
           const blockedFor = await deps.throttle.failed(request);
-          if (!account.isAllowed || account.remaining === 0) {
-            if (lockedUntil.size >= 10_000) lockedUntil.delete(lockedUntil.keys().next().value!);
-            lockedUntil.set(email.toLowerCase(), Date.now() + account.ttl);
+          // As for addresses (auth-throttle.ts): the last failure the window allows still gets its 401.
+          if (!account.isAllowed) {
+            if (account.remaining === 0) {
+              if (lockedUntil.size >= 10_000) lockedUntil.delete(lockedUntil.keys().next().value!);
+              lockedUntil.set(email.toLowerCase(), Date.now() + account.ttl);
+            }
+            if (account.isExceeded) throw tooMany(reply, Math.max(1, account.ttlInSeconds), 'too many failed logins for this account');
           }
-          if (!account.isAllowed && account.isExceeded) throw tooMany(reply, Math.max(1, account.ttlInSeconds), 'too many failed logins for this account');
           if (blockedFor !== null) throw tooMany(reply, blockedFor, 'too many failed authentications from this address');
           throw new AppError(ERROR_CODES.LOGIN_FAILED, 'e-mail or password not recognised');
         }

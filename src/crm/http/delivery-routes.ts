@@ -2,11 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorSchema } from '../../api/schemas.ts';
+import { principalOf } from '../../api/auth.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
 import type { OutboxInsert } from '../../store/types.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
-import { getDelivery, listDeliveries, replayCallDeliveries, retryDeadDeliveries, retryDelivery } from '../deliveries.ts';
+import { callTenant, getDelivery, listDeliveries, replayCallDeliveries, retryDeadDeliveries, retryDelivery } from '../deliveries.ts';
 import { DELIVERY_STATUSES } from '../outbox-sql.ts';
 
 // REST over the outbox: list and inspect deliveries, retry a dead one or all of them, replay a call's deliveries.
@@ -69,14 +70,14 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
       },
       async (req) => {
         const q = req.query;
-        return listDeliveries(deps.sql, { status: q.status, callId: q.callId, sink: q.sink, limit: q.limit, beforeId: q.cursor });
+        return listDeliveries(deps.sql, { status: q.status, callId: q.callId, sink: q.sink, limit: q.limit, beforeId: q.cursor, tenantId: principalOf(req).tenantId });
       },
     );
 
     r.get(
       '/api/deliveries/:id',
       { config: { permission: 'deliveries:read' }, schema: { tags: ['deliveries'], summary: 'One delivery with its payload', params: idParams, response: { 200: deliverySchema, 404: errorSchema } } },
-      async (req) => getDelivery(deps.sql, req.params.id),
+      async (req) => getDelivery(deps.sql, req.params.id, principalOf(req).tenantId),
     );
 
     r.post(
@@ -90,7 +91,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const items = await retryDelivery(deps.sql, req.params.id);
+        const items = await retryDelivery(deps.sql, req.params.id, principalOf(req).tenantId);
         deps.wake?.();
         return { items };
       },
@@ -107,7 +108,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const retried = await retryDeadDeliveries(deps.sql, req.query.sink);
+        const retried = await retryDeadDeliveries(deps.sql, req.query.sink, principalOf(req).tenantId);
         deps.logger?.info({ sink: req.query.sink ?? null, retried }, 'dead deliveries sent again by an operator');
         deps.wake?.();
         return { retried };
@@ -127,6 +128,9 @@ export function deliveryRoutes(deps: DeliveryRoutesDeps): FastifyPluginAsync {
       },
       async (req) => {
         const { id } = req.params;
+        const scope = principalOf(req).tenantId;
+        // Another tenant's call is not there for this caller.
+        if (scope !== null && (await callTenant(deps.sql, id)) !== scope) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`, { details: [{ callId: id }] });
         let known = true;
         const planCall = deps.planCall;
         const plan = planCall
