@@ -9,7 +9,8 @@ import { AppError, ERROR_CODES } from '../errors.ts';
 import { eventCount, forEachArrival } from '../store/batch-events.ts';
 import type { Store } from '../store/types.ts';
 import { Ingestor } from './ingestor.ts';
-import { LiveHub, type LiveHubLimits } from './live-hub.ts';
+import type { LiveHubLimits } from './live-hub.ts';
+import { LiveHubs } from './live-hubs.ts';
 import type { EngineMetrics } from './metrics.ts';
 import { Pipeline, type CallChange, type IngestFailed, type IngestOk } from './pipeline.ts';
 import { RateMeter } from './rate-meter.ts';
@@ -84,7 +85,8 @@ export interface InjectResult {
 export class Engine {
   readonly pipeline: Pipeline;
   readonly ingestor: Ingestor;
-  readonly hub: LiveHub;
+  /** The live streams: the whole engine's and each tenant's (live-hubs.ts). */
+  readonly hubs: LiveHubs;
   readonly eventRate = new RateMeter(10_000);
   private readonly sources: EventSource[] = [];
   readonly connections: AriConnection[] = [];
@@ -114,7 +116,7 @@ export class Engine {
         })
       : null;
     this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
-    this.hub = new LiveHub({ ...deps.live, openCalls: () => this.pipeline.openCalls() });
+    this.hubs = new LiveHubs({ ...deps.live, openCalls: () => this.pipeline.openCalls() });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
       pipeline: this.pipeline,
@@ -127,7 +129,7 @@ export class Engine {
         metrics.batchEvents.observe(eventCount(drained.batch));
         forEachArrival(drained.batch, (arrivedAtMs, events) => metrics.commitLagSeconds.observe((now - arrivedAtMs) / 1000, events));
         this.spill?.committed(drained.batch.mark?.spill);
-        this.hub.publish(drained.live);
+        this.hubs.publish(drained.live);
       },
       onQuarantined: (rows) => {
         this.quarantinedRows += rows.length;

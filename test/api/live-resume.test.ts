@@ -43,7 +43,7 @@ describe('live stream: resume, slow readers, bounded snapshots', () => {
   /** Opens a client and waits until it has everything published so far. */
   async function caughtUp(query = ''): Promise<LiveClient> {
     const client = await openLive(base, query, AUTH);
-    const seq = t.engine.hub.lastSeq;
+    const seq = t.engine.hubs.all.lastSeq;
     await waitUntil(() => client.messages.at(-1)?.seq === seq, `frames up to seq ${seq}`);
     return client;
   }
@@ -73,7 +73,7 @@ describe('live stream: resume, slow readers, bounded snapshots', () => {
 
     await post(traceEvents('c_dial_answered'), 'resume-within');
     await postFinishedCalls(3, 'resume-within-more');
-    await waitUntil(() => reference.messages.at(-1).seq === t.engine.hub.lastSeq, 'the reference client to catch up');
+    await waitUntil(() => reference.messages.at(-1).seq === t.engine.hubs.all.lastSeq, 'the reference client to catch up');
     const missed = reference.messages.filter((m) => m.seq > lastSeen);
     expect(missed.length).toBeGreaterThan(0);
     expect(missed.length).toBeLessThanOrEqual(REPLAY_MESSAGES);
@@ -92,12 +92,12 @@ describe('live stream: resume, slow readers, bounded snapshots', () => {
     await closeAndWait(client);
     // More changes than the buffer holds.
     await postFinishedCalls(REPLAY_MESSAGES, 'resume-gap');
-    expect(t.engine.hub.lastSeq - lastSeen).toBeGreaterThan(REPLAY_MESSAGES);
+    expect(t.engine.hubs.all.lastSeq - lastSeen).toBeGreaterThan(REPLAY_MESSAGES);
 
     for (const [query, reason] of [
       [`?since=${lastSeen}&stream=${stream}`, 'gap'],
-      [`?since=${t.engine.hub.lastSeq}&stream=not-this-one`, 'stream'],
-      [`?since=${t.engine.hub.lastSeq + 5}&stream=${stream}`, 'gap'],
+      [`?since=${t.engine.hubs.all.lastSeq}&stream=not-this-one`, 'stream'],
+      [`?since=${t.engine.hubs.all.lastSeq + 5}&stream=${stream}`, 'gap'],
     ] as const) {
       const back = await caughtUp(query);
       const [first, second] = back.messages;
@@ -111,7 +111,7 @@ describe('live stream: resume, slow readers, bounded snapshots', () => {
   it('disconnects a client that stops reading with 4001, its send buffer bounded all along', async () => {
     const slowBefore = await counterValue('callflow_live_slow_disconnects_total');
     const client = await caughtUp();
-    const subscribers = t.engine.hub.subscriberCount;
+    const subscribers = t.engine.hubs.subscriberCount;
     const [serverSide] = [...serverSockets()].filter((ws) => ws.readyState === ws.OPEN);
     expect(serverSide).toBeDefined();
     // The client stops reading: the kernel's buffers fill first, then the engine's.
@@ -122,13 +122,13 @@ describe('live stream: resume, slow readers, bounded snapshots', () => {
     let published = 0;
     await waitUntil(
       () => {
-        if (t.engine.hub.subscriberCount < subscribers) return true;
+        if (t.engine.hubs.subscriberCount < subscribers) return true;
         const batch: LiveMessage[] = [];
         for (let i = 0; i < 200; i++) {
           const legs = [makeLeg({ callerName: name }), makeLeg({ callerName: name })];
           batch.push({ type: 'call.updated', call: makeCall({ shape: 'in_progress', legs }) });
         }
-        t.engine.hub.publish(batch);
+        t.engine.hubs.publish(batch);
         published += batch.length;
         maxBuffered = Math.max(maxBuffered, serverSide!.bufferedAmount);
         // About 50 MB, far more than a socket's kernel buffers hold: the client should long have been cut off.

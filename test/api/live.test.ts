@@ -82,10 +82,10 @@ describe('live stream: access and messages', () => {
 
     const { ws, messages } = await openLive(base, '', AUTH);
     // The snapshot may be a recent one followed by the changes after it; together they are the state now.
-    const seqAtOpen = t.engine.hub.lastSeq;
+    const seqAtOpen = t.engine.hubs.all.lastSeq;
     await waitUntil(() => messages.at(-1)?.seq === seqAtOpen, 'the opening frames');
     const [snapshot] = messages;
-    expect(snapshot).toMatchObject({ type: 'snapshot', stream: t.engine.hub.streamId, truncated: false });
+    expect(snapshot).toMatchObject({ type: 'snapshot', stream: t.engine.hubs.all.streamId, truncated: false });
     expect(openCallsOf(messages)).toEqual(['1795234256.2']);
 
     await t.server.inject({ method: 'POST', url: '/api/events', headers: AUTH, payload: ring.slice(cut) });

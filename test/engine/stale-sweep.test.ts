@@ -89,7 +89,7 @@ for (const kind of storeKinds()) {
       const { engine, clock } = h;
       await engine.start();
       const live: string[] = [];
-      engine.hub.attach((frame) => {
+      engine.hubs.all.attach((frame) => {
         const m = JSON.parse(frame.toString('utf8'));
         live.push(m.type === 'call.merged' ? m.type : `${m.type} ${m.call.id}`);
       }, null);

@@ -47,7 +47,7 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
   const options: LiveRouteOptions = { ...LIVE_DEFAULTS, ...deps.live };
   const tickets = new LiveTickets(options.ticketTtlMs);
   const access = new LiveAccess(deps.door, tickets, deps.allowedOrigins ?? []);
-  const { hub } = deps.engine;
+  const { hubs } = deps.engine;
   const { metrics } = deps;
 
   return async (app) => {
@@ -101,6 +101,9 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
           socket.once('close', () => clearTimeout(timer));
         };
 
+        // A tenant's principal gets its tenant's stream (an agent too: live calls are the tenant's), an
+        // operator acting in no tenant the whole engine's.
+        const hub = hubs.of(principalOf(request).tenantId);
         const attachment = hub.attach(
           (frame) => {
             if (closing || socket.readyState !== socket.OPEN) return;
@@ -117,10 +120,10 @@ export function liveRoutes(deps: LiveRouteDeps): FastifyPluginAsync {
           openingBytes += frame.length;
           socket.send(frame, { binary: false });
         }
-        metrics.liveSubscribers.set(hub.subscriberCount);
+        metrics.liveSubscribers.set(hubs.subscriberCount);
         socket.on('close', () => {
           attachment.detach();
-          metrics.liveSubscribers.set(hub.subscriberCount);
+          metrics.liveSubscribers.set(hubs.subscriberCount);
         });
         socket.on('message', () => {
           // The stream is one-way; client messages are ignored.
