@@ -30,6 +30,7 @@ export const callSchema = z
   .object({
     id: z.string().describe("The call's linkedid: uniqueid of its first channel"),
     server: z.string(),
+    tenantId: z.string().describe("The tenant the call belongs to, decided from its first channel by the tenants' rules; default without rules"),
     status: z.enum(CALL_STATUSES),
     disposition: z.enum(DISPOSITIONS).nullable(),
     direction: z.enum(DIRECTIONS),
@@ -116,6 +117,7 @@ export const callFilterQuery = z.object({
   direction: csv(DIRECTIONS).describe('comma-separated directions'),
   number: z.string().max(64).optional().describe('prefix of the from or to number'),
   server: z.string().max(128).optional(),
+  tenant: z.string().max(128).optional().describe('tenant id (who may ask for which tenant is not decided here)'),
   since: isoQuery.describe('startedAt >= since'),
   until: isoQuery.describe('startedAt < until'),
 });

@@ -25,6 +25,7 @@ import { GapRecorder } from './gaps.ts';
 import { CelBackfill, type CelServerSource } from './cel-backfill.ts';
 import { jsonlCelSource } from '../cel/jsonl-source.ts';
 import { tableCelSource } from '../cel/table-source.ts';
+import { TenantDirectory } from '../tenants/tenant-directory.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { SpillLog } from './spill-log.ts';
@@ -41,6 +42,11 @@ export interface App {
   server: FastifyInstance;
   simulator: Simulator | null;
   crm: Crm;
+  /**
+   * The rules calls get their tenant by; empty (every call the default tenant's) until `tenants.replace` is
+   * given the rules read from the database, and again whenever they change.
+   */
+  tenants: TenantDirectory;
   /** Starts ingesting and listening; resolves with the bound address. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -79,6 +85,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     throw error;
   }
   const policy = directionPolicy(config.direction);
+  const tenants = new TenantDirectory();
   const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
   // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'. What a
   // lost Redis costs is reported where it shows (the CRM rate limiter falls back per instance and says so).
@@ -101,6 +108,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger,
     metrics,
     policy,
+    tenantOf: tenants.tenantOf,
     ingest: config.ingest,
     planOutbox: (change) => crm.plan(change),
     spool: new Spool(spoolDir),
@@ -220,6 +228,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     server,
     simulator,
     crm,
+    tenants,
     async start() {
       await engine.start();
       if (simulator) {

@@ -4,6 +4,7 @@ import type { AriBridge, AriChannel } from '../ari/types.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { CallHandle } from '../domain/grouping.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
+import type { TenantOf } from '../domain/tenant.ts';
 import { countedEventType } from '../domain/event-types.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { eventCount, forEachArrival } from '../store/batch-events.ts';
@@ -59,6 +60,8 @@ export interface EngineDeps {
   logger: Logger;
   metrics: EngineMetrics;
   policy: DirectionPolicy;
+  /** The tenant of each call the engine founds, and of each it rebuilds (absent: the default tenant's). */
+  tenantOf?: TenantOf;
   ingest: { batchSize: number; flushIntervalMs: number; maxBufferedEvents: number };
   planOutbox?: (change: CallChange) => OutboxInsert[];
   /** Where a stop keeps the events the database did not take in time; absent: they are counted as lost. */
@@ -115,7 +118,12 @@ export class Engine {
           onSwept: (reason) => deps.metrics.callsSwept.inc({ reason }),
         })
       : null;
-    this.pipeline = new Pipeline({ policy: deps.policy, planOutbox: deps.planOutbox, encodeEvents: deps.store.encodeEvents });
+    this.pipeline = new Pipeline({
+      policy: deps.policy,
+      tenantOf: deps.tenantOf,
+      planOutbox: deps.planOutbox,
+      encodeEvents: deps.store.encodeEvents,
+    });
     this.hubs = new LiveHubs({ ...deps.live, openCalls: () => this.pipeline.openCalls() });
     const { metrics } = deps;
     this.ingestor = new Ingestor({
@@ -411,7 +419,7 @@ export class Engine {
     const stored = await this.deps.store.getCall(callId);
     if (!stored) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${callId} not found`);
     const events = await this.deps.store.getEvents(callId);
-    const record = rebuildFromEvents(events, stored.server, this.deps.policy, callId);
+    const record = rebuildFromEvents(events, stored.server, this.deps.policy, callId, this.deps.tenantOf);
     return { record, stored, identical: JSON.stringify(record) === JSON.stringify(stored) };
   }
 

@@ -6,6 +6,7 @@ import type { CallState } from '../domain/call-state.ts';
 import type { DirectionPolicy } from '../domain/direction.ts';
 import { CallRegistry, resolve, type CallHandle } from '../domain/grouping.ts';
 import { callIdOf, isFinished, toRecord } from '../domain/record.ts';
+import type { TenantOf } from '../domain/tenant.ts';
 import { AppError, ERROR_CODES, isAppError } from '../errors.ts';
 import type { EventEncoder, OutboxInsert, WriteBatch } from '../store/types.ts';
 import { pendingEvents, type PendingEvents } from './pending-events.ts';
@@ -45,6 +46,11 @@ export interface IngestFailed {
 
 export interface PipelineOptions {
   policy: DirectionPolicy;
+  /**
+   * The tenant of a call founded by a channel (a TenantDirectory's tenantOf); absent: every call is the default
+   * tenant's. Asked once per call, when the call is founded.
+   */
+  tenantOf?: TenantOf;
   /** Outbox deliveries for a call change (CRM and webhook sinks). */
   planOutbox?: (change: CallChange) => OutboxInsert[];
   /** The store's encoder of events (Store.encodeEvents): events are encoded as they arrive. */
@@ -85,7 +91,7 @@ export class Pipeline {
   registry(server: string): CallRegistry {
     let r = this.registries.get(server);
     if (!r) {
-      r = new CallRegistry(server);
+      r = new CallRegistry(server, this.options.tenantOf);
       this.registries.set(server, r);
     }
     return r;

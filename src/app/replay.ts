@@ -1,5 +1,6 @@
 import type { CallRecord } from '../domain/call.ts';
 import { directionPolicy, type DirectionRulesInput } from '../domain/direction.ts';
+import type { TenantOf } from '../domain/tenant.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { Pipeline } from './pipeline.ts';
 
@@ -48,15 +49,17 @@ export interface ReplayResult {
 
 /**
  * Replays lines through an in-memory pipeline; returns every call in order of first appearance. `originators`
- * (channel → originator) are what an engine that made the ARI requests itself would have noted.
+ * (channel → originator) are what an engine that made the ARI requests itself would have noted; `tenantOf`
+ * gives calls their tenant (absent: the default tenant).
  */
 export function replayLines(
   lines: Iterable<string>,
   rules: DirectionRulesInput = DEFAULT_DIRECTION_RULES,
   server = 'default',
   originators: ReadonlyMap<string, string> = new Map(),
+  tenantOf?: TenantOf,
 ): ReplayResult {
-  const pipeline = new Pipeline({ policy: directionPolicy(rules) });
+  const pipeline = new Pipeline({ policy: directionPolicy(rules), tenantOf });
   for (const [channelId, originatorId] of originators) pipeline.registry(server).noteOriginator(channelId, originatorId);
   const invalid: ReplayResult['invalid'] = [];
   const latest = new Map<string, CallRecord>();

@@ -65,6 +65,11 @@ export interface DialledChannel {
 
 export interface CallState {
   readonly server: string;
+  /**
+   * Given when the call was founded, from its first channel (tenant.ts), and kept: later channels, a merge
+   * into it and rule changes leave it alone.
+   */
+  readonly tenantId: string;
   /** Sorted by uniqueid: oldest channel first. */
   readonly legs: readonly LegState[];
   readonly dials: readonly DialFact[];
@@ -81,9 +86,10 @@ export interface CallState {
 const NO_DIALS: readonly DialFact[] = Object.freeze([]);
 const NOTHING_DIALLED: readonly DialledChannel[] = Object.freeze([]);
 
-export function emptyCall(server: string, at: string): CallState {
+export function emptyCall(server: string, at: string, tenantId: string): CallState {
   return {
     server,
+    tenantId,
     legs: [],
     dials: NO_DIALS,
     dialled: NOTHING_DIALLED,
@@ -106,11 +112,12 @@ function maxIso(a: string, b: string): string {
   return a >= b ? a : b;
 }
 
-/** One call made of two that turned out to be parts of the same call. */
+/** One call made of two that turned out to be parts of the same call; `a` survives, with its tenant. */
 export function mergeCalls(a: CallState, b: CallState): CallState {
   const seen = new Set(a.legs.map((l) => l.channelId));
   return {
     server: a.server,
+    tenantId: a.tenantId,
     legs: [...a.legs, ...b.legs.filter((l) => !seen.has(l.channelId))].sort(byUniqueid),
     dials: [...a.dials, ...b.dials].sort((x, y) => x.order - y.order),
     dialled: b.dialled.length === 0 ? a.dialled : [...a.dialled, ...b.dialled.filter((d) => !a.dialled.some((x) => x.peerId === d.peerId))],
@@ -148,7 +155,8 @@ export function splitChannel(state: CallState, channelId: string, filed: FiledEv
   const leg = state.legs.find((l) => l.channelId === channelId);
   const at = filed?.lastAt ?? leg?.createdAt ?? state.firstEventAt;
   const moved: CallState = {
-    ...emptyCall(state.server, at),
+    // Merged into the call the channel moves to, whose tenant it then has.
+    ...emptyCall(state.server, at, state.tenantId),
     eventCount: filed?.count ?? 0,
     legs: leg ? [leg] : [],
     dials: state.dials.filter((d) => d.peerId === channelId),

@@ -42,6 +42,11 @@ export interface CallRecord {
   id: string;
   /** Which configured Asterisk server the call ran on. */
   server: string;
+  /**
+   * The tenant the call belongs to, decided once from its first channel by the tenants' rules
+   * (docs/tenants.md); `default` without rules. Records stored before this field existed read as `default`.
+   */
+  tenantId: string;
   status: CallStatus;
   disposition: Disposition | null;
   direction: Direction;

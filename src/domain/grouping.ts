@@ -1,8 +1,9 @@
 import { emptyCall, mergeCalls, splitChannel, type CallState, type FiledEvents } from './call-state.ts';
-import { compareUniqueids, localPairKey } from './channel-name.ts';
+import { compareUniqueids, endpointOf, localPairKey } from './channel-name.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 import { callIdOf } from './record.ts';
 import { changesLinkedIds } from './bridge-linkedid.ts';
+import { defaultTenantOnly, type TenantOf } from './tenant.ts';
 import { TextPool } from './text-pool.ts';
 import { applyEvent } from './transition.ts';
 
@@ -32,6 +33,9 @@ export interface CallHandle {
    */
   channels: readonly string[];
 }
+
+/** What of a founding channel its tenant is decided by (a snapshot, or the leg it made). */
+type FounderFacts = Pick<ChannelSnapshot, 'name' | 'context' | 'exten'>;
 
 /** Follows merges to the call that holds a handle's legs now. */
 export function resolve(handle: CallHandle): CallHandle {
@@ -74,7 +78,11 @@ export class CallRegistry {
   private moves: ChannelMove[] = [];
   private readonly texts = new TextPool();
 
-  constructor(private readonly server: string) {}
+  /** `tenantOf` gives each call founded here its tenant, once (tenant.ts). */
+  constructor(
+    private readonly server: string,
+    private readonly tenantOf: TenantOf = defaultTenantOnly,
+  ) {}
 
   get size(): number {
     return this.byChannel.size;
@@ -202,7 +210,7 @@ export class CallRegistry {
     const known = this.byChannel.get(snap.id);
     if (known) {
       if (snap.linkedId === null || this.channelLinked.get(snap.id) === snap.linkedId) return known;
-      return this.followLinkedId(snap.id, snap.linkedId, known, at, absorbed);
+      return this.followLinkedId(snap, snap.linkedId, known, at, absorbed);
     }
     if (snap.linkedId) this.channelLinked.set(snap.id, snap.linkedId);
     const pair = localPairKey(snap.name);
@@ -213,7 +221,7 @@ export class CallRegistry {
     const related = (twin ? this.byChannel.get(twin) : undefined) ?? (originator ? this.byChannel.get(originator) : undefined);
     if (!call && related && (snap.linkedId === null || related.state.linkedId === null || related.state.linkedId === snap.linkedId)) call = related;
     // Only a channel the registry did not know gets here, so it is not in the call yet.
-    if (!call) call = { state: emptyCall(this.server, at), mergedInto: null, channels: [snap.id] };
+    if (!call) call = { state: emptyCall(this.server, at, this.tenantOfFounder(snap)), mergedInto: null, channels: [snap.id] };
     else call.channels = call.channels.concat(snap.id);
     this.byChannel.set(snap.id, call);
     if (pair && !twin) this.byLocalPair.set(pair, snap.id);
@@ -223,6 +231,18 @@ export class CallRegistry {
     }
     if (snap.linkedId && !this.byLinkedId.has(snap.linkedId)) this.byLinkedId.set(snap.linkedId, call);
     return call;
+  }
+
+  /**
+   * The founding channel as the engine first saw it: what a rebuild sees first too, as the store moves a
+   * channel's events, its earliest included, with the channel.
+   */
+  private foundingLeg(call: CallHandle, snap: ChannelSnapshot): FounderFacts {
+    return call.state.legs.find((l) => l.channelId === snap.id) ?? snap;
+  }
+
+  private tenantOfFounder(founder: FounderFacts): string {
+    return this.tenantOf({ server: this.server, context: founder.context, exten: founder.exten, endpoint: endpointOf(founder.name) });
   }
 
   /**
@@ -242,7 +262,8 @@ export class CallRegistry {
    * A known channel carries a linkedid it did not carry before: Asterisk moved it (a bridge it joined held an
    * older call's channel), so it moves to the call of that linkedid.
    */
-  private followLinkedId(channelId: string, linkedId: string, current: CallHandle, at: string, absorbed: CallHandle[]): CallHandle {
+  private followLinkedId(snap: ChannelSnapshot, linkedId: string, current: CallHandle, at: string, absorbed: CallHandle[]): CallHandle {
+    const channelId = snap.id;
     this.channelLinked.set(channelId, linkedId);
     const holder = this.byLinkedId.get(linkedId);
     if (current.state.linkedId === null && (holder === undefined || holder === current)) {
@@ -250,11 +271,12 @@ export class CallRegistry {
       return current;
     }
     if (current.state.linkedId === linkedId) return current;
-    return this.moveChannel(channelId, holder ?? this.callOfLinkedId(linkedId, at), absorbed);
+    return this.moveChannel(channelId, holder ?? this.callOfLinkedId(linkedId, at, this.foundingLeg(current, snap)), absorbed);
   }
 
-  private callOfLinkedId(linkedId: string, at: string): CallHandle {
-    const call: CallHandle = { state: { ...emptyCall(this.server, at), linkedId }, mergedInto: null, channels: [] };
+  /** A call for a linkedid no channel of which was seen: the channel moving into it founds it. */
+  private callOfLinkedId(linkedId: string, at: string, founder: FounderFacts): CallHandle {
+    const call: CallHandle = { state: { ...emptyCall(this.server, at, this.tenantOfFounder(founder)), linkedId }, mergedInto: null, channels: [] };
     this.byLinkedId.set(linkedId, call);
     return call;
   }

@@ -125,6 +125,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
     return {
       id,
       server: state.server,
+      tenantId: state.tenantId,
       status: 'ringing',
       disposition: null,
       direction: 'unknown',
@@ -171,6 +172,7 @@ export function toRecord(state: CallState, policy: DirectionPolicy): CallRecord 
   return {
     id,
     server: state.server,
+    tenantId: state.tenantId,
     status,
     disposition: finished ? decideDisposition({ firstLeg: first, originIds: origin, legs: state.legs, dials: state.dials }) : null,
     direction,

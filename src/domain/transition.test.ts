@@ -399,6 +399,6 @@ describe('isFinished', () => {
       expect(isFinished(call.state)).toBe(toRecord(call.state, policy).status === 'finished');
     }
     expect(seen).toEqual([false, false, false, false, false, false, false, true]);
-    expect(isFinished({ server: 'pbx1', legs: [], dials: [], dialled: [], linkedId: null, eventCount: 0, firstEventAt: t(), lastEventAt: t() })).toBe(false);
+    expect(isFinished({ server: 'pbx1', tenantId: 'default', legs: [], dials: [], dialled: [], linkedId: null, eventCount: 0, firstEventAt: t(), lastEventAt: t() })).toBe(false);
   });
 });

@@ -239,6 +239,7 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
   // Spelled out rather than spread: this runs once per event, and a literal is much cheaper to build.
   return {
     server: state.server,
+    tenantId: state.tenantId,
     legs: legs ?? state.legs,
     dials,
     dialled,

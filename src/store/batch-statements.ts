@@ -17,13 +17,13 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timesta
 
 export const UPSERT_CALLS = `
 INSERT INTO calls (id, server, status, disposition, direction, from_number, to_number, started_at, answered_at,
-  ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text, closed_by, event_count, updated_at, record)
+  ended_at, duration_ms, talk_ms, hangup_cause, hangup_cause_text, closed_by, event_count, updated_at, tenant_id, record)
 SELECT * FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
   unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::timestamptz[]), unnest($9::timestamptz[]),
   unnest($10::timestamptz[]), unnest($11::bigint[]), unnest($12::bigint[]), unnest($13::int[]), unnest($14::text[]),
-  unnest($15::text[]), unnest($16::int[]), unnest($17::timestamptz[]), json_array_elements($18::json))
+  unnest($15::text[]), unnest($16::int[]), unnest($17::timestamptz[]), unnest($18::text[]), json_array_elements($19::json))
 ON CONFLICT (id) DO UPDATE SET
-  server = EXCLUDED.server, status = EXCLUDED.status, disposition = EXCLUDED.disposition,
+  server = EXCLUDED.server, tenant_id = EXCLUDED.tenant_id, status = EXCLUDED.status, disposition = EXCLUDED.disposition,
   direction = EXCLUDED.direction, from_number = EXCLUDED.from_number, to_number = EXCLUDED.to_number,
   started_at = EXCLUDED.started_at, answered_at = EXCLUDED.answered_at, ended_at = EXCLUDED.ended_at,
   duration_ms = EXCLUDED.duration_ms, talk_ms = EXCLUDED.talk_ms, hangup_cause = EXCLUDED.hangup_cause,
@@ -102,6 +102,7 @@ const CALL_COLUMNS: readonly ((c: CallRecord) => unknown)[] = [
   (c) => c.closedBy,
   (c) => Math.round(c.eventCount),
   (c) => c.updatedAt,
+  (c) => cleanText(c.tenantId),
 ];
 
 export const LEG_COLUMNS: readonly ((l: LegRow) => unknown)[] = [

@@ -18,6 +18,7 @@ export function callFilterSql(filter: CallFilter, params: unknown[]): string[] {
   if (filter.disposition?.length) where.push(`disposition = ANY(${param(filter.disposition)}::text[])`);
   if (filter.direction?.length) where.push(`direction = ANY(${param(filter.direction)}::text[])`);
   if (filter.server !== undefined) where.push(`server = ${param(filter.server)}`);
+  if (filter.tenantId !== undefined) where.push(`tenant_id = ${param(filter.tenantId)}`);
   if (filter.number !== undefined && filter.number !== '') {
     const pattern = param(`${escapeLike(filter.number)}%`);
     where.push(`(from_number LIKE ${pattern} OR to_number LIKE ${pattern})`);

@@ -128,6 +128,7 @@ export function listingKey(filter: CallFilter, cursor: string | null, limit: num
     filter.disposition ?? null,
     filter.direction ?? null,
     filter.server ?? null,
+    filter.tenantId ?? null,
     filter.number ?? null,
     filter.since ?? null,
     filter.until ?? null,

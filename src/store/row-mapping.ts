@@ -1,4 +1,5 @@
 import type { CallRecord, Leg } from '../domain/call.ts';
+import { DEFAULT_TENANT } from '../domain/tenant.ts';
 import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 
 // Rows read back from the database, turned into the port's shapes.
@@ -6,7 +7,7 @@ import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 // jsonb stores object keys sorted by length; the record is served with its fields in the order the type
 // declares them (keys not listed here, e.g. fields added later, follow in stored order).
 const CALL_KEYS: readonly (keyof CallRecord)[] = [
-  'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
+  'id', 'server', 'tenantId', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
   'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'legs', 'eventCount', 'updatedAt',
 ];
 const LEG_KEYS: readonly (keyof Leg)[] = [
@@ -22,7 +23,7 @@ function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[])
 }
 
 /** Fields added to the record after calls were stored, with the value an older record reads as. */
-const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false, backfilled: false };
+const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false, backfilled: false, tenantId: DEFAULT_TENANT };
 
 export function toCallRecord(stored: unknown): CallRecord {
   const record = inKeyOrder<CallRecord>({ ...ADDED_LATER, ...(stored as Record<string, unknown>) }, CALL_KEYS);
@@ -37,7 +38,7 @@ export function toCallRecord(stored: unknown): CallRecord {
  * read and written again with it; current ones (the newest such key is found near the start) go out as they are.
  */
 export function callRecordText(stored: string): string {
-  return stored.includes('"backfilled":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
+  return stored.includes('"tenantId":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
 }
 
 export interface EventDbRow {

@@ -152,6 +152,8 @@ export interface CallFilter {
   disposition?: Disposition[];
   direction?: Direction[];
   server?: string;
+  /** Calls of this tenant only. */
+  tenantId?: string;
   /** Prefix of `from` or `to`. */
   number?: string;
   /** startedAt >= since (ISO-8601). */

@@ -73,6 +73,7 @@ export function makeCall(options: CallOptions = {}): CallRecord {
   return {
     id,
     server: 'pbx1',
+    tenantId: 'default',
     status: finished ? 'finished' : answered ? 'answered' : 'ringing',
     disposition: finished ? (shape as 'answered' | 'no_answer' | 'busy') : null,
     direction: 'inbound',

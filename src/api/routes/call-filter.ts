@@ -10,6 +10,7 @@ export function toCallFilter(q: z.output<typeof callFilterQuery>): CallFilter {
   if (q.direction?.length) f.direction = q.direction;
   if (q.number) f.number = q.number;
   if (q.server) f.server = q.server;
+  if (q.tenant) f.tenantId = q.tenant;
   if (q.since) f.since = q.since;
   if (q.until) f.until = q.until;
   return f;

@@ -1,5 +1,6 @@
 import type { Logger } from '../../app/logger.ts';
 import type { CallRecord } from '../../domain/call.ts';
+import { DEFAULT_TENANT } from '../../domain/tenant.ts';
 import { AppError, ERROR_CODES, isAppError } from '../../errors.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
 import { BITRIX_SINK, type Bitrix24Config, type BitrixStatusCode } from '../config.ts';
@@ -116,6 +117,8 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
   const call: CallRecord = {
     id: channelId,
     server: '',
+    // Never placed, so no channel founded it: the CRM integration is the installation's, as is the default tenant.
+    tenantId: DEFAULT_TENANT,
     status: 'finished',
     disposition: 'failed',
     direction: 'outbound',

@@ -49,6 +49,7 @@ export function callSnapshots(script: CallScript = {}): CallRecord[] {
   const base: CallRecord = {
     id,
     server: 'pbx1',
+    tenantId: 'default',
     status: 'ringing',
     disposition: null,
     direction,
