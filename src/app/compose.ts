@@ -26,6 +26,7 @@ import { CelBackfill, type CelServerSource } from './cel-backfill.ts';
 import { jsonlCelSource } from '../cel/jsonl-source.ts';
 import { tableCelSource } from '../cel/table-source.ts';
 import { TenantDirectory } from '../tenants/tenant-directory.ts';
+import type { TenantRuleSet } from '../tenants/resolve-tenant.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { SpillLog } from './spill-log.ts';
@@ -85,7 +86,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     throw error;
   }
   const policy = directionPolicy(config.direction);
+  const accounts = new TenantStore(store.sql);
   const tenants = new TenantDirectory();
+  // Calls are given their tenant by the rules as stored, read before the first event and after every change.
+  const loadTenantRules = async (): Promise<void> => tenants.replace(await tenantRuleSet(accounts));
+  await loadTenantRules();
   const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
   // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'. What a
   // lost Redis costs is reported where it shows (the CRM rate limiter falls back per instance and says so).
@@ -195,7 +200,6 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     timeoutMs: config.http.healthTimeoutMs,
   });
 
-  const tenants = new TenantStore(store.sql);
   const server = await buildServer({
     engine,
     store,
@@ -203,10 +207,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger,
     apiKeys: config.http.apiKeys,
     accounts: {
-      tenants,
+      tenants: accounts,
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
-      onRulesChanged: async () => undefined,
+      onRulesChanged: loadTenantRules,
     },
     http: config.http,
     live: config.live,
@@ -251,6 +255,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, STORE_CLOSE_WAIT_MS).unref())]);
       if (temporarySpool) rmSync(spoolDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Every tenant's rules in the order they are tried, and the numbers tenants own. */
+async function tenantRuleSet(accounts: TenantStore): Promise<TenantRuleSet> {
+  const [rules, numbers] = await Promise.all([accounts.listRules(), accounts.listNumbers()]);
+  return {
+    rules: rules.map((rule) => ({ tenantId: rule.tenantId, match: rule.match })),
+    numbers: new Map(numbers.map((n) => [n.number, n.tenantId])),
   };
 }
 

@@ -19,6 +19,7 @@ export function callFilterSql(filter: CallFilter, params: unknown[]): string[] {
   if (filter.direction?.length) where.push(`direction = ANY(${param(filter.direction)}::text[])`);
   if (filter.server !== undefined) where.push(`server = ${param(filter.server)}`);
   if (filter.tenantId !== undefined) where.push(`tenant_id = ${param(filter.tenantId)}`);
+  if (filter.parties !== undefined) where.push(`(from_number = ANY(${param(filter.parties)}::text[]) OR to_number = ANY(${param(filter.parties)}::text[]))`);
   if (filter.number !== undefined && filter.number !== '') {
     const pattern = param(`${escapeLike(filter.number)}%`);
     where.push(`(from_number LIKE ${pattern} OR to_number LIKE ${pattern})`);

@@ -129,6 +129,7 @@ export function listingKey(filter: CallFilter, cursor: string | null, limit: num
     filter.direction ?? null,
     filter.server ?? null,
     filter.tenantId ?? null,
+    filter.parties ?? null,
     filter.number ?? null,
     filter.since ?? null,
     filter.until ?? null,

@@ -154,6 +154,8 @@ export interface CallFilter {
   server?: string;
   /** Calls of this tenant only. */
   tenantId?: string;
+  /** Calls whose `from` or `to` is one of these (an agent's own extensions); empty: none. */
+  parties?: string[];
   /** Prefix of `from` or `to`. */
   number?: string;
   /** startedAt >= since (ISO-8601). */

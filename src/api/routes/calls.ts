@@ -11,6 +11,7 @@ import type { CallPageJson, Store } from '../../store/types.ts';
 import { callsCsv } from '../csv.ts';
 import { callDetailSchema, callListQuery, callFilterQuery, callPageSchema, callSchema, errorSchema, eventPageQuery, eventPageSchema } from '../schemas.ts';
 import { toCallFilter } from './call-filter.ts';
+import { scopedFilter, seesEverything, visibleOr404 } from './call-scope.ts';
 
 const idParams = z.object({ id: z.string().min(1).max(200) });
 
@@ -55,7 +56,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
       },
       async (request, reply) => {
         const { limit, cursor, ...filter } = request.query;
-        const page = await deps.store.listCallsJson(toCallFilter(filter), cursor ?? null, limit);
+        const page = await deps.store.listCallsJson(scopedFilter(request, toCallFilter(filter)), cursor ?? null, limit);
         // The hot listing: records go out as the JSON text the store holds (written from CallRecords,
         // the shape callPageSchema documents), spliced into the page rather than parsed and serialized.
         return reply.type('application/json; charset=utf-8').send(preserialized<z.infer<typeof callPageSchema>>(pageBody(page)));
@@ -70,7 +71,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="calls-${stamp}.csv"`)
-          .send(Readable.from(callsCsv(deps.store.iterateCalls(toCallFilter(request.query)))));
+          .send(Readable.from(callsCsv(deps.store.iterateCalls(scopedFilter(request, toCallFilter(request.query))))));
       },
     );
 
@@ -78,8 +79,7 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
       '/api/calls/:id',
       { config: { permission: 'calls:read' }, schema: { tags: ['calls'], summary: 'One call with its legs and timeline', params: idParams, response: { 200: callDetailSchema, 404: errorSchema } } },
       async (request) => {
-        const call = await deps.store.getCall(request.params.id);
-        if (!call) throw new AppError(ERROR_CODES.NOT_FOUND, `call ${request.params.id} not found`);
+        const call = visibleOr404(request, request.params.id, await deps.store.getCall(request.params.id));
         const events = await deps.store.getEvents(call.id);
         const normalized: CallEvent[] = [];
         for (const e of events) {
@@ -107,9 +107,12 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
       },
       async (request) => {
         const { after, limit } = request.query;
-        const page = await deps.store.getEventsPage(request.params.id, after ?? null, limit);
-        if (page.items.length === 0 && !(await deps.store.getCall(request.params.id))) {
-          throw new AppError(ERROR_CODES.NOT_FOUND, `call ${request.params.id} not found`);
+        const { id } = request.params;
+        // A scoped caller's call is checked first; an operator's only when the page comes back empty.
+        if (!seesEverything(request)) visibleOr404(request, id, await deps.store.getCall(id));
+        const page = await deps.store.getEventsPage(id, after ?? null, limit);
+        if (page.items.length === 0 && !(await deps.store.getCall(id))) {
+          throw new AppError(ERROR_CODES.NOT_FOUND, `call ${id} not found`);
         }
         return {
           items: page.items.map((e) => ({ seq: e.seq, type: e.type, channelId: e.channelId, receivedAt: e.receivedAt, event: e.event })),
@@ -128,7 +131,10 @@ export function callRoutes(deps: { store: Store; engine: Engine; crmLinks?: (cal
           response: { 200: z.object({ identical: z.boolean(), record: callSchema, stored: callSchema }), 404: errorSchema },
         },
       },
-      async (request) => deps.engine.rebuild(request.params.id),
+      async (request) => {
+        if (!seesEverything(request)) visibleOr404(request, request.params.id, await deps.store.getCall(request.params.id));
+        return deps.engine.rebuild(request.params.id);
+      },
     );
   };
 }

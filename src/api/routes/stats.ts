@@ -5,6 +5,7 @@ import type { Engine } from '../../app/engine.ts';
 import type { Store } from '../../store/types.ts';
 import { callFilterQuery } from '../schemas.ts';
 import { toCallFilter } from './call-filter.ts';
+import { scopedFilter } from './call-scope.ts';
 
 const statsSchema = z
   .object({
@@ -51,7 +52,7 @@ export function statsRoutes(deps: { engine: Engine; store: Store }): FastifyPlug
     r.get(
       '/api/stats/calls',
       { config: { permission: 'calls:read' }, schema: { tags: ['stats'], summary: 'Call statistics over a filtered set', querystring: callFilterQuery, response: { 200: callStatsSchema } } },
-      async (request) => deps.store.callStats(toCallFilter(request.query)),
+      async (request) => deps.store.callStats(scopedFilter(request, toCallFilter(request.query))),
     );
   };
 }
