@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { RouteAccess } from './auth.ts';
+import type { Permission } from '../tenants/permissions.ts';
 
 // Every route the server holds, as Fastify registered it (including routes of plugins we do not write and
 // the HEAD twins of GET routes), with the access each finally declares. The access tests walk it, so a route
@@ -11,6 +12,8 @@ export interface RouteEntry {
   readonly url: string;
   /** Who may call it (src/api/auth.ts), as finally declared: plugin contexts may set it after this table saw the route. */
   readonly access: RouteAccess;
+  /** What a 'key' route's caller must hold (absent: operators only). */
+  readonly permission: Permission | undefined;
   readonly websocket: boolean;
 }
 
@@ -32,6 +35,7 @@ export function recordRoutes(app: FastifyInstance): void {
           url,
           // Read when asked for: hooks of an inner context (defaultAccess) run after this one.
           access: route.config?.access ?? 'key',
+          permission: route.config?.permission,
           websocket: (route as { websocket?: boolean }).websocket === true,
         })),
       ),
