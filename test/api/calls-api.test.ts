@@ -28,7 +28,7 @@ for (const kind of storeKinds()) {
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       // Records go out as stored, with their fields in the documented order, and equal to GET /api/calls/:id.
       expect(Object.keys(body.items[0])).toEqual([
-        'id', 'server', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
+        'id', 'server', 'tenantId', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
         'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'legs', 'eventCount', 'updatedAt',
       ]);
       for (const item of body.items) {
