@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { planBackfill, type KnownLeg } from '../cel/backfill-events.ts';
 import type { CelSource } from '../cel/cel-source.ts';
+import type { CallRecord } from '../domain/call.ts';
 import { resolve, type CallRegistry } from '../domain/grouping.ts';
 import type { GapBackfill, Store, StoredEvent } from '../store/types.ts';
 import type { RecordedGap } from './gaps.ts';
@@ -24,7 +25,7 @@ export interface CelBackfillDeps {
   sources: ReadonlyMap<string, CelServerSource>;
   registry(server: string): CallRegistry;
   /** Brings a stored call back into memory from its events (its correction then lands on the whole call). */
-  hydrate(server: string, events: readonly StoredEvent[]): void;
+  hydrate(server: string, events: readonly StoredEvent[], stored: CallRecord): void;
   /** Commits what is pending, so the store knows every channel seen so far. */
   flush(): Promise<void>;
   /** Ingests the events and resolves once they are stored. */
@@ -86,7 +87,7 @@ export class CelBackfill {
       const ids = [...new Set(read.rows.map((r) => r.uniqueId))];
       const known = await this.knownLegs(gap.server, ids);
       const plan = planBackfill(read.rows, known.legs, { newChannelsUntilMs: Date.parse(gap.to) });
-      for (const callId of known.toHydrate) this.deps.hydrate(gap.server, await this.deps.store.getEvents(callId));
+      for (const call of known.toHydrate) this.deps.hydrate(gap.server, await this.deps.store.getEvents(call.id), call);
       await this.deps.ingest(gap.server, plan.events);
       const result: GapBackfill = {
         rows: read.rows.length,
@@ -110,7 +111,7 @@ export class CelBackfill {
    * What the engine holds of these channels: from the calls in memory, else from the stored calls. Stored
    * calls with a channel whose end CEL may supply are listed to be brought back into memory first.
    */
-  private async knownLegs(server: string, ids: readonly string[]): Promise<{ legs: Map<string, KnownLeg>; toHydrate: string[] }> {
+  private async knownLegs(server: string, ids: readonly string[]): Promise<{ legs: Map<string, KnownLeg>; toHydrate: CallRecord[] }> {
     const registry = this.deps.registry(server);
     const legs = new Map<string, KnownLeg>();
     const missing: string[] = [];
@@ -141,7 +142,7 @@ export class CelBackfill {
         held.add(channelId);
       }
     }
-    const toHydrate: string[] = [];
+    const toHydrate: CallRecord[] = [];
     for (const callId of callIds) {
       const call = await this.deps.store.getCall(callId);
       if (!call) continue;
@@ -151,7 +152,7 @@ export class CelBackfill {
         legs.set(leg.channelId, leg);
         if (leg.endedAt === null || leg.cause === null) open = true;
       }
-      if (open) toHydrate.push(callId);
+      if (open) toHydrate.push(call);
     }
     return { legs, toHydrate };
   }

@@ -135,7 +135,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger: logger.child({ component: 'cel-backfill' }),
     sources: celSources,
     registry: (server) => engine.pipeline.registry(server),
-    hydrate: (server, events) => engine.pipeline.hydrate(server, events.map((e) => ({ event: e.event, receivedAt: e.receivedAt }))),
+    hydrate: (server, events, stored) => engine.pipeline.hydrate(server, events.map((e) => ({ event: e.event, receivedAt: e.receivedAt })), stored),
     flush: () => engine.ingestor.flush(),
     ingest: (server, events) => engine.ingestBackfill(server, events),
     onResult: (server, r) => {

@@ -194,6 +194,7 @@ export class Engine {
       this.pipeline.hydrate(
         call.server,
         events.map((e) => ({ event: e.event, receivedAt: e.receivedAt })),
+        call,
       );
     }
     if (open.length > 0) this.log.info({ calls: open.length }, 'open calls of the previous run restored; resync will settle them');
@@ -386,7 +387,7 @@ export class Engine {
   ): Promise<{ gone: number; found: number }> {
     const registry = this.pipeline.registry(server);
     const openBefore = openChannelIds(registry);
-    const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (stored) => this.pipeline.hydrate(server, stored));
+    const restored = await restoreCallsOfLiveChannels(this.deps.store, server, registry, view, (events, stored) => this.pipeline.hydrate(server, events, stored));
     // A spilled resync is reconciled later than it was taken: its estimates are bounded by when it was taken.
     const events = resyncEvents(registry, openBefore, view, takenAt, this.pipeline.lastHeardFrom(server));
     this.acceptEngineEvents(server, events, spillSeq);

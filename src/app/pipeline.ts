@@ -108,9 +108,10 @@ export class Pipeline {
 
   /**
    * Loads calls from their stored events (open calls after a restart) without writing anything:
-   * the calls are marked as already persisted with the record the events give.
+   * the calls are marked as already persisted with the record the events give. The call `stored` names
+   * keeps its stored tenant rather than being given one by the rules of now.
    */
-  hydrate(server: string, events: Iterable<{ event: unknown; receivedAt: string }>): void {
+  hydrate(server: string, events: Iterable<{ event: unknown; receivedAt: string }>, stored?: Pick<CallRecord, 'id' | 'tenantId'>): void {
     const saved = { pending: this.pending, touched: this.touched, absorbed: this.absorbed };
     this.pending = pendingEvents();
     this.touched = new Set();
@@ -128,6 +129,7 @@ export class Pipeline {
     }
     for (const h of this.touched) {
       const current = resolve(h);
+      if (stored !== undefined && callIdOf(current.state) === stored.id) this.registry(server).keepTenant(current, stored.tenantId);
       this.persisted.set(current, current.state);
     }
     // The events were stored where these moves put them.

@@ -1,6 +1,7 @@
 import type { AriBridge, AriChannel } from '../ari/types.ts';
 import { RESYNC_FOUND, RESYNC_GONE } from '../ari/normalize.ts';
 import { compareUniqueids } from '../domain/channel-name.ts';
+import type { CallRecord } from '../domain/call.ts';
 import type { CallRegistry } from '../domain/grouping.ts';
 import { foundUpAt, goneCallEnd } from '../domain/resync-times.ts';
 import type { SweepReason } from '../domain/staleness.ts';
@@ -66,16 +67,17 @@ export interface LiveView {
  * brought back stays as it was closed until Asterisk reports its channels' end. Returns how many came back.
  */
 export async function restoreCallsOfLiveChannels(
-  store: Pick<Store, 'callIdsOfChannels' | 'getEvents'>,
+  store: Pick<Store, 'callIdsOfChannels' | 'getEvents' | 'getCall'>,
   server: string,
   registry: CallRegistry,
   view: LiveView,
-  hydrate: (events: readonly StoredEvent[]) => void,
+  hydrate: (events: readonly StoredEvent[], stored: CallRecord | undefined) => void,
 ): Promise<number> {
   const unknown = view.channels.map((c) => c.id).filter((id) => !registry.callOfChannel(id));
   if (unknown.length === 0) return 0;
   const callIds = new Set((await store.callIdsOfChannels(server, unknown)).values());
-  for (const callId of callIds) hydrate(await store.getEvents(callId));
+  // The stored record too: the call keeps the tenant it was given when founded.
+  for (const callId of callIds) hydrate(await store.getEvents(callId), (await store.getCall(callId)) ?? undefined);
   return callIds.size;
 }
 

@@ -201,6 +201,14 @@ export class CallRegistry {
     if (linked && this.byLinkedId.get(linked) === handle) this.byLinkedId.delete(linked);
   }
 
+  /**
+   * A call brought back from the store keeps the tenant it was stored with: it was founded before, perhaps
+   * under other rules, and restoring it (a restart, a resync, a backfill) founds nothing.
+   */
+  keepTenant(handle: CallHandle, tenantId: string): void {
+    if (handle.state.tenantId !== tenantId) handle.state = { ...handle.state, tenantId };
+  }
+
   /** Every call currently held. */
   calls(): Set<CallHandle> {
     return new Set(this.byChannel.values());

@@ -46,6 +46,9 @@ for (const kind of storeKinds()) {
       expect((await get('status=finished')).length).toBe(6);
       expect((await get('direction=outbound')).length).toBe(0);
       expect(await get('since=2026-11-21T04:11:15Z&until=2026-11-21T04:11:16Z')).toEqual(['1795234275.18']);
+      // No tenant rules here: every call is the default tenant's.
+      expect((await get('tenant=default')).length).toBe(6);
+      expect(await get('tenant=acme')).toEqual([]);
     });
 
     it('pages with a cursor without gaps or repeats', async () => {

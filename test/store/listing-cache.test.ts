@@ -194,6 +194,7 @@ describe('listingKey', () => {
       listingKey({}, null, 20),
       listingKey({}, 'abc', 50),
       listingKey({ server: 'a' }, null, 50),
+      listingKey({ tenantId: 'a' }, null, 50),
       listingKey({ number: 'a' }, null, 50),
       listingKey({ since: '2026-11-21T00:00:00.000Z' }, null, 50),
       listingKey({ until: '2026-11-21T00:00:00.000Z' }, null, 50),

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../src/domain/call.ts';
 import type { CallFilter } from '../../src/store/types.ts';
 import { storeKinds, useTestStore, type TestStore } from '../support/test-store.ts';
-import { addSeconds, batchOf, makeCall, makeEventRow, uniqueId } from '../support/call-factory.ts';
+import { addSeconds, batchOf, makeCall, makeEventRow, storeOldRecord, uniqueId } from '../support/call-factory.ts';
 
 // Listing, filters, paging, statistics and export iteration against each store kind. Each test writes
 // calls on its own server name and filters by it, so tests sharing the store do not see each other.
@@ -232,11 +232,11 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     await expect(t.store.getEventsPage(callId, -1, 10)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
   });
 
-  it('reads records stored before endEstimated, answerEstimated and backfilled existed as false, in their documented places', async () => {
+  it('reads records stored before endEstimated, answerEstimated, backfilled and tenantId existed as false and default, in their documented places', async () => {
     const server = uniqueId('pbx');
-    const { endEstimated: _dropped, answerEstimated: _alsoDropped, backfilled: _too, ...old } = makeCall({ server, shape: 'ringing' });
-    await seed([old as CallRecord]);
-    const expected = { ...old, endEstimated: false, answerEstimated: false, backfilled: false };
+    const { endEstimated: _dropped, answerEstimated: _alsoDropped, backfilled: _too, tenantId: _none, ...old } = makeCall({ server, shape: 'ringing' });
+    await storeOldRecord(t.store, old);
+    const expected = { ...old, endEstimated: false, answerEstimated: false, backfilled: false, tenantId: 'default' };
     const keys = Object.keys(makeCall());
     const read = [
       await t.store.getCall(old.id),

@@ -1,5 +1,6 @@
 import type { CallRecord, Leg } from '../../src/domain/call.ts';
 import type { EventRow, OutboxInsert, WriteBatch } from '../../src/store/types.ts';
+import type { SqlStore } from '../../src/store/sql-store.ts';
 
 // Consistent CallRecords, legs, event rows and outbox rows for tests. A `shape` sets status, disposition
 // and the answer/end times together; any field can still be overridden.
@@ -95,6 +96,18 @@ export function makeCall(options: CallOptions = {}): CallRecord {
     updatedAt: endedAt ?? answeredAt ?? startedAt,
     ...overrides,
   };
+}
+
+/**
+ * Stores a call row as an earlier version wrote it: the columns it knew, and a record JSON that may lack fields
+ * added since (the current write path would need them all).
+ */
+export async function storeOldRecord(store: Pick<SqlStore, 'sql'>, record: Omit<Partial<CallRecord>, 'id'> & { id: string }): Promise<void> {
+  await store.sql.query(
+    `INSERT INTO calls (id, server, status, disposition, direction, from_number, to_number, started_at, updated_at, record)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`,
+    [record.id, record.server, record.status, record.disposition, record.direction, record.from, record.to, record.startedAt, record.updatedAt, JSON.stringify(record)],
+  );
 }
 
 export interface EventOptions extends Partial<Omit<EventRow, 'raw'>> {
