@@ -1,13 +1,26 @@
 // The right end of the top bar: an operator's tenant switcher, who is logged in (with role and tenant; a
 // link to the account page) and the logout button.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Items, Session, Tenant } from '../api/account-types.ts';
 import { can, logOut, switchTenant } from '../state/session.ts';
 import { useApi } from '../state/use-api.ts';
 import { errorText } from './action-state.ts';
 
+export const TENANTS_CHANGED = 'callflow:tenants-changed';
+
+/** Tells the tenant switcher to load the list again. */
+export function tenantsChanged(): void {
+  window.dispatchEvent(new Event(TENANTS_CHANGED));
+}
+
 function TenantSwitcher({ session }: { session: Session }) {
   const tenants = useApi<Items<Tenant>>('/api/tenants');
+  const { reload } = tenants;
+  // A tenant created, renamed or suspended on the tenants page shows up here at once.
+  useEffect(() => {
+    window.addEventListener(TENANTS_CHANGED, reload);
+    return () => window.removeEventListener(TENANTS_CHANGED, reload);
+  }, [reload]);
   const [busy, setBusy] = useState(false);
   const value = session.tenantId ?? '';
   const items = tenants.data?.items ?? (session.tenant ? [session.tenant] : []);

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { Items, Tenant } from '../api/account-types.ts';
 import { sendJson } from '../api/client.ts';
+import { tenantsChanged } from '../components/account-bar.tsx';
 import { useAction } from '../components/action-state.ts';
 import { FormError } from '../components/form-error.tsx';
 import { Empty, ErrorNote, Loading } from '../components/page-state.tsx';
@@ -110,7 +111,14 @@ function TenantRow({ tenant, onChanged }: { tenant: Tenant; onChanged: () => voi
 }
 
 export function TenantsView() {
-  const tenants = useApi<Items<Tenant>>('/api/tenants');
+  const list = useApi<Items<Tenant>>('/api/tenants');
+  const tenants = {
+    ...list,
+    reload: () => {
+      list.reload();
+      tenantsChanged();
+    },
+  };
   return (
     <section className="view accounts-view" aria-labelledby="tenants-title">
       <header className="view-head">
