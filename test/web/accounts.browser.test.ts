@@ -259,3 +259,51 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
     await phone.page.context().close();
   }, 60_000);
 });
+
+describe.skipIf(!HAS_CHROMIUM)(`login throttling in the dashboard${CHROMIUM_SKIP_NOTE}`, () => {
+  let engine: EngineUnderTest;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await buildDashboard();
+    engine = await startEngine({ SIMULATOR: 'off', AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' });
+    // While the engine is open, the first account is made over the API from this (loopback) address.
+    const made = await fetch(`${engine.baseUrl}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: OPERATOR.email, name: OPERATOR.name, role: 'operator', password: OPERATOR.password }),
+    });
+    expect(made.status).toBe(201);
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+  });
+
+  it('shows how long to wait once too many logins failed', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${engine.baseUrl}/`);
+    await page.waitForSelector('[data-testid="login-form"]');
+    // The engine counts every refused authentication from this address (the page's first GET /api/session
+    // is one), so the wrong passwords that get their 401 before the 429 are not counted exactly here.
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 5 && !statuses.includes(429); attempt += 1) {
+      await page.fill('input[name="email"]', OPERATOR.email);
+      await page.fill('input[name="password"]', `wrong password ${attempt}`);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/session') && r.request().method() === 'POST'),
+        page.click('[data-testid="login-form"] button[type="submit"]'),
+      ]);
+      statuses.push(answer.status());
+      await page.waitForSelector('[data-testid="login-form"] button[type="submit"]:not([disabled])');
+    }
+    expect(statuses[0]).toBe(401);
+    expect(statuses.at(-1)).toBe(429);
+    expect(await page.locator('[data-testid="login-error"]').textContent()).toMatch(/^Too many failed attempts\. Try again in \d+ s\.$/);
+    await screenshot(page, 'accounts-login-throttled');
+    expect(errors.filter((text) => !/401|429/.test(text))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+});

@@ -90,10 +90,8 @@ function Content({ route, session }: { route: Route; session: Session }) {
 }
 
 export function App() {
-  const route = useSyncExternalStore(subscribeHash, currentRoute);
   const auth = useAuthState();
   const { session, error } = useSession();
-  const live = useLiveCalls();
   if (auth.required) return <LoginPage hadKey={auth.hasKey} />;
   if (!session) {
     return (
@@ -102,6 +100,16 @@ export function App() {
       </main>
     );
   }
+  return <Shell session={session} />;
+}
+
+/**
+ * The dashboard once the engine knows who we are. The live stream starts here, not before: a ticket asked
+ * for without credentials is a refused authentication, which the engine counts against this address.
+ */
+function Shell({ session }: { session: Session }) {
+  const route = useSyncExternalStore(subscribeHash, currentRoute);
+  const live = useLiveCalls();
   const activeView = navViewOf(route);
   return (
     <div className="shell">

@@ -33,11 +33,3 @@ export function useAction(): Action {
   const clear = useCallback(() => setError(null), []);
   return { busy, error, run, clear };
 }
-
-/** "agent, 201, 202" → ["201", "202"]: extensions typed as a list separated by commas or spaces. */
-export function parseList(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}

@@ -1,23 +1,9 @@
 // Shown instead of the dashboard when the engine answers 401: e-mail and password first, an API key as the
 // alternative (kept in this browser only, as before accounts existed).
 import { useState } from 'react';
-import { ApiError, LOGIN_FAILED } from '../api/client.ts';
+import { loginErrorText } from '../lib/accounts.ts';
 import { saveApiKey } from '../state/api-key.ts';
 import { logIn } from '../state/session.ts';
-
-/** What a refused login says: wrong credentials, too many tries (with the wait), a suspended tenant. */
-export function loginErrorText(error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === LOGIN_FAILED) return error.message === 'the current password is not right' ? 'The current password is not right.' : 'E-mail or password not recognised.';
-    if (error.status === 429) {
-      const wait = error.retryAfterSec ?? Number(/retry in (\d+)/.exec(error.message)?.[1] ?? NaN);
-      return Number.isFinite(wait) ? `Too many failed logins. Try again in ${wait} s.` : 'Too many failed logins. Try again later.';
-    }
-    if (error.code === 'CF_TENANT_SUSPENDED') return 'This account’s tenant is suspended.';
-    return `${error.message} (${error.code})`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 function PasswordLogin({ onUseKey }: { onUseKey: () => void }) {
   const [email, setEmail] = useState('');

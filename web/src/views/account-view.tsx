@@ -1,7 +1,7 @@
 // Who is logged in, a password change (the user's other sessions end) and logging out.
 import { useState } from 'react';
 import type { Session } from '../api/account-types.ts';
-import { loginErrorText } from '../components/login-page.tsx';
+import { loginErrorText } from '../lib/accounts.ts';
 import { useAction } from '../components/action-state.ts';
 import { changePassword, logOut } from '../state/session.ts';
 

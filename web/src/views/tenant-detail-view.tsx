@@ -30,7 +30,7 @@ function matchOf(draft: RuleDraft): RuleMatch {
   return match;
 }
 
-function RulesEditor({ tenantId, rules, onSaved }: { tenantId: string; rules: TenantRule[]; onSaved: () => void }) {
+function RulesEditor({ tenantId, rules }: { tenantId: string; rules: TenantRule[] }) {
   const [drafts, setDrafts] = useState<RuleDraft[]>(() => rules.map((rule) => draftOf(rule.match)));
   const [saved, setSaved] = useState(false);
   const action = useAction();
@@ -47,11 +47,12 @@ function RulesEditor({ tenantId, rules, onSaved }: { tenantId: string; rules: Te
       onSubmit={(event) => {
         event.preventDefault();
         void action
-          .run(() => sendJson<Items<TenantRule>>('PUT', `/api/tenants/${encodeURIComponent(tenantId)}/rules`, { rules: drafts.map(matchOf) }))
-          .then((ok) => {
-            setSaved(ok);
-            if (ok) onSaved();
-          });
+          .run(async () => {
+            // The engine's answer is the rules as stored, in their order: the table shows them from now on.
+            const stored = await sendJson<Items<TenantRule>>('PUT', `/api/tenants/${encodeURIComponent(tenantId)}/rules`, { rules: drafts.map(matchOf) });
+            setDrafts(stored.items.map((rule) => draftOf(rule.match)));
+          })
+          .then(setSaved);
       }}
     >
       <div className="panel-head">
@@ -187,7 +188,7 @@ export function TenantDetailView({ id }: { id: string }) {
         <Loading what="the tenant" />
       ) : (
         <>
-          <RulesEditor key={rules.data.items.map((rule) => rule.id).join(',')} tenantId={id} rules={rules.data.items} onSaved={rules.reload} />
+          <RulesEditor tenantId={id} rules={rules.data.items} />
           <NumbersPanel tenantId={id} />
         </>
       )}

@@ -2,9 +2,10 @@
 import { useState } from 'react';
 import { TENANT_ROLES, type Items, type Role, type Session, type User } from '../api/account-types.ts';
 import { sendJson } from '../api/client.ts';
-import { parseList, useAction } from '../components/action-state.ts';
+import { useAction } from '../components/action-state.ts';
 import { FormError } from '../components/form-error.tsx';
 import { Empty, ErrorNote, Loading } from '../components/page-state.tsx';
+import { parseList } from '../lib/accounts.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { useApi } from '../state/use-api.ts';
 
