@@ -285,17 +285,20 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard behind API keys${CHROMIUM_SKIP_NOTE}`,
   it('asks for the key on 401, rejects a wrong one, then keeps the right one and streams live calls', async () => {
     const { page, errors } = await openPage(browser);
     await page.goto(`${engine.baseUrl}/#/history`);
-    await page.waitForSelector('[role="dialog"]');
+    // E-mail and password come first; the key is one click away.
+    await page.waitForSelector('[data-testid="login-form"]');
+    await page.click('text=Use an API key instead');
+    await page.waitForSelector('[data-testid="key-form"]');
     await screenshot(page, 'api-key-prompt');
 
     await page.fill('input[name="apiKey"]', 'not-the-right-key');
-    await page.click('[role="dialog"] button[type="submit"]');
-    await expect.poll(() => page.locator('[role="dialog"]').textContent()).toContain('not accepted');
+    await page.click('[data-testid="key-form"] button[type="submit"]');
+    await expect.poll(() => page.locator('[data-testid="key-form"]').textContent()).toContain('not accepted');
 
     await page.fill('input[name="apiKey"]', KEY);
-    await page.click('[role="dialog"] button[type="submit"]');
+    await page.click('[data-testid="key-form"] button[type="submit"]');
     await page.waitForSelector('.history-row', { timeout: 20_000 });
-    expect(await page.locator('[role="dialog"]').count()).toBe(0);
+    expect(await page.locator('.login-page').count()).toBe(0);
     expect(await page.evaluate("localStorage.getItem('callflow.apiKey')")).toBe(KEY);
 
     await page.goto(`${engine.baseUrl}/#/`);

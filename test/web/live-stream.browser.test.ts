@@ -108,9 +108,10 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard live stream behind API keys${CHROMIUM_
 
   it('logs in, streams calls over a ticket, and never puts the key in a URL (live, CSV export, raw events)', async () => {
     await page.goto(`${proxy.baseUrl}/#/`);
-    await page.waitForSelector('[role="dialog"]');
+    await page.waitForSelector('[data-testid="login-form"]');
+    await page.click('text=Use an API key instead');
     await page.fill('input[name="apiKey"]', KEY);
-    await page.click('[role="dialog"] button[type="submit"]');
+    await page.click('[data-testid="key-form"] button[type="submit"]');
     await page.waitForSelector('[data-connection="open"]');
 
     const call = generated('dial_answered', 0);

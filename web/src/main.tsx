@@ -6,6 +6,7 @@ import './styles/controls.css';
 import './styles/rows.css';
 import './styles/call-detail.css';
 import './styles/charts-health.css';
+import './styles/accounts.css';
 
 const root = document.getElementById('root');
 if (root) {

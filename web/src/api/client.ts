@@ -1,23 +1,35 @@
-// Every HTTP call the dashboard makes goes through here: it adds the API key (always in a header, never in
-// a URL) and turns a 401 into the key prompt instead of an error on each view.
-import { getApiKey, markAuthRequired } from '../state/api-key.ts';
+// Every HTTP call the dashboard makes goes through here: it adds the API key when one is in use (always in
+// a header, never in a URL) and, for requests that change something, the session's CSRF token (the session
+// cookie itself is sent by the browser: same origin, HttpOnly). A 401 turns into the login page instead of
+// an error on each view, except a refused password (CF_LOGIN_FAILED), which the form that sent it reports.
+import { getApiKey, getCsrfToken, markAuthRequired } from '../state/api-key.ts';
 import type { ApiErrorBody } from './types.ts';
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Seconds to wait before trying again (429 answers). */
+  readonly retryAfterSec: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfterSec: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.retryAfterSec = retryAfterSec;
   }
 }
 
-export function authHeaders(): Record<string, string> {
+export const LOGIN_FAILED = 'CF_LOGIN_FAILED';
+
+/** The credentials of a request: the API key header, and the CSRF token for anything but GET and HEAD. */
+export function authHeaders(method = 'GET'): Record<string, string> {
+  const headers: Record<string, string> = {};
   const key = getApiKey();
-  return key ? { 'x-api-key': key } : {};
+  if (key) headers['x-api-key'] = key;
+  const csrf = getCsrfToken();
+  if (csrf && method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrf;
+  return headers;
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {
@@ -27,7 +39,16 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON (a proxy's error page): the status alone has to do.
   }
-  return new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? response.statusText);
+  const retryHeader = Number(response.headers.get('retry-after'));
+  const retryAfterSec = Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null;
+  return new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? response.statusText, retryAfterSec);
+}
+
+/** A 401 means "log in", unless it is the answer to a password that was not right. */
+async function failure(response: Response): Promise<ApiError> {
+  const error = await errorFrom(response);
+  if (error.status === 401 && error.code !== LOGIN_FAILED) markAuthRequired();
+  return error;
 }
 
 export interface GetOptions {
@@ -41,30 +62,30 @@ export async function getJson<T>(path: string, options: GetOptions = {}): Promis
     headers: { accept: 'application/json', ...authHeaders() },
     signal: options.signal,
   });
-  if (response.status === 401) {
-    markAuthRequired();
-    throw await errorFrom(response);
-  }
-  if (!response.ok && !(options.acceptStatuses ?? []).includes(response.status)) throw await errorFrom(response);
+  if (response.status === 401) throw await failure(response);
+  if (!response.ok && !(options.acceptStatuses ?? []).includes(response.status)) throw await failure(response);
+  return (await response.json()) as T;
+}
+
+/** A request that changes something, with an optional JSON body; the answer's JSON, or null for 204. */
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders(method) };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!response.ok) throw await failure(response);
+  if (response.status === 204) return null as T;
   return (await response.json()) as T;
 }
 
 /** An action without a body (e.g. sending dead deliveries again); the answer's JSON. */
-export async function postJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { method: 'POST', headers: { accept: 'application/json', ...authHeaders() } });
-  if (response.status === 401) {
-    markAuthRequired();
-    throw await errorFrom(response);
-  }
-  if (!response.ok) throw await errorFrom(response);
-  return (await response.json()) as T;
+export function postJson<T>(path: string): Promise<T> {
+  return sendJson<T>('POST', path);
 }
 
 /** Fetches a file with the key header and hands it to the browser as a download. */
 export async function downloadFile(path: string, fallbackName: string): Promise<void> {
   const response = await fetch(path, { headers: authHeaders() });
-  if (response.status === 401) markAuthRequired();
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) throw await failure(response);
   const disposition = response.headers.get('content-disposition') ?? '';
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await response.blob());
@@ -79,9 +100,8 @@ export async function downloadFile(path: string, fallbackName: string): Promise<
 
 /** A single-use ticket for opening the live stream, bought with the key in a header. */
 export async function fetchLiveTicket(signal?: AbortSignal): Promise<string> {
-  const response = await fetch('/api/live/tickets', { method: 'POST', headers: { accept: 'application/json', ...authHeaders() }, signal });
-  if (response.status === 401) markAuthRequired();
-  if (!response.ok) throw await errorFrom(response);
+  const response = await fetch('/api/live/tickets', { method: 'POST', headers: { accept: 'application/json', ...authHeaders('POST') }, signal });
+  if (!response.ok) throw await failure(response);
   return ((await response.json()) as { ticket: string }).ticket;
 }
 

@@ -44,7 +44,8 @@ export type { DeliveryView } from '../../../src/crm/deliveries.ts';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
-  checks: {
+  /** Absent for anyone but operators: they get the status only. */
+  checks?: {
     database: { ok: boolean; latencyMs: number | null; kind: string; error?: string };
     ari: AriConnectionHealth[];
     simulator: { running: boolean } | null;

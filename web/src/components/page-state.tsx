@@ -12,7 +12,7 @@ export function Loading({ what }: { what: string }) {
 
 export function ErrorNote({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   if (error instanceof ApiError && error.status === 401) {
-    return <div className="page-state">An API key is needed to see this.</div>;
+    return <div className="page-state">Log in to see this.</div>;
   }
   const detail = error instanceof ApiError ? `${error.message} (${error.code})` : error.message;
   return (

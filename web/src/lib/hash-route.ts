@@ -6,7 +6,13 @@ export type Route =
   | { view: 'history'; params: URLSearchParams }
   | { view: 'call'; id: string }
   | { view: 'stats'; params: URLSearchParams }
-  | { view: 'health' };
+  | { view: 'health' }
+  | { view: 'users' }
+  | { view: 'keys' }
+  | { view: 'audit' }
+  | { view: 'tenants' }
+  | { view: 'tenant'; id: string }
+  | { view: 'account' };
 
 export function parseRoute(hash: string): Route {
   const body = hash.replace(/^#/, '');
@@ -24,6 +30,14 @@ export function parseRoute(hash: string): Route {
       return { view: 'stats', params };
     case 'health':
       return { view: 'health' };
+    case 'users':
+    case 'keys':
+    case 'audit':
+    case 'account':
+      return { view: parts[0] };
+    case 'tenants':
+      if (parts[1]) return { view: 'tenant', id: decodeURIComponent(parts[1]) };
+      return { view: 'tenants' };
     default:
       return { view: 'live' };
   }
@@ -41,7 +55,14 @@ export function routeHref(route: Route): string {
     case 'call':
       return `#/calls/${encodeURIComponent(route.id)}`;
     case 'health':
-      return '#/health';
+    case 'users':
+    case 'keys':
+    case 'audit':
+    case 'tenants':
+    case 'account':
+      return `#/${route.view}`;
+    case 'tenant':
+      return `#/tenants/${encodeURIComponent(route.id)}`;
   }
 }
 

@@ -1,5 +1,7 @@
-// The API key an operator typed, kept in localStorage so the dashboard survives reloads. Views learn
-// that a key is needed (or was rejected) through `onAuthRequired`, and re-fetch when `keyVersion` moves.
+// The credentials the dashboard sends: the API key one typed (kept in localStorage so the dashboard survives
+// reloads), or a login session (its cookie is the browser's; its CSRF token is kept here, in memory only).
+// Views learn that a login is needed (or a key was rejected) through `subscribeAuth`, and re-fetch when
+// `keyVersion` moves: a key saved, a login, a logout, or an operator switching tenant.
 const STORAGE_KEY = 'callflow.apiKey';
 
 type Listener = () => void;
@@ -34,6 +36,32 @@ export function saveApiKey(key: string): void {
 
 export function forgetApiKey(): void {
   saveApiKey('');
+}
+
+/** Drops the saved key without telling anyone (a password login replaces it). */
+export function dropApiKeySilently(): void {
+  try {
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Nothing stored.
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** The credentials (or what they act on, e.g. the tenant) changed: every view loads its data again. */
+export function credentialsChanged(): void {
+  authRequired = false;
+  keyVersion += 1;
+  notify();
 }
 
 export function markAuthRequired(): void {

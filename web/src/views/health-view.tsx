@@ -65,6 +65,26 @@ export function HealthView() {
   }
   if (!health.data) return <Loading what="health" />;
   const { status, checks } = health.data;
+  // Tenants' users and keys get the summary only: the checks name the engine's servers and errors.
+  if (!checks) {
+    return (
+      <section className="view health-view" aria-labelledby="health-title">
+        <header className="view-head">
+          <h1 id="health-title">Health</h1>
+          <span className={`overall overall-${status}`} data-testid="overall-health">
+            {status === 'ok' ? 'All systems working' : 'Degraded'}
+          </span>
+        </header>
+        <div className="health-grid" data-testid="health-cards">
+          <HealthCard title="Live stream" tone={live.connection === 'open' ? 'good' : live.connection === 'unauthorized' || live.connection === 'closed' ? 'bad' : 'warn'}>
+            <div className="fact"><dt>This page</dt><dd><ConnectionBadge connection={live.connection} /></dd></div>
+            <div className="fact"><dt>Calls in progress</dt><dd>{formatCount(live.counts.total)}</dd></div>
+          </HealthCard>
+        </div>
+        <p className="note">The engine’s own checks (database, Asterisk connections, deliveries) are shown to platform operators.</p>
+      </section>
+    );
+  }
   const { database, ari, simulator, ingest, crm } = checks;
   return (
     <section className="view health-view" aria-labelledby="health-title">

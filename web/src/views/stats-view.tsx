@@ -105,7 +105,8 @@ function EnginePanel() {
   );
 }
 
-export function StatsView({ params }: { params: URLSearchParams }) {
+/** `engineFigures`: the engine-wide counters (/api/stats), for operators only (system:read). */
+export function StatsView({ params, engineFigures = true }: { params: URLSearchParams; engineFigures?: boolean }) {
   const span = (Object.hasOwn(WINDOWS, params.get('window') ?? '') ? params.get('window') : '24h') as StatsWindow;
   const direction = DIRECTIONS.find((value) => value === params.get('direction')) ?? null;
   // The window's start moves once a minute, which is also how often the figures refresh.
@@ -149,7 +150,7 @@ export function StatsView({ params }: { params: URLSearchParams }) {
           <Loading what="statistics" />
         )}
       </div>
-      <EnginePanel />
+      {engineFigures && <EnginePanel />}
     </section>
   );
 }
