@@ -86,7 +86,7 @@ export function unauthorized(): AppError {
 
 /**
  * The onRequest check of every route that is not 'public'. An address that failed too often gets 429 before
- * its credential is even looked at, a wrong or missing one counts as a failure, each key's and user's
+ * its credential is even looked at, a wrong one counts as a failure, each key's and user's
  * requests are counted, a suspended tenant's principals are refused, and a session's changes need its CSRF
  * token. 'self' routes only get the address check here.
  */
@@ -99,7 +99,10 @@ export function accessHook(door: Authenticator, throttle: AuthThrottle) {
     // A route that checks credentials itself counts its refusals with refusedBySelf().
     if (access === 'self') return;
     const found = await door.identify(request);
-    if (found === null || found === INVALID) {
+    // Only a credential that is wrong counts as a failure: asking with none (a login page loading, a
+    // browser probing for its session) guesses nothing.
+    if (found === null) throw unauthorized();
+    if (found === INVALID) {
       const blockedFor = await throttle.failed(request);
       throw blockedFor === null ? unauthorized() : tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
     }

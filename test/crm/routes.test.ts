@@ -48,6 +48,11 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     app.setErrorHandler(errorHandler);
+    // The routes alone, without the server's door: every request acts as the operator (see test/tenants for scoping).
+    app.decorateRequest('principal', null);
+    app.addHook('onRequest', async (request) => {
+      request.principal = { kind: 'platform', role: 'operator', tenantId: null, keyIndex: null, name: 'test' };
+    });
     await app.register(h.crm.routes);
     await app.ready();
     return { h, app, fake, rx };
