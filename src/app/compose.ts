@@ -26,7 +26,7 @@ import { CelBackfill, type CelServerSource } from './cel-backfill.ts';
 import { jsonlCelSource } from '../cel/jsonl-source.ts';
 import { tableCelSource } from '../cel/table-source.ts';
 import { TenantDirectory } from '../tenants/tenant-directory.ts';
-import type { TenantRuleSet } from '../tenants/resolve-tenant.ts';
+import { loadTenantRuleSet } from '../tenants/rule-set.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { SpillLog } from './spill-log.ts';
@@ -89,7 +89,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const accounts = new TenantStore(store.sql);
   const tenants = new TenantDirectory();
   // Calls are given their tenant by the rules as stored, read before the first event and after every change.
-  const loadTenantRules = async (): Promise<void> => tenants.replace(await tenantRuleSet(accounts));
+  const loadTenantRules = async (): Promise<void> => tenants.replace(await loadTenantRuleSet(accounts));
   await loadTenantRules();
   const redis = config.redis.url ? new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 }) : null;
   // ioredis reconnects by itself; without a listener each failed attempt would be an unhandled 'error'. What a
@@ -255,15 +255,6 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, STORE_CLOSE_WAIT_MS).unref())]);
       if (temporarySpool) rmSync(spoolDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** Every tenant's rules in the order they are tried, and the numbers tenants own. */
-async function tenantRuleSet(accounts: TenantStore): Promise<TenantRuleSet> {
-  const [rules, numbers] = await Promise.all([accounts.listRules(), accounts.listNumbers()]);
-  return {
-    rules: rules.map((rule) => ({ tenantId: rule.tenantId, match: rule.match })),
-    numbers: new Map(numbers.map((n) => [n.number, n.tenantId])),
   };
 }
 

@@ -3,6 +3,9 @@ import { rebuildFromEvents } from '../app/rebuild.ts';
 import { loadConfig } from '../config/load.ts';
 import { directionPolicy } from '../domain/direction.ts';
 import { openStore } from '../store/open-store.ts';
+import { loadTenantRuleSet } from '../tenants/rule-set.ts';
+import { TenantDirectory } from '../tenants/tenant-directory.ts';
+import { TenantStore } from '../tenants/tenant-store.ts';
 import { flagsToConfig, type CommonFlags } from './flags.ts';
 
 // `callflow migrate` and `callflow rebuild CALL_ID`.
@@ -34,7 +37,9 @@ export async function rebuild(callId: string, flags: CommonFlags): Promise<void>
       process.exitCode = 1;
       return;
     }
-    const record = rebuildFromEvents(await store.getEvents(callId), stored.server, directionPolicy(config.direction), callId);
+    // The tenant is decided again by the rules as stored, as the engine's own rebuild does.
+    const tenants = new TenantDirectory(await loadTenantRuleSet(new TenantStore(store.sql)));
+    const record = rebuildFromEvents(await store.getEvents(callId), stored.server, directionPolicy(config.direction), callId, tenants.tenantOf);
     const identical = JSON.stringify(record) === JSON.stringify(stored);
     process.stdout.write(`${JSON.stringify(record)}\n`);
     process.stderr.write(identical ? 'rebuilt record is identical to the stored one\n' : 'rebuilt record DIFFERS from the stored one\n');
