@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp, type App } from '../../src/app/compose.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { traceEvents } from '../support/fixtures.ts';
 
 // Accounts end to end through the API of a whole engine (the composition root, the embedded store): the API
 // is open until the first user exists, then only credentials work; logins give a cookie and a CSRF token;
@@ -101,7 +102,7 @@ describe('accounts through the API', () => {
     expect((await call('GET', '/api/calls', { headers: { 'x-api-key': key } })).statusCode).toBe(401);
   });
 
-  it("refuses a suspended tenant's users and keys, and lets them back in when reactivated", async () => {
+  it("refuses a suspended tenant's users and keys but still records its calls, and lets them back in when reactivated", async () => {
     const key = (await call('POST', '/api/keys', { headers: owner, payload: { name: 'crm sync', role: 'admin' } })).json().key as string;
     const suspended = await call('PATCH', `/api/tenants/${tenantId}`, { headers: operator, payload: { status: 'suspended' } });
     expect(suspended.json().status).toBe('suspended');
@@ -111,7 +112,20 @@ describe('accounts through the API', () => {
       expect(refused.json().code).toBe('CF_TENANT_SUSPENDED');
     }
     expect((await call('POST', '/api/session', { payload: { email: 'owner@acme.test', password: 'owner password 1' } })).statusCode).toBe(403);
+    // Its calls are still recorded, and given to it: a rule takes calls founded in context from-sip.
+    const rules = await call('PUT', `/api/tenants/${tenantId}/rules`, { headers: operator, payload: { rules: [{ context: 'from-sip', endpoint: 'PJSIP/sipp' }] } });
+    expect(rules.statusCode, rules.body).toBe(200);
+    const posted = await call('POST', '/api/events', { headers: operator, payload: traceEvents('h_sipp_inbound_stasis') });
+    expect(posted.statusCode, posted.body).toBe(202);
+    let calls: { id: string; tenantId: string; status: string }[] = [];
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      calls = (await call('GET', `/api/calls?tenant=${tenantId}`, { headers: operator })).json().items;
+      if (calls.length > 0) break;
+    }
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.tenantId).toBe(tenantId);
     await call('PATCH', `/api/tenants/${tenantId}`, { headers: operator, payload: { status: 'active' } });
+    expect((await call('GET', '/api/calls', { headers: { 'x-api-key': key } })).json().items.map((c: { id: string }) => c.id)).toEqual([calls[0]!.id]);
     expect((await call('GET', '/api/calls', { headers: { 'x-api-key': key } })).statusCode).toBe(200);
   });
 

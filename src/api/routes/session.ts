@@ -116,6 +116,8 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
         const csrfToken = newCsrfToken();
         const expiresAt = new Date(Date.now() + deps.sessionTtlMs);
         await deps.tenants.createSession({ tokenHash: hash, userId: user.id, tenantId: user.tenantId, csrfToken, expiresAt });
+        // Expired sessions are cleared as people log in: the table holds about one row per live session.
+        await deps.tenants.purgeExpiredSessions(new Date());
         setSessionCookie(reply, request, token, deps.sessionTtlMs);
         void reply.header('cache-control', 'no-store');
         const principal: Principal = {
