@@ -11,8 +11,8 @@ import { errorSchema } from './schemas.ts';
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const EDGE_ANSWERS = {
-  401: 'No valid API key (`x-api-key` header or `Authorization: Bearer`).',
-  403: 'The credentials are valid but do not allow this (e.g. a page from an origin that is not allowed).',
+  401: 'No valid credential: an API key (`x-api-key` header or `Authorization: Bearer`) or a session cookie.',
+  403: "The credentials are valid but do not allow this: the role lacks the operation's permission, the tenant is suspended, a session's change came without `x-csrf-token`, or a page's origin is not allowed.",
   413: 'The request body is larger than this endpoint accepts.',
   415: 'The request body is not of a content type this endpoint reads (send `application/json`).',
   429: 'Too many failed authentications from this address, or too many requests with this key; wait `Retry-After` seconds.',
@@ -23,12 +23,12 @@ type EdgeStatus = keyof typeof EDGE_ANSWERS;
 /** The answers the edge adds to a route, by its access and whether it takes a body. */
 export function edgeAnswers(access: RouteAccess, method: string): EdgeStatus[] {
   if (access === 'public') return BODY_METHODS.has(method) ? [413, 415] : [];
-  const statuses: EdgeStatus[] = access === 'self' ? [401, 403, 429] : [401, 429];
+  const statuses: EdgeStatus[] = [401, 403, 429];
   if (BODY_METHODS.has(method)) statuses.push(413, 415);
   return statuses.sort((a, b) => a - b);
 }
 
-const SECURITY_KEY = [{ apiKey: [] }, { bearer: [] }];
+const SECURITY_KEY = [{ apiKey: [] }, { bearer: [] }, { session: [] }];
 
 type TransformInput = Parameters<NonNullable<FastifyDynamicSwaggerOptions['transform']>>[0];
 
@@ -42,6 +42,12 @@ function withEdgeAnswers(input: TransformInput): ReturnType<typeof jsonSchemaTra
   for (const status of added) response[status] = errorSchema;
   schema.response = response;
   schema.security = access === 'key' ? SECURITY_KEY : [];
+  // Who may call it: the permission its caller's role must hold (docs/tenants.md), said where clients read.
+  if (access === 'key') {
+    const permission = route.config?.permission;
+    const who = permission === undefined ? 'Platform operators only.' : `Needs the permission \`${permission}\`.`;
+    schema.description = schema.description === undefined ? who : `${String(schema.description)}\n\n${who}`;
+  }
   const transformed = jsonSchemaTransform({ ...input, schema } as never);
   const out = transformed.schema as { response?: Record<string, Record<string, unknown>> };
   for (const status of edgeAnswers(access, method)) {
@@ -63,14 +69,16 @@ export function openapiOptions(): FastifyDynamicSwaggerOptions {
         title: 'Callflow Engine API',
         version: '0.1.0',
         description:
-          'Call records built from Asterisk ARI events: history, live stream, statistics. When the engine has API keys, ' +
-          'every operation without `security: []` needs one in the `x-api-key` header or as `Authorization: Bearer KEY`. ' +
+          'Call records built from Asterisk ARI events: history, live stream, statistics, tenants and their users. Every ' +
+          'operation without `security: []` needs a credential (an API key in `x-api-key` or as `Authorization: Bearer KEY`, ' +
+          'or a session cookie) whose role holds the permission the operation names. ' +
           'Errors are `{ code, message, details }` (details always a list).',
       },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
           bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'cf_session', description: 'From POST /api/session; send x-csrf-token with every change' },
         },
       },
     },

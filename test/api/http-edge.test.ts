@@ -232,7 +232,7 @@ describe('the OpenAPI document', () => {
 
   it('lists the edge’s answers on every operation that needs a key, and security: [] on public ones', async () => {
     const doc = (await t.server.inject({ url: '/docs/json', headers: withKey })).json();
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer', 'session']);
     const publicRoutes = new Set(t.server.routeTable.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`));
     let keyed = 0;
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
@@ -244,8 +244,9 @@ describe('the OpenAPI document', () => {
           continue;
         }
         keyed++;
-        expect(op.security, route).toEqual([{ apiKey: [] }, { bearer: [] }]);
-        expect(statuses, route).toEqual(expect.arrayContaining(['401', '429']));
+        expect(op.security, route).toEqual([{ apiKey: [] }, { bearer: [] }, { session: [] }]);
+        expect(statuses, route).toEqual(expect.arrayContaining(['401', '403', '429']));
+        expect(op.description, route).toMatch(/Needs the permission `[a-z]+(:[a-z]+)?`\.|Platform operators only\./);
         expect(op.responses['429'].headers['retry-after'], route).toBeDefined();
         if (method === 'post') expect(statuses, route).toEqual(expect.arrayContaining(['413', '415']));
         expect(op.responses['401'].content['application/json'].schema, route).toEqual({ $ref: '#/components/schemas/Error' });
