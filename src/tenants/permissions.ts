@@ -1,3 +1,5 @@
+import type { Role, TenantRole } from './model.ts';
+
 // What each role may do. Routes name the one permission they need (src/api/auth.ts); a role either holds it
 // or not. Operators hold every permission; the tenant roles hold the ones below, always within their own
 // tenant (an agent's reads are narrowed further to its own extensions, see principal.ts).
@@ -31,9 +33,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export const TENANT_ROLES = ['owner', 'admin', 'agent', 'reporter'] as const;
-export type TenantRole = (typeof TENANT_ROLES)[number];
-export type Role = TenantRole | 'operator';
+export { TENANT_ROLES, type Role, type TenantRole } from './model.ts';
 
 const GRANTS: Record<TenantRole, readonly Permission[]> = {
   owner: ['calls:read', 'calls:write', 'deliveries:read', 'deliveries:write', 'settings:read', 'settings:write', 'users:manage', 'keys:manage', 'audit:read', 'self'],

@@ -1,19 +1,9 @@
 // Accounts as the API shows them (src/api/routes/account-schemas.ts, session.ts, tenants.ts).
 
-export type Role = 'operator' | 'owner' | 'admin' | 'agent' | 'reporter';
-export const TENANT_ROLES = ['owner', 'admin', 'agent', 'reporter'] as const;
-export type TenantRole = (typeof TENANT_ROLES)[number];
+import type { ApiKeyInfo, Role, Tenant } from '../../../src/tenants/model.ts';
 
-export interface Tenant {
-  id: string;
-  name: string;
-  slug: string;
-  timezone: string;
-  status: 'active' | 'suspended';
-  settings: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { ApiKeyInfo, AuditEntry, Role, Tenant, TenantNumber, TenantRole, TenantRule, TenantRuleMatch as RuleMatch, User } from '../../../src/tenants/model.ts';
+export { TENANT_ROLES } from '../../../src/tenants/model.ts';
 
 /** Who the dashboard acts as (GET /api/session). */
 export interface Session {
@@ -32,66 +22,8 @@ export interface Session {
   open: boolean;
 }
 
-export interface User {
-  id: string;
-  tenantId: string | null;
-  email: string;
-  name: string;
-  role: Role;
-  extensions: string[];
-  status: 'active' | 'disabled';
-  createdAt: string;
-  updatedAt: string;
-  passwordChangedAt: string;
-}
-
-export interface ApiKeyInfo {
-  id: string;
-  tenantId: string;
-  name: string;
-  role: TenantRole;
-  prefix: string;
-  createdAt: string;
-  createdBy: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 export interface CreatedApiKey extends ApiKeyInfo {
   key: string;
-}
-
-export interface AuditEntry {
-  id: number;
-  tenantId: string | null;
-  at: string;
-  actor: { kind: 'user' | 'api-key' | 'platform-key' | 'system'; id: string | null; name: string };
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  before: unknown;
-  after: unknown;
-}
-
-export interface RuleMatch {
-  server?: string;
-  context?: string;
-  endpoint?: string;
-  calledNumber?: boolean;
-}
-
-export interface TenantRule {
-  id: number;
-  tenantId: string;
-  position: number;
-  match: RuleMatch;
-}
-
-export interface TenantNumber {
-  number: string;
-  tenantId: string;
-  label: string | null;
-  createdAt: string;
 }
 
 export interface Items<T> {
