@@ -95,6 +95,11 @@ describe('accounts through the API', () => {
     const listed = await call('GET', '/api/keys', { headers: owner });
     expect(listed.body).not.toContain(key);
     expect((await call('GET', '/api/calls', { headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    // Last use is recorded in batches (every 10 s, and at stop): written now, it shows in the list.
+    expect(listed.json().items.find((k: { id: string }) => k.id === id).lastUsedAt).toBeNull();
+    await app.server.door.flushKeyUse();
+    const used = (await call('GET', '/api/keys', { headers: owner })).json().items.find((k: { id: string }) => k.id === id);
+    expect(Date.parse(used.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
     // A reporter reads; it does not manage keys or rebuild calls.
     expect((await call('GET', '/api/keys', { headers: { 'x-api-key': key } })).statusCode).toBe(403);
     const revoked = await call('DELETE', `/api/keys/${id}`, { headers: owner });
