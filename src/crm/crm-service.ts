@@ -139,10 +139,12 @@ export function createCrm(deps: CrmDeps): Crm {
         const settings = openSettings(stored, deps.secretsKey);
         tenants.set(tenantId, { tenantId, settings, inherited: false, problem: null, ...buildTenantSinks(tenantId, settings, { ...build, logger: log }) });
       } catch (err) {
-        if (!(err instanceof AppError) || err.code !== ERROR_CODES.SECRET_UNREADABLE) throw err;
+        // Settings that do not open (another key) or no longer validate must not stop the engine: the tenant's
+        // sinks report why instead.
+        if (!(err instanceof AppError)) throw err;
         const settings = plannableSettings(stored);
         const problem = `${err.code}: ${err.message}`;
-        log.error({ code: err.code, err: err.message }, "the tenant's CRM secrets cannot be opened: its deliveries are queued and fail until SECRETS_KEY is the one they were sealed with");
+        log.error({ code: err.code, err: err.message }, "the tenant's stored CRM settings cannot be used: its deliveries are queued and fail with this reason until they are saved again (or SECRETS_KEY is the one they were sealed with)");
         tenants.set(tenantId, { tenantId, settings, inherited: false, problem, ...unreadableSinks(tenantId, settings, err) });
       }
       worker.wake();
