@@ -21,6 +21,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 import { authThrottle } from './auth-throttle.ts';
+import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
 import { registerDocsPage } from './docs-page.ts';
 import { errorHandler, frameworkErrorHandler, notFoundHandler } from './error-handler.ts';
 import { openapiOptions } from './openapi.ts';
@@ -41,6 +42,8 @@ export interface AccountDeps {
   openAllowed: boolean;
   /** Rules or numbers of tenants changed: calls starting from now on are given by the new set. */
   onRulesChanged: () => Promise<void>;
+  /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
+  crm?: CrmSettingsDeps;
   sessionTtlMs?: number;
   accountFailureLimit?: number;
   accountFailureWindowMs?: number;
@@ -141,6 +144,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(keyRoutes(accounts));
     await app.register(tenantRoutes(accounts));
     await app.register(auditRoutes(accounts));
+    if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.
     const timer = setInterval(() => void door.flushKeyUse().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record when API keys were last used')), KEY_USE_FLUSH_MS);
     timer.unref();

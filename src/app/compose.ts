@@ -29,6 +29,7 @@ import { TenantDirectory } from '../tenants/tenant-directory.ts';
 import { loadTenantRuleSet } from '../tenants/rule-set.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
+import { loadSecretsKey } from '../tenants/secret-box.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
 import { createMetrics, type EngineMetrics } from './metrics.ts';
@@ -96,7 +97,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   // lost Redis costs is reported where it shows (the CRM rate limiter falls back per instance and says so).
   redis?.on('error', () => undefined);
   const connections = new Map<string, AriConnection>();
+  const secrets = await loadSecretsKey({ configured: config.secrets.key, dataDir: config.database.dataDir });
+  logger.info(
+    { source: secrets.source, path: secrets.path, created: secrets.created },
+    secrets.source === 'configured'
+      ? 'tenant CRM secrets are sealed under SECRETS_KEY'
+      : secrets.source === 'file'
+        ? `tenant CRM secrets are sealed under the key in ${secrets.path}${secrets.created ? ' (made now: keep it with the database backups, or set SECRETS_KEY)' : ''}`
+        : 'tenant CRM secrets are sealed under a key made for this run (in-memory database)',
+  );
   const crm = createCrm({
+    secretsKey: secrets.key,
     config: config.crm,
     sql: store.sql,
     logger: logger.child({ component: 'crm' }),
@@ -106,6 +117,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     getCall: (id) => store.getCall(id),
     originate: clickToCall(config, connections),
   });
+  // Each tenant's stored CRM settings replace, for the default tenant, the environment's.
+  for (const stored of await accounts.listTenantCrm()) crm.applyStored(stored.tenantId, stored.config);
   const spoolDir = spoolDirOf(config);
   const temporarySpool = config.ingest.spoolDir === undefined && config.database.dataDir.startsWith('memory://');
   const engine = new Engine({
@@ -196,7 +209,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     store,
     engine,
     simulator,
-    ...(config.crm.bitrix24 || config.crm.webhooks.length > 0 ? { crm } : {}),
+    crm,
     timeoutMs: config.http.healthTimeoutMs,
   });
 
@@ -211,6 +224,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
       onRulesChanged: loadTenantRules,
+      crm: { secretsKey: secrets.key, current: (tenantId: string) => crm.tenants.get(tenantId), environment: crm.environment, apply: (tenantId: string, stored: unknown) => crm.applyStored(tenantId, stored) },
     },
     http: config.http,
     live: config.live,

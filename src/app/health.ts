@@ -69,10 +69,11 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       quarantined: deps.engine.quarantinedRows,
       spill: spillReport(deps.engine),
     };
-    const crmReport = backlog === null || !backlog.ok ? null : backlog.value;
+    // No tenant with a CRM (yet): reported as without one.
+    const crmReport = backlog === null || !backlog.ok || backlog.value.sinks.length === 0 ? null : backlog.value;
     // A dead letter is a call change a CRM never got: degraded until an operator sends it again.
     const losing = ingest.spill !== null && ingest.spill.lastLossAt !== null && Date.now() - Date.parse(ingest.spill.lastLossAt) < RECENT_LOSS_MS;
-    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && !losing && (crmReport?.dead ?? 0) === 0;
+    const ok = database.ok && ari.every((a) => a.state === 'connected') && ingest.lastError === null && !losing && (crmReport?.dead ?? 0) === 0 && !(crmReport?.sinks.some((s) => s.problem) ?? false);
     return {
       status: ok ? 'ok' : 'degraded',
       checks: {
@@ -111,7 +112,7 @@ function crmSummary(sinks: CrmSink[]): NonNullable<HealthReport['checks']['crm']
     dead: sinks.reduce((n, s) => n + s.dead, 0),
     oldestPendingAgeMs: ages.length > 0 ? Math.max(...ages) * 1000 : null,
     // The target's own words, with anything that looks like a URL or credential taken out.
-    sinks: sinks.map((s) => ({ ...s, lastDeadError: s.lastDeadError === null ? null : safeText(s.lastDeadError) })),
+    sinks: sinks.map((s) => ({ ...s, lastDeadError: s.lastDeadError === null ? null : safeText(s.lastDeadError), ...(s.problem ? { problem: safeText(s.problem) } : {}) })),
   };
 }
 

@@ -70,6 +70,15 @@ export const configSchema = z.object({
     })
     .prefault({}),
   redis: z.object({ url: z.string().optional() }).prefault({}),
+  secrets: z
+    .object({
+      /**
+       * Seals tenants' CRM secrets at rest: the base64 of 32 random bytes. Absent: `<dataDir>/secrets.key`,
+       * made at first start (checked when loaded, see src/tenants/secret-box.ts).
+       */
+      key: z.string().optional(),
+    })
+    .prefault({}),
   ari: z.object({ servers: z.array(ariServer).default([]) }).prefault({}),
   direction: directionRules.prefault({}),
   simulator: z

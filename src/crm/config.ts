@@ -21,7 +21,7 @@ const rate = (perSecond: number, burst: number) =>
     })
     .prefault({});
 
-const webhook = z.object({
+export const webhookSchema = z.object({
   /** Names the sink in delivery ids and metrics (`webhook:<name>`). */
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, `_`, `.`, `-` (at most 64)'),
   url: z.url(),
@@ -30,7 +30,7 @@ const webhook = z.object({
   events: z.array(z.enum(CRM_EVENT_TYPES)).min(1).default([...CRM_EVENT_TYPES]),
   rate: rate(50, 100),
 });
-export type WebhookConfig = z.infer<typeof webhook>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
 
 const oauth = z.object({
   /** The portal, `https://company.bitrix24.com` (a bare host means https). */
@@ -58,7 +58,7 @@ const statusCodeKeys = [
 ] as const;
 export type StatusCodeKey = (typeof statusCodeKeys)[number];
 
-const bitrix24 = z
+export const bitrix24Schema = z
   .object({
     /** Incoming webhook, `https://company.bitrix24.com/rest/1/abcdef123/` (the code is a secret). */
     webhookUrl: z.url().optional(),
@@ -91,7 +91,7 @@ const bitrix24 = z
   .refine((b) => (b.webhookUrl === undefined) !== (b.oauth === undefined), {
     message: 'set exactly one of webhookUrl or oauth',
   });
-export type Bitrix24Config = z.infer<typeof bitrix24>;
+export type Bitrix24Config = z.infer<typeof bitrix24Schema>;
 
 const outbox = z
   .object({
@@ -119,8 +119,8 @@ export type OutboxConfig = z.infer<typeof outbox>;
 
 export const crmConfigSchema = z
   .object({
-    webhooks: z.array(webhook).default([]),
-    bitrix24: bitrix24.optional(),
+    webhooks: z.array(webhookSchema).default([]),
+    bitrix24: bitrix24Schema.optional(),
     outbox,
   })
   .refine((c) => new Set(c.webhooks.map((w) => w.name)).size === c.webhooks.length, {

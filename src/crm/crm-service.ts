@@ -5,14 +5,11 @@ import type { Logger } from '../app/logger.ts';
 import type { CallRecord } from '../domain/call.ts';
 import type { OutboxInsert } from '../store/types.ts';
 import type { SqlClient } from '../store/sql-client.ts';
-import { memoryTokenStore, oauthAuth, webhookAuth, type TokenStore } from './bitrix24/auth.ts';
-import { createBitrixClient, type BitrixClient } from './bitrix24/client.ts';
+import { memoryTokenStore, type TokenStore } from './bitrix24/auth.ts';
+import type { BitrixClient } from './bitrix24/client.ts';
 import type { Originate } from './bitrix24/click-to-call.ts';
-import { createBitrixSink } from './bitrix24/sink.ts';
-import { sqlTokenStore } from './bitrix24/token-store.ts';
-import { webhookOwner } from './bitrix24/users.ts';
-import { extensionMatcher } from './call-parties.ts';
-import { BITRIX_SINK, type CrmConfig } from './config.ts';
+import { AppError, ERROR_CODES } from '../errors.ts';
+import type { CrmConfig } from './config.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimiter } from './flow/rate-limiter.ts';
 import { withLocalFallback } from './flow/fallback-rate-limiter.ts';
 import { createRedisRateLimiter } from './flow/redis-rate-limiter.ts';
@@ -20,13 +17,15 @@ import { createTarget, type Target } from './flow/target.ts';
 import { crmRoutes } from './http/crm-routes.ts';
 import { createOutboxMetrics, readBacklog } from './outbox-metrics.ts';
 import { createOutboxWorker, type OutboxWorker } from './outbox-worker.ts';
-import { planDeliveries, type CallChange } from './plan.ts';
+import type { CallChange } from './plan.ts';
 import type { Sink } from './sink.ts';
 import type { SinkHealth } from './sink-health.ts';
-import { createWebhookSink } from './webhook/sink.ts';
+import { TenantCrms } from './tenant-crms.ts';
+import { buildTenantSinks, DEFAULT_TENANT, unreadableSinks, type SinkBuildDeps } from './tenant-sinks.ts';
+import { openSettings, plannableSettings, type TenantCrmSettings } from './tenant-settings.ts';
 
-// Builds the CRM side from configuration: sinks with their targets, the outbox worker, the planner
-// and the routes. The composition root calls this once and passes the parts where they belong.
+// Builds the CRM side from configuration: each tenant's sinks with their targets, the outbox worker, the
+// planner and the routes. The composition root calls this once and passes the parts where they belong.
 
 export interface CrmDeps {
   config: CrmConfig;
@@ -45,16 +44,28 @@ export interface CrmDeps {
   /** Overrides for tests: OAuth token storage, Bitrix24 flow-control pauses. */
   tokenStore?: TokenStore;
   bitrixLimitPauseMs?: number;
+  /** Opens the secrets of tenants' stored settings (SECRETS_KEY or the key file). */
+  secretsKey?: Buffer;
 }
 
 export interface Crm {
-  /** Rows to add to the batch's `outbox` for this call change. */
+  /** Rows to add to the batch's `outbox` for this call change, by the settings of the call's tenant. */
   plan(change: CallChange): OutboxInsert[];
   readonly worker: OutboxWorker;
   readonly routes: FastifyPluginAsync;
+  /** Every tenant's sinks as they stand now. */
   readonly sinks: Sink[];
-  /** For searchCrmEntities / findResponsibleEmployee; null without Bitrix24. */
+  /** The default tenant's Bitrix24 client, for searchCrmEntities / findResponsibleEmployee; null without Bitrix24. */
   readonly bitrix: BitrixClient | null;
+  readonly tenants: TenantCrms;
+  /** The CRM settings of the environment: the default tenant's while it has none stored. */
+  readonly environment: TenantCrmSettings;
+  /**
+   * Rebuilds a tenant's sinks from its stored settings (`tenant_crm.config`, secrets sealed); null: it has
+   * none (the default tenant then inherits the environment). Secrets that cannot be opened leave the
+   * tenant with sinks that fail every attempt with CF_SECRET_UNREADABLE, logged here and shown in health().
+   */
+  applyStored(tenantId: string, stored: unknown): void;
   /** For the health endpoint: each sink's backlog and whether its circuit breaker is open. */
   health(): Promise<CrmHealth>;
   /** Stops the worker (deliveries in flight get graceMs). */
@@ -62,7 +73,7 @@ export interface Crm {
 }
 
 export interface CrmHealth {
-  sinks: SinkHealth[];
+  sinks: (SinkHealth & { problem?: string })[];
 }
 
 export function createCrm(deps: CrmDeps): Crm {
@@ -79,57 +90,83 @@ export function createCrm(deps: CrmDeps): Crm {
       breakerFailures: config.outbox.breakerFailures,
       breakerHalfOpenMs: config.outbox.breakerHalfOpenMs,
     });
-
-  const sinks: Sink[] = config.webhooks.map((hook) => createWebhookSink(hook, target(`webhook:${hook.name}`, hook.rate)));
-  let bitrix: BitrixClient | null = null;
-  const b = config.bitrix24;
-  if (b) {
-    if (b.webhookUrl && webhookOwner(b.webhookUrl) === null) {
-      // Every request to such a URL is likely refused and dead-lettered; the URL itself is a secret.
-      logger.warn({ sink: BITRIX_SINK }, 'bitrix24.webhookUrl does not look like an incoming webhook (https://<portal>/rest/<user id>/<code>/); requests to it will probably be refused');
-    }
-    const bitrixTarget = target(BITRIX_SINK, b.rate);
-    const auth = b.oauth
-      ? oauthAuth(b.oauth, deps.tokenStore ?? sqlTokenStore(sql, BITRIX_SINK), config.outbox.timeoutMs)
-      : webhookAuth(b.webhookUrl as string);
-    bitrix = createBitrixClient({ target: bitrixTarget, auth, limitPauseMs: deps.bitrixLimitPauseMs });
-    sinks.push(
-      createBitrixSink({
-        config: b,
-        client: bitrix,
-        target: bitrixTarget,
-        sql,
-        isExtension: extensionMatcher(deps.extensionPattern),
-        logger: logger.child({ sink: BITRIX_SINK }),
-        getCall: deps.getCall,
-      }),
+  const build: SinkBuildDeps = {
+    sql,
+    logger,
+    outbox: config.outbox,
+    target,
+    extensionPattern: deps.extensionPattern,
+    getCall: deps.getCall,
+    tokenStore: deps.tokenStore,
+    bitrixLimitPauseMs: deps.bitrixLimitPauseMs,
+  };
+  const tenants = new TenantCrms();
+  const environment: TenantCrmSettings = { webhooks: config.webhooks, bitrix24: config.bitrix24 };
+  const inheritEnvironment = () =>
+    tenants.set(
+      DEFAULT_TENANT,
+      environment.bitrix24 || environment.webhooks.length > 0
+        ? { tenantId: DEFAULT_TENANT, settings: environment, inherited: true, problem: null, ...buildTenantSinks(DEFAULT_TENANT, environment, build) }
+        : null,
     );
-  }
-  const metrics = deps.registry ? createOutboxMetrics(deps.registry, sql, sinks.map((s) => s.name)) : undefined;
-  const worker = createOutboxWorker({ sql, sinks, config: config.outbox, logger: logger.child({ component: 'outbox' }), metrics });
-  const routes = crmRoutes({ sql, config, logger, originate: deps.originate, getCall: deps.getCall, wake: worker.wake });
+  inheritEnvironment();
+
+  const metrics = deps.registry ? createOutboxMetrics(deps.registry, sql, () => tenants.sinks().map((s) => s.name)) : undefined;
+  const worker = createOutboxWorker({ sql, sinks: () => tenants.sinks(), config: config.outbox, logger: logger.child({ component: 'outbox' }), metrics });
+  const routes = crmRoutes({ sql, config, logger, originate: deps.originate, getCall: deps.getCall, wake: worker.wake, plan: (change) => tenants.plan(change) });
 
   return {
-    plan: (change) => planDeliveries(config, change),
+    plan: (change) => tenants.plan(change),
     worker,
     routes,
-    sinks,
-    bitrix,
+    tenants,
+    environment,
+    get sinks() {
+      return tenants.sinks();
+    },
+    get bitrix() {
+      return tenants.defaultBitrix();
+    },
+    applyStored(tenantId, stored) {
+      if (stored === null) {
+        if (tenantId === DEFAULT_TENANT) inheritEnvironment();
+        else tenants.set(tenantId, null);
+        return;
+      }
+      const log = logger.child({ tenantId });
+      try {
+        if (!deps.secretsKey) throw new AppError(ERROR_CODES.SECRET_UNREADABLE, 'no secrets key was loaded');
+        const settings = openSettings(stored, deps.secretsKey);
+        tenants.set(tenantId, { tenantId, settings, inherited: false, problem: null, ...buildTenantSinks(tenantId, settings, { ...build, logger: log }) });
+      } catch (err) {
+        // Settings that do not open (another key) or no longer validate must not stop the engine: the tenant's
+        // sinks report why instead.
+        if (!(err instanceof AppError)) throw err;
+        const settings = plannableSettings(stored);
+        const problem = `${err.code}: ${err.message}`;
+        log.error({ code: err.code, err: err.message }, "the tenant's stored CRM settings cannot be used: its deliveries are queued and fail with this reason until they are saved again (or SECRETS_KEY is the one they were sealed with)");
+        tenants.set(tenantId, { tenantId, settings, inherited: false, problem, ...unreadableSinks(tenantId, settings, err) });
+      }
+      worker.wake();
+    },
     async health() {
       const backlog = new Map((await readBacklog(sql)).map((r) => [r.sink, r]));
       return {
-        sinks: sinks.map((s) => {
-          const b = backlog.get(s.name);
-          return {
-            name: s.name,
-            breakerOpen: s.readyInMs() > 0,
-            pending: b?.pending ?? 0,
-            failing: b?.failing ?? 0,
-            dead: b?.dead ?? 0,
-            oldestPendingSec: b?.oldest_sec ?? null,
-            lastDeadError: b?.last_dead_error ?? null,
-          };
-        }),
+        sinks: tenants.entries().flatMap((entry) =>
+          entry.sinks.map((s) => {
+            const b = backlog.get(s.name);
+            return {
+              name: s.name,
+              breakerOpen: s.readyInMs() > 0,
+              pending: b?.pending ?? 0,
+              failing: b?.failing ?? 0,
+              dead: b?.dead ?? 0,
+              oldestPendingSec: b?.oldest_sec ?? null,
+              lastDeadError: b?.last_dead_error ?? null,
+              ...(entry.problem ? { problem: entry.problem } : {}),
+            };
+          }),
+        ),
       };
     },
     async close(graceMs) {

@@ -46,7 +46,8 @@ export async function readBacklog(sql: SqlClient): Promise<BacklogRow[]> {
 
 const SCRAPE_REUSE_MS = 1000;
 
-export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: string[]): OutboxMetrics {
+export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: readonly string[] | (() => readonly string[])): OutboxMetrics {
+  const sinkNames = typeof sinks === 'function' ? sinks : () => sinks;
   let last: { at: number; rows: Promise<BacklogRow[]> } | null = null;
   const backlog = (): Promise<BacklogRow[]> => {
     const now = Date.now();
@@ -64,7 +65,7 @@ export function createOutboxMetrics(registry: Registry, sql: SqlClient, sinks: s
       async collect() {
         const rows = await backlog();
         this.reset();
-        for (const sink of sinks) this.set({ sink }, 0);
+        for (const sink of sinkNames()) this.set({ sink }, 0);
         for (const row of rows) this.set({ sink: row.sink }, pick(row));
       },
     });

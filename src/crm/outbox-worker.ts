@@ -18,7 +18,8 @@ export type OutboxWorkerConfig = Pick<
 
 export interface OutboxWorkerOptions {
   sql: SqlClient;
-  sinks: Sink[];
+  /** The sinks, or how to read them now: a tenant's sinks come and go while the worker runs. */
+  sinks: readonly Sink[] | (() => readonly Sink[]);
   config: OutboxWorkerConfig;
   logger: Logger;
   metrics?: OutboxMetrics;
@@ -39,7 +40,19 @@ export interface OutboxWorker {
 
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { sql, config, logger, metrics } = options;
-  const sinks = new Map(options.sinks.map((s) => [s.name, s]));
+  const given = options.sinks;
+  const current = typeof given === 'function' ? given : () => given;
+  let sinks = new Map<string, Sink>();
+  let seen: readonly Sink[] | null = null;
+  // Read at each claim round (and each delivery): rebuilt only when the set has changed.
+  const sinksNow = (): Map<string, Sink> => {
+    const list = current();
+    if (list !== seen) {
+      seen = list;
+      sinks = new Map(list.map((s) => [s.name, s]));
+    }
+    return sinks;
+  };
   const sweepIntervalMs = options.sweepIntervalMs ?? Math.max(1000, config.pollIntervalMs * 4);
   const inflight = new Map<number, { delivery: Delivery; abort: AbortController; done: Promise<void> }>();
   let running = false;
@@ -74,8 +87,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     });
 
   async function deliver(d: Delivery, abort: AbortController): Promise<void> {
-    const sink = sinks.get(d.sink);
-    if (!sink) return;
+    const sink = sinksNow().get(d.sink);
+    if (!sink) {
+      // Its settings were removed or replaced since the claim: it goes back for the sink as it stands now.
+      await releaseClaim(sql, d, config.pollIntervalMs);
+      return;
+    }
     try {
       await sink.deliver(d, abort.signal);
     } catch (err) {
@@ -121,11 +138,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   async function claimRound(): Promise<Delivery[]> {
     if (Date.now() - lastSweepAt >= sweepIntervalMs) {
       lastSweepAt = Date.now();
-      const swept = await sweep(sql, [...sinks.keys()], config.maxAgeMs);
+      const swept = await sweep(sql, [...sinksNow().keys()], config.maxAgeMs);
       if (swept > 0) logger.warn({ count: swept }, 'deliveries that can no longer go in order moved to the dead letters');
     }
     const free = config.concurrency - inflight.size;
-    const ready = [...sinks.values()].filter((s) => s.readyInMs() === 0).map((s) => s.name);
+    const ready = [...sinksNow().values()].filter((s) => s.readyInMs() === 0).map((s) => s.name);
     return claimDue(sql, { sinks: ready, limit: free, settleMs: config.settleMs, leaseMs: config.leaseMs });
   }
 

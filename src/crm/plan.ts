@@ -63,7 +63,11 @@ function bitrixWants(config: NonNullable<CrmConfig['bitrix24']>, call: CallRecor
   }
 }
 
-export function planDeliveries(config: CrmConfig, change: CallChange): OutboxInsert[] {
+/**
+ * `sinkPrefix` qualifies the sink names of a tenant other than the default one (`<tenantId>/`), so that two
+ * tenants' webhooks of the same name never share rows, breakers or rate limits.
+ */
+export function planDeliveries(config: Pick<CrmConfig, 'webhooks' | 'bitrix24'>, change: CallChange, sinkPrefix = ''): OutboxInsert[] {
   const { current } = change;
   const events = transitionEvents(change.previous, current);
   if (events.length === 0) return [];
@@ -76,8 +80,10 @@ export function planDeliveries(config: CrmConfig, change: CallChange): OutboxIns
     }
     return payload;
   };
-  const add = (sink: string, type: DeliveryEventType) =>
+  const add = (name: string, type: DeliveryEventType) => {
+    const sink = sinkPrefix + name;
     rows.push({ sink, callId: current.id, eventType: type, idempotencyKey: idempotencyKey(sink, current.id, type), payload: payloadFor(type) });
+  };
 
   for (const type of events) {
     if (config.bitrix24 && bitrixWants(config.bitrix24, current, type)) add(BITRIX_SINK, type);

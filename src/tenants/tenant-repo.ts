@@ -125,6 +125,14 @@ export async function getTenantCrm(db: SqlClient, tenantId: string): Promise<Ten
   return row ? { config: row.config, updatedAt: iso(row.updated_at) } : null;
 }
 
+/** Every tenant's stored CRM settings (read once at start). */
+export async function listTenantCrm(db: SqlClient): Promise<(TenantCrmSettings & { tenantId: string })[]> {
+  const rows = await guarded('listTenantCrm', () =>
+    db.query<{ tenant_id: string; config: unknown; updated_at: Date }>('SELECT tenant_id, config, updated_at FROM tenant_crm ORDER BY tenant_id'),
+  );
+  return rows.map((row) => ({ tenantId: row.tenant_id, config: row.config, updatedAt: iso(row.updated_at) }));
+}
+
 /** Replaces the tenant's CRM settings as a whole; secrets in `config` must already be sealed (secret-box.ts). */
 export async function putTenantCrm(db: SqlClient, tenantId: string, config: unknown): Promise<TenantCrmSettings> {
   if (config === undefined || config === null) throw invalid('CRM settings are required', 'config');

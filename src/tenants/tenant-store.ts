@@ -64,6 +64,9 @@ export class TenantStore {
   getTenantCrm(tenantId: string): Promise<TenantCrmSettings | null> {
     return tenants.getTenantCrm(this.sql, tenantId);
   }
+  listTenantCrm(): Promise<(TenantCrmSettings & { tenantId: string })[]> {
+    return tenants.listTenantCrm(this.sql);
+  }
   putTenantCrm(tenantId: string, config: unknown): Promise<TenantCrmSettings> {
     return tenants.putTenantCrm(this.sql, tenantId, config);
   }

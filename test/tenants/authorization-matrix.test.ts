@@ -124,6 +124,7 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/session/tenant': { tenantId: null },
   'POST /api/session/password': { currentPassword: 'x', newPassword: 'y' },
   'POST /api/events': [],
+  'PUT /api/settings/crm': { webhooks: [{ name: 'matrix', url: 'http://127.0.0.1:9/hook', secret: 'matrix-webhook-secret-0123456789' }] },
 };
 
 /** Every route behind the door but the docs' document; logging out last, so the session lasts the round. */

@@ -51,6 +51,7 @@ export const healthSchema = z
               dead: z.number(),
               oldestPendingSec: z.number().nullable(),
               lastDeadError: z.string().nullable().describe("Why the sink's newest dead letter was given up"),
+              problem: z.string().optional().describe("Why the sink cannot deliver at all (CF_SECRET_UNREADABLE: its tenant's stored secrets do not open under this SECRETS_KEY)"),
             }),
           ),
         })

@@ -58,6 +58,8 @@ export interface BitrixSinkOptions {
   sql: SqlClient;
   isExtension: (s: string) => boolean;
   logger: Logger;
+  /** The sink's name when it is not the default tenant's `bitrix24`. */
+  name?: string;
   /**
    * The call as stored now. A register is built from it rather than from the delivery's snapshot, so a
    * caller id, connected line or Dial that arrived after the call was first seen is included.
@@ -88,8 +90,9 @@ function directionType(call: CallRecord, parties: CallParties): 1 | 2 {
 
 export function createBitrixSink(options: BitrixSinkOptions): Sink {
   const { config, client, sql, logger, isExtension } = options;
+  const sinkName = options.name ?? BITRIX_SINK;
   const save = (callId: string, externalCallId: string | null, data: BitrixLinkData) =>
-    saveCrmLink(sql, { callId, sink: BITRIX_SINK, externalCallId, data: data as Record<string, unknown> });
+    saveCrmLink(sql, { callId, sink: sinkName, externalCallId, data: data as Record<string, unknown> });
 
   /** The register's parameters and what to remember with them, from the call as it is now. */
   function registerRequest(call: CallRecord, clientNumber: (raw: string) => BitrixPhoneNumber): BitrixLinkData {
@@ -130,7 +133,7 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
   async function register(snapshot: CallRecord, signal: AbortSignal): Promise<CrmLink> {
     // Any link under the call's id or one of its channels' ids: a click-to-call Bitrix24 registered
     // itself, or a call merged into this one. Either way this call already has its Bitrix24 call.
-    const found = await findCrmLink(sql, BITRIX_SINK, [snapshot.id, ...snapshot.legs.map((l) => l.channelId)]);
+    const found = await findCrmLink(sql, sinkName, [snapshot.id, ...snapshot.legs.map((l) => l.channelId)]);
     if (found?.externalCallId) return found.callId === snapshot.id ? found : save(snapshot.id, found.externalCallId, found.data);
 
     const sentBefore = found?.callId === snapshot.id ? (found.data as BitrixLinkData) : undefined;
@@ -146,10 +149,10 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
       result = await sendRegister(call.id, request, signal);
     }
     if (typeof result?.CALL_ID !== 'string' || result.CALL_ID === '') {
-      throw new AppError(ERROR_CODES.CRM_REQUEST_FAILED, 'bitrix24 register answered without CALL_ID', { retryable: true, details: { target: BITRIX_SINK } });
+      throw new AppError(ERROR_CODES.CRM_REQUEST_FAILED, 'bitrix24 register answered without CALL_ID', { retryable: true, details: { target: sinkName } });
     }
     if (request.phoneNumber) {
-      logger.info({ callId: call.id, sink: BITRIX_SINK, phoneNumberOriginal: request.phoneNumber.original, phoneNumberSent: request.phoneNumber.sent }, 'registered with the placeholder number: the client number is not one Bitrix24 takes');
+      logger.info({ callId: call.id, sink: sinkName, phoneNumberOriginal: request.phoneNumber.original, phoneNumberSent: request.phoneNumber.sent }, 'registered with the placeholder number: the client number is not one Bitrix24 takes');
     }
     const data: BitrixLinkData = {
       crm: {
@@ -161,7 +164,7 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
     };
     if (result.LEAD_CREATION_ERROR) {
       data.leadCreationError = String(result.LEAD_CREATION_ERROR);
-      logger.warn({ callId: call.id, sink: BITRIX_SINK, leadCreationError: data.leadCreationError }, 'Bitrix24 registered the call but could not create its lead');
+      logger.warn({ callId: call.id, sink: sinkName, leadCreationError: data.leadCreationError }, 'Bitrix24 registered the call but could not create its lead');
     }
     return save(call.id, result.CALL_ID, data);
   }
@@ -237,7 +240,7 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
   }
 
   return {
-    name: BITRIX_SINK,
+    name: sinkName,
     readyInMs: () => options.target.readyInMs(),
     async deliver(delivery, signal) {
       const call = callOf(delivery);

@@ -4,7 +4,8 @@ import type { CallRecord } from '../../domain/call.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
 import type { Originate } from '../bitrix24/click-to-call.ts';
 import type { CrmConfig } from '../config.ts';
-import { planDeliveries } from '../plan.ts';
+import type { CallChange } from '../plan.ts';
+import type { OutboxInsert } from '../../store/types.ts';
 import { bitrixRoutes } from './bitrix-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 
@@ -20,6 +21,8 @@ export interface CrmRoutesDeps {
   getCall?: (id: string) => Promise<CallRecord | null>;
   /** The outbox worker's wake(). */
   wake?: () => void;
+  /** The planner by the call's tenant's settings. */
+  plan: (change: CallChange) => OutboxInsert[];
 }
 
 export function crmRoutes(deps: CrmRoutesDeps): FastifyPluginAsync {
@@ -33,7 +36,7 @@ export function crmRoutes(deps: CrmRoutesDeps): FastifyPluginAsync {
         planCall: getCall
           ? async (id) => {
               const call = await getCall(id);
-              return call ? planDeliveries(deps.config, { previous: null, current: call }) : null;
+              return call ? deps.plan({ previous: null, current: call }) : null;
             }
           : undefined,
       }),

@@ -28,8 +28,8 @@ export function webhookBody(delivery: Delivery): WebhookBody {
   return body;
 }
 
-export function createWebhookSink(config: WebhookConfig, target: Target, now: () => number = Date.now): Sink {
-  const name = webhookSinkName(config.name);
+/** `name`: the sink's name when it is not the default tenant's `webhook:<name>`. */
+export function createWebhookSink(config: WebhookConfig, target: Target, now: () => number = Date.now, name = webhookSinkName(config.name)): Sink {
   return {
     name,
     readyInMs: () => target.readyInMs(),
