@@ -80,7 +80,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
     await page.waitForSelector('[data-connection="open"]');
     await page.waitForSelector('[data-testid="open-banner"]');
     expect(await page.locator('.login-page').count()).toBe(0);
-    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Users', 'API keys', 'Audit log', 'Tenants']);
+    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Users', 'API keys', 'CRM', 'Audit log', 'Tenants']);
 
     await page.click('text=Create the first operator account');
     const form = page.locator('form[aria-label="First operator account"]');
@@ -155,7 +155,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
   it('lets the owner create an API key, shown once, and revoke it; the audit log records both', async () => {
     await logIn(page, OWNER);
     expect(await page.locator('[data-testid="account-chip"]').textContent()).toContain('owner · Acme Corp');
-    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Users', 'API keys', 'Audit log']);
+    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Users', 'API keys', 'CRM', 'Audit log']);
     expect(await page.locator('[data-testid="tenant-switcher"]').count()).toBe(0);
 
     await page.goto(`${engine.baseUrl}/#/keys`);
@@ -206,6 +206,38 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
     expect(unexpected(errors)).toEqual([]);
   }, 60_000);
 
+  it("lets the owner set the tenant's webhook: the secret is stored, never shown again, and kept when not retyped", async () => {
+    await logIn(page, OWNER);
+    await page.goto(`${engine.baseUrl}/#/settings/crm`);
+    await page.waitForSelector('#crm-title');
+    await page.click('text=Add webhook');
+    await page.fill('input[name="webhook-0-name"]', 'orders');
+    await page.fill('input[name="webhook-0-url"]', 'http://127.0.0.1:9/hook');
+    await page.fill('input[name="webhook-0-secret"]', 'a-webhook-secret-of-acme');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/settings/crm') && r.request().method() === 'PUT' && r.status() === 200),
+      page.click('text=Save settings'),
+    ]);
+    await page.waitForSelector('[data-testid="crm-saved"]');
+    await page.reload();
+    const secret = page.locator('input[name="webhook-0-secret"]');
+    await secret.waitFor();
+    expect(await secret.inputValue()).toBe('');
+    expect(await secret.getAttribute('placeholder')).toContain('stored');
+    expect(await page.content()).not.toContain('a-webhook-secret-of-acme');
+    // Saved again without retyping the secret: the stored one stays (the engine would refuse a webhook without one).
+    await page.fill('input[name="webhook-0-url"]', 'http://127.0.0.1:9/other');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/settings/crm') && r.request().method() === 'PUT' && r.status() === 200),
+      page.click('text=Save settings'),
+    ]);
+    await page.goto(`${engine.baseUrl}/#/audit`);
+    await page.waitForSelector('.audit-row[data-action="crm_settings.updated"]');
+    expect(await page.content()).not.toContain('a-webhook-secret-of-acme');
+    await logOut(page);
+    expect(unexpected(errors)).toEqual([]);
+  }, 60_000);
+
   it('shows a reporter no management pages, the health summary only and no engine figures; it changes its password', async () => {
     await logIn(page, REPORTER);
     expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health']);
@@ -243,7 +275,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
     const phone = await openPage(browser, PHONE);
     await phone.page.goto(`${engine.baseUrl}/`);
     await logIn(phone.page, OWNER);
-    for (const route of ['#/users', '#/keys', '#/audit', '#/account']) {
+    for (const route of ['#/users', '#/keys', '#/settings/crm', '#/audit', '#/account']) {
       await phone.page.goto(`${engine.baseUrl}/${route}`);
       await phone.page.waitForSelector('.view-head h1');
       await phone.page.waitForSelector('.page-state[role="status"]', { state: 'detached' });

@@ -10,6 +10,7 @@ import { can, loadSession, useSession } from './state/session.ts';
 import { useAuthState } from './state/use-api.ts';
 import { AccountView } from './views/account-view.tsx';
 import { AuditView } from './views/audit-view.tsx';
+import { CrmSettingsView } from './views/crm-settings-view.tsx';
 import { CallDetailView } from './views/call-detail-view.tsx';
 import { FirstOperatorPanel } from './views/first-operator-panel.tsx';
 import { HealthView } from './views/health-view.tsx';
@@ -36,7 +37,7 @@ function currentRoute(): Route {
   return cachedRoute;
 }
 
-type NavView = 'live' | 'history' | 'stats' | 'health' | 'users' | 'keys' | 'audit' | 'tenants';
+type NavView = 'live' | 'history' | 'stats' | 'health' | 'users' | 'keys' | 'crm' | 'audit' | 'tenants';
 
 /** Each view with the permission it needs (null: everyone). */
 const NAV: { view: NavView; href: string; label: string; permission: string | null }[] = [
@@ -46,6 +47,7 @@ const NAV: { view: NavView; href: string; label: string; permission: string | nu
   { view: 'health', href: '#/health', label: 'Health', permission: null },
   { view: 'users', href: '#/users', label: 'Users', permission: 'users:manage' },
   { view: 'keys', href: '#/keys', label: 'API keys', permission: 'keys:manage' },
+  { view: 'crm', href: '#/settings/crm', label: 'CRM', permission: 'settings:read' },
   { view: 'audit', href: '#/audit', label: 'Audit log', permission: 'audit:read' },
   { view: 'tenants', href: '#/tenants', label: 'Tenants', permission: 'tenants:manage' },
 ];
@@ -80,6 +82,8 @@ function Content({ route, session }: { route: Route; session: Session }) {
       return <KeysView key={tenantKey} session={session} />;
     case 'audit':
       return <AuditView key={tenantKey} session={session} />;
+    case 'crm':
+      return <CrmSettingsView key={tenantKey} session={session} />;
     case 'tenants':
       return <TenantsView />;
     case 'tenant':

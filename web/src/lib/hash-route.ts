@@ -10,6 +10,7 @@ export type Route =
   | { view: 'users' }
   | { view: 'keys' }
   | { view: 'audit' }
+  | { view: 'crm' }
   | { view: 'tenants' }
   | { view: 'tenant'; id: string }
   | { view: 'account' };
@@ -35,6 +36,9 @@ export function parseRoute(hash: string): Route {
     case 'audit':
     case 'account':
       return { view: parts[0] };
+    case 'settings':
+      if (parts[1] === 'crm') return { view: 'crm' };
+      return { view: 'live' };
     case 'tenants':
       if (parts[1]) return { view: 'tenant', id: decodeURIComponent(parts[1]) };
       return { view: 'tenants' };
@@ -63,6 +67,8 @@ export function routeHref(route: Route): string {
       return `#/${route.view}`;
     case 'tenant':
       return `#/tenants/${encodeURIComponent(route.id)}`;
+    case 'crm':
+      return '#/settings/crm';
   }
 }
 
