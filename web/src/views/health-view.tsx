@@ -51,6 +51,18 @@ function AriCard({ connection, nowMs }: { connection: AriConnectionHealth; nowMs
   );
 }
 
+/** The page's title and the engine's overall state, the same for operators and tenants' users. */
+function HealthHead({ status }: { status: string }) {
+  return (
+    <header className="view-head">
+      <h1 id="health-title">Health</h1>
+      <span className={`overall overall-${status}`} data-testid="overall-health">
+        {status === 'ok' ? 'All systems working' : 'Degraded'}
+      </span>
+    </header>
+  );
+}
+
 export function HealthView() {
   const health = useApi<HealthReport>('/health', { acceptStatuses: [503], refreshMs: REFRESH_MS });
   const live = useLiveCalls();
@@ -69,12 +81,7 @@ export function HealthView() {
   if (!checks) {
     return (
       <section className="view health-view" aria-labelledby="health-title">
-        <header className="view-head">
-          <h1 id="health-title">Health</h1>
-          <span className={`overall overall-${status}`} data-testid="overall-health">
-            {status === 'ok' ? 'All systems working' : 'Degraded'}
-          </span>
-        </header>
+        <HealthHead status={status} />
         <div className="health-grid" data-testid="health-cards">
           <HealthCard title="Live stream" tone={live.connection === 'open' ? 'good' : live.connection === 'unauthorized' || live.connection === 'closed' ? 'bad' : 'warn'}>
             <div className="fact"><dt>This page</dt><dd><ConnectionBadge connection={live.connection} /></dd></div>
@@ -88,12 +95,7 @@ export function HealthView() {
   const { database, ari, simulator, ingest, crm } = checks;
   return (
     <section className="view health-view" aria-labelledby="health-title">
-      <header className="view-head">
-        <h1 id="health-title">Health</h1>
-        <span className={`overall overall-${status}`} data-testid="overall-health">
-          {status === 'ok' ? 'All systems working' : 'Degraded'}
-        </span>
-      </header>
+      <HealthHead status={status} />
       <div className="health-grid" data-testid="health-cards">
         <HealthCard title="Database" tone={database.ok ? 'good' : 'bad'}>
           <div className="fact"><dt>State</dt><dd><span className={`status-word health-${database.ok ? 'good' : 'bad'}`}>{database.ok ? 'Reachable' : 'Unreachable'}</span></dd></div>
