@@ -293,17 +293,16 @@ function spoolDirOf(config: Config): string {
   return join(config.database.dataDir, 'spool');
 }
 
-/** Click-to-call from Bitrix24: ring the employee's extension first, then dial the client from it. */
+/** Click-to-call from a Bitrix24 portal: ring the employee's extension first (in the portal's context), then the client from it. */
 function clickToCall(config: Config, connections: ReadonlyMap<string, AriConnection>): Originate | undefined {
-  const b = config.crm.bitrix24;
-  if (!b || config.ari.servers.length === 0) return undefined;
+  if (config.ari.servers.length === 0) return undefined;
   return async (p) => {
-    const name = b.originateServer ?? config.ari.servers[0]!.name;
+    const name = p.server ?? config.ari.servers[0]!.name;
     const connection = connections.get(name);
     if (!connection) throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, `no ARI server named ${name} for click-to-call`);
     const channel = await connection.rest.originate({
-      endpoint: `Local/${p.employeeExtension}@${b.originateContext}`,
-      context: b.originateContext,
+      endpoint: `Local/${p.employeeExtension}@${p.context}`,
+      context: p.context,
       extension: p.clientNumber,
       priority: 1,
       channelId: p.channelId,

@@ -113,7 +113,7 @@ export function createCrm(deps: CrmDeps): Crm {
 
   const metrics = deps.registry ? createOutboxMetrics(deps.registry, sql, () => tenants.sinks().map((s) => s.name)) : undefined;
   const worker = createOutboxWorker({ sql, sinks: () => tenants.sinks(), config: config.outbox, logger: logger.child({ component: 'outbox' }), metrics });
-  const routes = crmRoutes({ sql, config, logger, originate: deps.originate, getCall: deps.getCall, wake: worker.wake, plan: (change) => tenants.plan(change) });
+  const routes = crmRoutes({ sql, config, logger, originate: deps.originate, getCall: deps.getCall, wake: worker.wake, plan: (change) => tenants.plan(change), tenants });
 
   return {
     plan: (change) => tenants.plan(change),

@@ -26,7 +26,7 @@ const DATA_MARKERS = [CALL_ID, 'callflow_events_total', '"openapi"', 'openapi:',
 
 /** What may be public: the health summary, Bitrix24's event handler, the login, the docs UI (not its document), the dashboard's files. */
 function mayBePublic(route: RouteEntry, dashboardFiles: Set<string>): boolean {
-  if (route.url === '/health' || route.url === '/integrations/bitrix24/events') return true;
+  if (route.url === '/health' || route.url === '/integrations/bitrix24/events' || route.url === '/integrations/bitrix24/:tenantId/events') return true;
   if (route.method === 'POST' && route.url === '/api/session') return true;
   if (/^\/docs\/?$/.test(route.url) || route.url.startsWith('/docs/static/')) return true;
   return dashboardFiles.has(route.url);

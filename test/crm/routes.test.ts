@@ -147,7 +147,7 @@ describe.each(storeKinds())('CRM routes on %s', (kind) => {
       const res = await post(app, form('externalCall.bx.1'));
       expect(res.statusCode).toBe(202);
       expect(originated).toEqual([
-        { channelId: res.json().channelId, employeeExtension: '101', clientNumber: '+4930555', clientNumberInternational: null, lineNumber: 'main', bitrixCallId: 'externalCall.bx.1' },
+        { channelId: res.json().channelId, employeeExtension: '101', clientNumber: '+4930555', clientNumberInternational: null, lineNumber: 'main', bitrixCallId: 'externalCall.bx.1', context: 'from-internal' },
       ]);
       // Bitrix24 repeats events: the call is placed once.
       expect((await post(app, form('externalCall.bx.1'))).json()).toMatchObject({ duplicate: true });

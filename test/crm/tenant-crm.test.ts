@@ -20,7 +20,10 @@ import { WebhookReceiver } from '../support/webhook-receiver.ts';
 const ENV_SECRET = 'env-webhook-secret-0123456789';
 const A_SECRET = 'tenant-a-secret-0123456789-abc';
 const B_SECRET = 'tenant-b-secret-0123456789-xyz';
-const PLAINTEXTS = [ENV_SECRET, A_SECRET, B_SECRET];
+/** Tenant B's Bitrix24 portal: a webhook URL nothing answers on (its code is a secret) and the portal's token. */
+const B_PORTAL_URL = 'http://127.0.0.1:9/rest/1/b0portalcode0123/';
+const B_PORTAL_TOKEN = 'tenant-b-portal-application-token';
+const PLAINTEXTS = [ENV_SECRET, A_SECRET, B_SECRET, 'b0portalcode0123', B_PORTAL_TOKEN];
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -166,6 +169,28 @@ describe('CRM and webhook settings per tenant', () => {
     const changes = audit.filter((e) => e.action === 'crm_settings.updated');
     expect(changes).toHaveLength(2);
     expect(changes[0]).toMatchObject({ before: { webhooks: [{ secret: '********', events: ['call.created', 'call.answered', 'call.finished'] }] }, after: { webhooks: [{ secret: '********', events: ['call.finished'] }] } });
+  });
+
+  it("takes click-to-call events from a tenant's own portal only with that portal's token, and files them under the tenant", async () => {
+    const portal = { webhookUrl: B_PORTAL_URL, applicationToken: B_PORTAL_TOKEN, userMap: { '301': 11 } };
+    expect((await api('PUT', '/api/settings/crm', tenantB, { bitrix24: portal })).statusCode).toBe(200);
+    const event = (token: string, callId: string) =>
+      new URLSearchParams({ event: 'ONEXTERNALCALLSTART', 'data[PHONE_NUMBER]': '+4930555', 'data[USER_ID]': '11', 'data[CALL_ID]': callId, 'auth[application_token]': token }).toString();
+    const send = (tenant: string, body: string) =>
+      app.server.inject({ method: 'POST', url: `/integrations/bitrix24/${tenant}/events`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: body });
+    // Another tenant's path, a wrong token, and a tenant that does not exist are refused alike.
+    for (const [tenant, token] of [[tenantA, B_PORTAL_TOKEN], [tenantB, 'not-the-token'], ['t_nosuchtenant', B_PORTAL_TOKEN]] as const) {
+      const refused = await send(tenant, event(token, 'externalCall.b.0'));
+      expect(refused.statusCode, `${tenant} ${token}`).toBe(401);
+    }
+    // No PBX is connected here: the click-to-call is finished as failed, under tenant B's own sink and call id.
+    const placed = await send(tenantB, event(B_PORTAL_TOKEN, 'externalCall.b.1'));
+    expect(placed.statusCode, placed.body).toBe(503);
+    const rows = await app.store.sql.query<{ sink: string; call_id: string; payload: { call: { tenantId: string } } }>(
+      "SELECT sink, call_id, payload FROM outbox WHERE call_id LIKE 'bx-%'",
+    );
+    expect(rows).toEqual([{ sink: `${tenantB}/bitrix24`, call_id: `bx-${tenantB}-externalCall.b.1`, payload: expect.objectContaining({ call: expect.objectContaining({ tenantId: tenantB }) }) }]);
+    expect((await api('PUT', '/api/settings/crm', tenantB, { bitrix24: null })).statusCode).toBe(200);
   });
 
   it('never lets a secret out: answers, logs and audit rows hold neither plaintext nor sealed values', async () => {

@@ -24,6 +24,10 @@ export interface OriginateParams {
   lineNumber: string | null;
   /** Bitrix24's CALL_ID (e.g. to set as a channel variable). */
   bitrixCallId: string;
+  /** Dialplan context the employee's extension is rung in (the portal's bitrix24.originateContext). */
+  context: string;
+  /** The ARI server to place it on (bitrix24.originateServer); absent: the first configured. */
+  server?: string;
 }
 
 export type Originate = (params: OriginateParams) => Promise<{ channelId: string }>;
@@ -37,11 +41,19 @@ export interface ClickToCallDeps {
   now?: () => Date;
   /** Called when a delivery was queued (the worker's wake). */
   wake?: () => void;
+  /** The Bitrix24 sink of the portal the event came from (a tenant's is qualified, tenant-sinks.ts). */
+  sink?: string;
+  /** The tenant whose portal it is: a call that could not be placed is filed under it. */
+  tenantId?: string;
 }
 
-/** One channel id per Bitrix24 call: a repeated event finds the call already placed. */
-export function clickToCallChannelId(bitrixCallId: string): string {
-  return `bx-${bitrixCallId.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 120);
+/**
+ * One channel id per Bitrix24 call: a repeated event finds the call already placed. Another tenant's portal
+ * may use the same CALL_ID, so a tenant's ids carry its own.
+ */
+export function clickToCallChannelId(bitrixCallId: string, tenantId: string = DEFAULT_TENANT): string {
+  const tenant = tenantId === DEFAULT_TENANT ? '' : `${tenantId}-`;
+  return `bx-${tenant}${bitrixCallId}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
 }
 
 /** Why a click-to-call was not placed: the STATUS_CODE and FAILED_REASON its finish carries, and our error. */
@@ -77,11 +89,12 @@ function originateFailed(cause: unknown): NotPlaced {
 
 export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCallStart): Promise<{ channelId: string; duplicate: boolean }> {
   const extension = extensionOfUser(deps.config, start.userId);
-  const channelId = clickToCallChannelId(start.bitrixCallId);
+  const sink = deps.sink ?? BITRIX_SINK;
+  const channelId = clickToCallChannelId(start.bitrixCallId, deps.tenantId);
   const data: BitrixLinkData = { origin: 'click_to_call', user: { USER_ID: start.userId }, shown: [] };
-  const fresh = await insertCrmLinkIfAbsent(deps.sql, { callId: channelId, sink: BITRIX_SINK, externalCallId: start.bitrixCallId, data: { ...data } });
+  const fresh = await insertCrmLinkIfAbsent(deps.sql, { callId: channelId, sink, externalCallId: start.bitrixCallId, data: { ...data } });
   if (!fresh) {
-    const existing = await findCrmLinkByExternalId(deps.sql, BITRIX_SINK, start.bitrixCallId);
+    const existing = await findCrmLinkByExternalId(deps.sql, sink, start.bitrixCallId);
     return { channelId: existing?.callId ?? channelId, duplicate: true };
   }
   // Bitrix24 shows the call as in progress until it is finished: whatever stops it from being placed,
@@ -96,9 +109,11 @@ export async function startClickToCall(deps: ClickToCallDeps, start: ExternalCal
       clientNumberInternational: start.phoneNumberInternational,
       lineNumber: start.lineNumber,
       bitrixCallId: start.bitrixCallId,
+      context: deps.config.originateContext,
+      ...(deps.config.originateServer === undefined ? {} : { server: deps.config.originateServer }),
     });
     if (placed.channelId !== channelId) {
-      await saveCrmLink(deps.sql, { callId: placed.channelId, sink: BITRIX_SINK, externalCallId: start.bitrixCallId, data: { ...data } });
+      await saveCrmLink(deps.sql, { callId: placed.channelId, sink, externalCallId: start.bitrixCallId, data: { ...data } });
     }
     return { channelId: placed.channelId, duplicate: false };
   } catch (cause) {
@@ -117,8 +132,8 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
   const call: CallRecord = {
     id: channelId,
     server: '',
-    // Never placed, so no channel founded it: the CRM integration is the installation's, as is the default tenant.
-    tenantId: DEFAULT_TENANT,
+    // Never placed, so no channel founded it: it is the tenant's whose portal asked for it.
+    tenantId: deps.tenantId ?? DEFAULT_TENANT,
     status: 'finished',
     disposition: 'failed',
     direction: 'outbound',
@@ -140,11 +155,12 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
     updatedAt: at,
   };
   const payload: DeliveryPayload = { call, statusCode: why.statusCode };
-  const key = idempotencyKey(BITRIX_SINK, channelId, 'call.finished');
+  const sink = deps.sink ?? BITRIX_SINK;
+  const key = idempotencyKey(sink, channelId, 'call.finished');
   await deps.sql.query(
     `INSERT INTO outbox (sink, call_id, event_type, idempotency_key, payload) VALUES ($1, $2, 'call.finished', $3, $4::jsonb)
      ON CONFLICT (idempotency_key) DO NOTHING`,
-    [BITRIX_SINK, channelId, key, JSON.stringify(payload)],
+    [sink, channelId, key, JSON.stringify(payload)],
   );
   deps.wake?.();
 }

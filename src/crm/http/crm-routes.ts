@@ -3,13 +3,16 @@ import type { Logger } from '../../app/logger.ts';
 import type { CallRecord } from '../../domain/call.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
 import type { Originate } from '../bitrix24/click-to-call.ts';
-import type { CrmConfig } from '../config.ts';
+import { BITRIX_SINK, type CrmConfig } from '../config.ts';
 import type { CallChange } from '../plan.ts';
 import type { OutboxInsert } from '../../store/types.ts';
-import { bitrixRoutes } from './bitrix-routes.ts';
+import { bitrixRoutes, tenantBitrixRoutes, type Portal } from './bitrix-routes.ts';
+import type { TenantCrms } from '../tenant-crms.ts';
+import { sinkPrefix } from '../tenant-sinks.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 
-// Every CRM route: the delivery API, and the Bitrix24 event handler when Bitrix24 is configured.
+// Every CRM route: the delivery API, each tenant's Bitrix24 event handler, and the environment's when Bitrix24
+// is configured there.
 
 export interface CrmRoutesDeps {
   sql: SqlClient;
@@ -23,6 +26,15 @@ export interface CrmRoutesDeps {
   wake?: () => void;
   /** The planner by the call's tenant's settings. */
   plan: (change: CallChange) => OutboxInsert[];
+  /** Each tenant's CRM as it stands: its portal for the per-tenant Bitrix24 handler. */
+  tenants: TenantCrms;
+}
+
+/** A tenant's Bitrix24 portal, when its settings have one and can be read. */
+function portalOf(tenants: TenantCrms, tenantId: string): Portal | null {
+  const entry = tenants.get(tenantId);
+  if (!entry || entry.problem !== null || !entry.settings.bitrix24) return null;
+  return { config: entry.settings.bitrix24, sink: sinkPrefix(tenantId) + BITRIX_SINK, tenantId };
 }
 
 export function crmRoutes(deps: CrmRoutesDeps): FastifyPluginAsync {
@@ -40,6 +52,9 @@ export function crmRoutes(deps: CrmRoutesDeps): FastifyPluginAsync {
             }
           : undefined,
       }),
+    );
+    await app.register(
+      tenantBitrixRoutes({ sql: deps.sql, logger: deps.logger, originate: deps.originate, wake: deps.wake, portal: (tenantId) => portalOf(deps.tenants, tenantId) }),
     );
     if (deps.config.bitrix24) {
       await app.register(
