@@ -34,7 +34,12 @@ describe.each(storeKinds())('CRM outage on %s', (kind) => {
       await h.feed(...during.slice(i, i + 4));
       await new Promise((r) => setTimeout(r, 400));
     }
-    const sinksDown = h.crm.sinks.filter((s) => s.readyInMs() > 0).length;
+    // A breaker opens after its failures and half-opens 300 ms later: wait (bounded) until one is seen open,
+    // rather than sampling one instant that a busy machine may land in a half-open window.
+    let sinksDown = 0;
+    for (const deadline = Date.now() + 20_000; sinksDown === 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 10))) {
+      sinksDown = h.crm.sinks.filter((s) => s.readyInMs() > 0).length;
+    }
     fake.setDown(false);
     rx.setDown(false);
     await drained(h.store, 30_000);
