@@ -85,7 +85,8 @@ describe.skipIf(skipReason !== null)(`chaos: the engine is killed with calls up$
         settleMs: 120_000,
       });
       expect(result.celCalls.size).toBe(10);
-      expect(result.mismatches).toEqual([]);
+      // The mismatches in the message: the default diff shows only their count.
+      expect(result.mismatches, JSON.stringify(result.mismatches).slice(0, 4_000)).toEqual([]);
       // The four calls that came and went while the engine was down exist only thanks to CEL.
       const backfilled = [...result.calls.values()].filter((c) => c.backfilled);
       expect(backfilled.length).toBeGreaterThanOrEqual(4);
