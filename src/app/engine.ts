@@ -219,6 +219,8 @@ export class Engine {
     const spillStopped = this.spill?.stop();
     const unwritten = await this.ingestor.stop(this.deps.stopDeadlineMs);
     await spillStopped;
+    // The last commits may have consumed segments: they are gone from the disk when the engine has stopped.
+    await this.spill?.settled();
     const events = unwritten.batches.reduce((n, b) => n + b.events.length, 0);
     if (events === 0) return;
     const { spool } = this.deps;

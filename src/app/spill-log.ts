@@ -77,6 +77,9 @@ export class SpillLog {
   /** The descriptor a thread-pool group sync is running on, and one to close (after one more sync) when it is done. */
   private syncingFd: number | null = null;
   private closeAfterSync: { fd: number; sync: boolean } | null = null;
+  /** Segment deletions running in the thread pool, and who waits for them to finish. */
+  private deleting = 0;
+  private readonly whenDeleted: (() => void)[] = [];
 
   constructor(private readonly options: SpillLogOptions) {
     this.maxBytes = options.maxBytes;
@@ -332,15 +335,23 @@ export class SpillLog {
         this.unsynced = false;
       }
       // Deleted by the thread pool: freeing a large file's pages takes a while. A crash before it is done
-      // leaves records the next start finds stored already and passes over.
+      // leaves records the next start finds stored already and passes over; a stop waits for it (settled()).
+      this.deleting++;
       rm(first.path, { force: true }, (error) => {
         if (error) this.lastError = error;
+        this.deleting--;
+        if (this.deleting === 0) for (const done of this.whenDeleted.splice(0)) done();
       });
       this.diskBytes -= first.bytes;
       this.segments.shift();
       if (this.readSegment > 0) this.readSegment--;
       else this.readOffset = 0;
     }
+  }
+
+  /** Resolves once the segments deleted so far are gone from the disk. */
+  settled(): Promise<void> {
+    return this.deleting === 0 ? Promise.resolve() : new Promise((resolve) => this.whenDeleted.push(resolve));
   }
 
   close(): void {

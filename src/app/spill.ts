@@ -105,12 +105,18 @@ export class Spill {
       });
   }
 
+  /** Resolves once the log's segments consumed so far are deleted from the disk. */
+  settled(): Promise<void> {
+    return this.deps.log.settled();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
     this.wake = null;
     await this.draining?.catch(() => undefined);
     this.deps.log.close();
+    await this.deps.log.settled();
   }
 
   private append(parts: Uint8Array[], events: number): boolean {
