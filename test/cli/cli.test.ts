@@ -105,7 +105,7 @@ describe('callflow start with nothing configured', () => {
     const rebuilt = cli(['rebuild', id, '--data-dir', dataDir]);
     expect(rebuilt.stderr).toContain('identical');
     expect(JSON.parse(rebuilt.stdout).id).toBe(id);
-  });
+  }, 120_000);
 
   it('refuses a broken configuration with every problem named', async () => {
     const r = runCallflow(['start'], { PORT: 'eighty', ARI_URL: 'not-a-url', ARI_PASSWORD: 'hunter2-secret' });
