@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import { allows, type Permission } from '../tenants/permissions.ts';
-import type { Principal } from '../tenants/principal.ts';
+import { requesterKey, type Principal } from '../tenants/principal.ts';
 import { rateLimited, type AuthThrottle } from './auth-throttle.ts';
 import { INVALID, presented, type Authenticator } from './authenticate.ts';
 
@@ -108,7 +108,7 @@ export function accessHook(door: Authenticator, throttle: AuthThrottle) {
     }
     request.principal = found;
     await door.checkTenant(found);
-    const who = found.kind === 'platform' ? (found.keyIndex === null ? null : `p#${found.keyIndex}`) : found.kind === 'api-key' ? `k#${found.keyId}` : `u#${found.userId}`;
+    const who = requesterKey(found);
     if (who !== null) {
       const keyWait = await throttle.used(request, who);
       if (keyWait !== null) throw tooMany(reply, keyWait, 'this API key made too many requests');
@@ -127,7 +127,7 @@ export function forbidden(permission: Permission | undefined): AppError {
   return new AppError(ERROR_CODES.FORBIDDEN, permission === undefined ? 'only a platform operator may do this' : `your role does not allow this (${permission})`);
 }
 
-const FAILED_TOO_OFTEN = 'too many failed authentications from this address';
+export const FAILED_TOO_OFTEN = 'too many failed authentications from this address';
 
 /**
  * For 'self' routes: a refusal of their own credential counts as a failed authentication, like a wrong key,
@@ -138,7 +138,8 @@ export async function refusedBySelf(throttle: AuthThrottle, request: FastifyRequ
   return blockedFor === null ? refusal : tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
 }
 
-function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
+/** 429 with Retry-After: for the door, and for routes that count failures themselves (the login). */
+export function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
   void reply.header('retry-after', String(retryAfterSec));
   return rateLimited(retryAfterSec, why);
 }

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, ERROR_CODES } from '../errors.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { presentedKey } from './auth.ts';
+import { requesterKey } from '../tenants/principal.ts';
 
 // Idempotency keys for requests that change data (POST /api/events), after Stripe's convention: a request
 // with an `Idempotency-Key` header is done once per key; the same key with the same body within 24 hours
@@ -93,10 +94,8 @@ export class IdempotencyKeys {
 
 /** Whose keys these are: the principal (a key's position or id, a user's id), or a digest of an unchecked key. */
 function principalOf(request: FastifyRequest): string {
-  const principal = request.principal;
-  if (principal?.kind === 'platform' && principal.keyIndex !== null) return `p#${principal.keyIndex}`;
-  if (principal?.kind === 'api-key') return `k#${principal.keyId}`;
-  if (principal?.kind === 'user') return `u#${principal.userId}`;
+  const named = request.principal === null ? null : requesterKey(request.principal);
+  if (named !== null) return named;
   const key = presentedKey(request);
   return key === null ? 'open' : createHash('sha256').update(key).digest('hex').slice(0, 32);
 }

@@ -36,3 +36,18 @@ export function actorOf(principal: Principal): { kind: 'user' | 'api-key' | 'pla
       return { kind: 'user', id: principal.userId, name: principal.email };
   }
 }
+
+/**
+ * Names whoever made a request for counting (rate limits, idempotency keys): a platform key by its position,
+ * a tenant key or user by its id, never by the secret itself. Null for open access, which has no name.
+ */
+export function requesterKey(principal: Principal): string | null {
+  switch (principal.kind) {
+    case 'platform':
+      return principal.keyIndex === null ? null : `p#${principal.keyIndex}`;
+    case 'api-key':
+      return `k#${principal.keyId}`;
+    case 'user':
+      return `u#${principal.userId}`;
+  }
+}

@@ -7,8 +7,8 @@ import { PERMISSIONS, allows } from '../../tenants/permissions.ts';
 import { actorOf, type Principal } from '../../tenants/principal.ts';
 import type { TenantStore } from '../../tenants/tenant-store.ts';
 import { newCsrfToken, newSessionToken } from '../../tenants/tokens.ts';
-import { rateLimited, type AuthThrottle } from '../auth-throttle.ts';
-import { principalOf } from '../auth.ts';
+import type { AuthThrottle } from '../auth-throttle.ts';
+import { FAILED_TOO_OFTEN, principalOf, tooMany } from '../auth.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../authenticate.ts';
 import { errorSchema } from '../schemas.ts';
 import { emailSchema, passwordSchema, tenantSchema } from './account-schemas.ts';
@@ -51,8 +51,12 @@ const loginBody = z.object({ email: emailSchema, password: passwordSchema });
 const passwordBody = z.object({ currentPassword: passwordSchema, newPassword: passwordSchema });
 const tenantBody = z.object({ tenantId: z.string().min(1).max(64).nullable() });
 
-/** Scrypt costs tens of milliseconds: a login for an unknown address costs the same, so timing tells nothing. */
-const DUMMY_HASH_PROMISE = hashPassword('not a password of anyone');
+/**
+ * Scrypt costs tens of milliseconds: a login for an unknown address costs the same, so timing tells nothing.
+ * Made at the first such login rather than at start-up.
+ */
+let dummyHash: Promise<string> | null = null;
+const unknownUserHash = (): Promise<string> => (dummyHash ??= hashPassword('not a password of anyone'));
 
 export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
   return async (app) => {
@@ -86,12 +90,12 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const wait = deps.throttle.blocked(request);
-        if (wait !== null) throw tooMany(reply, wait, 'too many failed authentications from this address');
+        if (wait !== null) throw tooMany(reply, wait, FAILED_TOO_OFTEN);
         const { email, password } = request.body;
         const locked = lockedFor(email.toLowerCase());
         if (locked !== null) throw tooMany(reply, locked, 'too many failed logins for this account');
         const found = await deps.tenants.findUserForLogin(email);
-        const valid = await verifyPassword(password, found?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+        const valid = await verifyPassword(password, found?.passwordHash ?? (await unknownUserHash()));
         if (found === null || !valid || found.user.status !== 'active') {
           const account = await perAccount(request);
           const blockedFor = await deps.throttle.failed(request);
@@ -103,7 +107,7 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
             }
             if (account.isExceeded) throw tooMany(reply, Math.max(1, account.ttlInSeconds), 'too many failed logins for this account');
           }
-          if (blockedFor !== null) throw tooMany(reply, blockedFor, 'too many failed authentications from this address');
+          if (blockedFor !== null) throw tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
           throw new AppError(ERROR_CODES.LOGIN_FAILED, 'e-mail or password not recognised');
         }
         const { user } = found;
@@ -190,7 +194,7 @@ export function sessionRoutes(deps: SessionRouteDeps): FastifyPluginAsync {
         const found = await deps.tenants.findUserForLogin(principal.email);
         if (found === null || !(await verifyPassword(currentPassword, found.passwordHash))) {
           const blockedFor = await deps.throttle.failed(request);
-          if (blockedFor !== null) throw tooMany(reply, blockedFor, 'too many failed authentications from this address');
+          if (blockedFor !== null) throw tooMany(reply, blockedFor, FAILED_TOO_OFTEN);
           throw new AppError(ERROR_CODES.LOGIN_FAILED, 'the current password is not right');
         }
         const hash = await hashPassword(newPassword);
@@ -234,8 +238,4 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, token: s
   });
 }
 
-function tooMany(reply: FastifyReply, retryAfterSec: number, why: string): AppError {
-  void reply.header('retry-after', String(retryAfterSec));
-  return rateLimited(retryAfterSec, why);
-}
 
