@@ -1,5 +1,6 @@
 import { createApp, type App } from '../../../src/app/compose.ts';
-import { silentLogger } from '../../../src/app/logger.ts';
+import { createWriteStream } from 'node:fs';
+import { createLogger, silentLogger } from '../../../src/app/logger.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { CallRecord } from '../../../src/domain/call.ts';
 import { createPostgresDatabase, postgresUrl, type TestDatabase } from '../../support/test-store.ts';
@@ -37,7 +38,9 @@ export async function startEngine(asterisk: AsteriskInstance, options: EngineOpt
       env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: 'memory://', ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
       flags: { http: { host: '127.0.0.1', port: 0 }, ...(options.ingest ? { ingest: options.ingest } : {}) },
     });
-    app = await createApp(config, silentLogger());
+    // CALLFLOW_TEST_ENGINE_LOG=<file>: the engine's log (info and up) goes there, to read after a failed run.
+    const logFile = process.env.CALLFLOW_TEST_ENGINE_LOG;
+    app = await createApp(config, logFile ? createLogger('info', createWriteStream(logFile, { flags: 'a' })) : silentLogger());
     await app.start();
     // Stasis(callflow) fails until the engine's events socket is connected: wait for Asterisk to list the app.
     await until(async () => (await asterisk.cli('ari show apps')).includes('callflow'), 30_000, 'the engine to connect to ARI');

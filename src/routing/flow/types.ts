@@ -1,0 +1,75 @@
+import type { Destination, Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
+
+// The flow machine's language (docs/routing.md): what happens to a routed call (FlowEvent), what the machine
+// wants done (FlowCommand), and what it remembers (FlowState). step(state, event, context) → { state, commands }
+// is pure; one runtime executes the commands over ARI, and the simulator answers them from a script.
+// Ids of everything the machine asks to create (channels, bridges, playbacks, recordings, timers) are chosen by
+// the machine from the flow id and a counter, so a command retried after a restart is idempotent on Asterisk.
+
+/** Milliseconds since the epoch. */
+export type Ms = number;
+
+export interface FlowContext {
+  config: RoutingSnapshot;
+  now: Ms;
+  /** The phone state of an extension as last seen (ring groups skip busy members, forwarding on unreachable). */
+  presence(extensionId: string): Presence;
+}
+
+export type FlowEvent =
+  /** The caller's channel entered the engine's Stasis application for `dialed` (the number it called). */
+  | { type: 'started'; channelId: string; from: string | null; callerName: string | null; dialed: string }
+  | { type: 'dtmf'; channelId: string; digit: string }
+  | { type: 'playback-finished'; playbackId: string }
+  | { type: 'timer'; timerId: string }
+  /** A channel the flow originated (a member's phone, an outside number) answered. */
+  | { type: 'answered'; channelId: string }
+  /** A channel the flow originated is ringing at the far end. */
+  | { type: 'ringing'; channelId: string }
+  /** A channel ended: the caller hung up, a member rejected, an originate failed (cause: Q.850). */
+  | { type: 'hangup'; channelId: string; cause: number }
+  | { type: 'recording-finished'; recordingId: string; durationS: number }
+  /** The runtime could not carry out a command for this channel (endpoint unknown, ARI error). */
+  | { type: 'command-failed'; channelId: string; reason: string };
+
+export type FlowCommand =
+  | { type: 'answer'; channelId: string }
+  | { type: 'play'; channelId: string; playbackId: string; prompt: Prompt }
+  | { type: 'stop-playback'; playbackId: string }
+  /** Ring an endpoint: `channelId` chosen by the machine; `timeoutS` bounds the ringing on Asterisk too. */
+  | { type: 'originate'; channelId: string; endpoint: string; callerId: { name: string | null; number: string | null }; timeoutS: number; extensionId: string | null }
+  | { type: 'hangup'; channelId: string; cause: number }
+  /** Creates the mixing bridge `bridgeId` if absent and puts the channels in it. */
+  | { type: 'bridge'; bridgeId: string; channelIds: string[] }
+  | { type: 'record'; channelId: string; recordingId: string; maxDurationS: number; beep: boolean }
+  | { type: 'stop-recording'; recordingId: string }
+  | { type: 'start-timer'; timerId: string; ms: number }
+  | { type: 'cancel-timer'; timerId: string }
+  /** A routing step for the call's timeline, history, CRM and webhooks ("IVR Main: pressed 2"). */
+  | { type: 'step'; step: RoutingStep }
+  /** Round-robin: the group's next first member, persisted by the runtime. */
+  | { type: 'ring-group-advanced'; groupId: string; nextIndex: number }
+  /** A voicemail message was left: stored by the runtime, announced on the outbox. */
+  | { type: 'voicemail-left'; boxId: string; recordingId: string; durationS: number }
+  /** The flow is over (the call ended or left the engine's hands); the runtime forgets it. */
+  | { type: 'done' };
+
+/** One step of a call's path, as shown on its timeline and returned by the simulator. */
+export type RoutingStep =
+  | { kind: 'number'; number: string; destination: Destination | null }
+  | { kind: 'schedule'; scheduleId: string; name: string; branch: 'open' | 'closed'; reason: string }
+  | { kind: 'ivr-prompt'; menuId: string; name: string }
+  | { kind: 'ivr-choice'; menuId: string; name: string; digits: string; result: 'option' | 'direct-dial' | 'invalid' | 'timeout' }
+  | { kind: 'ring'; targetType: 'extension' | 'ring-group'; targetId: string; name: string; extensionIds: string[] }
+  | { kind: 'skipped'; extensionId: string; reason: 'busy' | 'unavailable' | 'disabled' }
+  | { kind: 'answered'; extensionId: string | null; channelId: string }
+  | { kind: 'no-answer'; targetType: 'extension' | 'ring-group'; targetId: string }
+  | { kind: 'forward'; extensionId: string; condition: 'always' | 'busy' | 'noAnswer' | 'unreachable'; destination: Destination }
+  | { kind: 'fallback'; fromType: string; fromId: string; destination: Destination }
+  | { kind: 'announcement'; announcementId: string; name: string }
+  | { kind: 'voicemail'; boxId: string; name: string; durationS: number | null }
+  | { kind: 'conference'; roomId: string; name: string; result: 'joined' | 'wrong-pin' | 'full'; host: boolean }
+  | { kind: 'external'; number: string }
+  | { kind: 'hangup'; reason: string }
+  /** A loop or a chain over the step bound was cut: the call is ended rather than routed forever. */
+  | { kind: 'loop-cut'; destination: Destination };
