@@ -91,6 +91,8 @@ export class Ingestor {
   /** The next batch, handed to the store behind the one being written. */
   private queued: Write | null = null;
   private paused = false;
+  /** Inside write(), between handing a batch to the store and returning it (see there). */
+  private handingOver = false;
   /** The batch being written has reported half of its events sent (onBulkHalfway). */
   private pastHalfway = false;
   private stopped = false;
@@ -155,7 +157,7 @@ export class Ingestor {
   private after<T extends IngestOk | IngestFailed>(result: T): T {
     const pending = this.o.pipeline.pendingCount;
     if (!this.flushing) {
-      if (pending >= this.o.batchSize) this.flushInBackground();
+      if (pending >= this.o.batchSize && !this.handingOver) this.flushInBackground();
       else this.scheduleFlush();
     } else if (pending >= this.o.maxBufferedEvents || (this.pastHalfway && pending >= this.o.batchSize)) {
       this.queueNext();
@@ -199,12 +201,19 @@ export class Ingestor {
       this.current = current;
       await this.settle(current);
       this.current = null;
-      // A batch queued meanwhile is being written now (or is handed over again when settled).
       this.pastHalfway = false;
-      const next: Write | null = this.queued;
+      // A batch queued meanwhile is being written now (or is handed over again when settled).
+      let next: Write | null = this.queued;
       this.queued = null;
-      if (next) next.startedAt = performance.now();
       this.resumeIfDrained();
+      // Should resuming have taken events in and queued a batch, that batch goes next: no batch may be handed
+      // over unqueued (afterPrevious false) while an earlier one is not durable, or it could commit first and
+      // the earlier one's older call rows would overwrite its own.
+      if (next === null && this.queued !== null) {
+        next = this.queued;
+        this.queued = null;
+      }
+      if (next) next.startedAt = performance.now();
       this.committed(current);
       current = next ?? (this.o.pipeline.hasChanges ? this.write(false) : null);
     }
@@ -212,15 +221,13 @@ export class Ingestor {
 
   /** Drains the next batch and queues it behind the one being written, unless one is queued already. */
   private queueNext(): void {
-    if (this.flushing === null || this.queued !== null || this.stopped || !this.o.pipeline.hasChanges) return;
+    if (this.flushing === null || this.queued !== null || this.handingOver || this.stopped || !this.o.pipeline.hasChanges) return;
     this.queued = this.write(true);
   }
 
   /** Drains the pipeline into a batch and hands it to the store. */
   private write(afterPrevious: boolean): Write {
     const { drained, provenance } = this.drain();
-    // What was taken is no longer waiting: let the sources fill the next batch during this write.
-    this.resumeIfDrained();
     const write: Write = { drained, provenance, done: Promise.resolve(), startedAt: performance.now() };
     write.done = this.o.store.writeBatch(drained.batch, {
       afterPrevious,
@@ -235,6 +242,15 @@ export class Ingestor {
     });
     // Awaited in settle(); until then a rejection is not an unhandled one.
     write.done.catch(ignore);
+    // What was taken is no longer waiting: let the sources fill the next batch during this write. Only once the
+    // batch is handed over, and without starting a flush from in here (handingOver): events a resumed source
+    // hands in at once must queue behind this batch, not start a second flush that could overtake it.
+    this.handingOver = true;
+    try {
+      this.resumeIfDrained();
+    } finally {
+      this.handingOver = false;
+    }
     return write;
   }
 

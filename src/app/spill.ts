@@ -93,10 +93,16 @@ export class Spill {
     wake?.();
   }
 
-  /** The pipeline has room again: reads the log back (once; later calls join the running read). */
+  /**
+   * The pipeline has room again: reads the log back (once; later calls join the running read). The reading
+   * starts on a later microtask, never inside the caller: resume() is called from within the ingestor (as it
+   * hands a batch to the store), and events taken in there would re-enter it half way (a second flush started
+   * before the first had handed its batch over wrote a later batch ahead of an earlier one).
+   */
   resume(): void {
     if (!this.active || this.stopping || this.draining !== null) return;
-    this.draining = this.drain()
+    this.draining = Promise.resolve()
+      .then(() => this.drain())
       .catch((error: unknown) => {
         if (!this.stopping) this.deps.logger.error({ err: error }, 'reading the spill log back failed; it is tried again when the pipeline has room');
       })

@@ -154,6 +154,39 @@ describe.each(storeKinds())('spilling while the database does not answer (%s)', 
     await engine.stop();
   }, 120_000);
 
+  it('commits batches in order when the buffer fills between flushes and the read-back starts with a batch larger than it', async () => {
+    // The chaos run's shape: batches (2,000) larger than the buffer (200), so the buffer fills and the log takes
+    // over before any flush starts; the first flush then resumes the read-back. It once took events in from
+    // inside that flush, before its batch was handed to the store, and started a second flush whose batch was
+    // written first: the first batch's older call rows then overwrote the newer ones (calls left "answered").
+    const db = await openTestStore(kind);
+    cleanup.push(() => db.close());
+    const committedOrder: number[] = [];
+    const store: Store = {
+      ...db.store,
+      async writeBatch(batch, options) {
+        await db.store.writeBatch(batch, options);
+        committedOrder.push(batch.mark!.batch);
+      },
+    };
+    const { engine } = engineOn(store, {
+      ingest: { batchSize: 2_000, flushIntervalMs: 60_000, maxBufferedEvents: 200 },
+      spillLog: new SpillLog({ dir: tempDir(), maxBytes: 64 * 1024 * 1024, groupMs: 5 }),
+    });
+    await engine.start();
+    const { events, expected } = traffic(60);
+    expect(events.length).toBeGreaterThan(2_400);
+    // One turn of the event loop, as a burst read from a socket in one go.
+    for (const e of events) engine.acceptRaw(JSON.stringify(e), new Date(), 'pbx');
+    expect(engine.spill!.isActive).toBe(true);
+    await until(async () => !engine.spill!.isActive && engine.ingestor.pendingCount === 0 && (await storedEvents(db)) >= events.length, 60_000, 'the spill log to be read back');
+    await engine.ingestor.flush();
+    expect(committedOrder).toEqual([...committedOrder].sort((a, b) => a - b));
+    expect(await storedEvents(db)).toBe(events.length);
+    for (const [id, disposition] of expected) expect((await db.store.getCall(id))?.disposition, id).toBe(disposition);
+    await engine.stop();
+  }, 120_000);
+
   it('counts what a full spill log cannot take, and keeps the rest', async () => {
     const db = await openTestStore(kind);
     cleanup.push(() => db.close());
