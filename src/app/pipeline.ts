@@ -188,7 +188,7 @@ export class Pipeline {
     const order = ++this.order;
     const call = this.registry(server).process(event, order, this.absorbed);
     if (call) this.touched.add(call);
-    const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' ? event.channelId : undefined;
+    const first = event.kind === 'other' ? event.channelIds[0] : event.kind === 'recording' || event.kind === 'routing_step' ? event.channelId : undefined;
     const channelId = call ? (first ?? channelIdOf(raw)) : (first ?? null);
     this.pending.add(call, server, event.type, channelId, receivedAt, receivedIso, text);
     return { ok: true, type: event.type, callId: call ? callIdOf(call.state) : null, call, channelId };

@@ -49,6 +49,15 @@ describe('normalizeAriEvent', () => {
   it('treats a global variable (no channel) as other', () => {
     expect(normalizeAriEvent({ type: 'ChannelVarset', variable: 'X', value: '1' }, at).kind).toBe('other');
   });
+  it("reads a routing step (engine-made) under the caller's channel, its data bounded", () => {
+    const step = normalizeAriEvent({ type: 'CallflowRoutingStep', channel_id: '1.1', text: 'IVR Main: pressed 2', step: { kind: 'ivr-choice', digits: '2' } }, at);
+    expect(step).toMatchObject({ kind: 'routing_step', channelId: '1.1', text: 'IVR Main: pressed 2', step: { kind: 'ivr-choice', digits: '2' } });
+    const clips = new ClipTally();
+    const big = normalizeAriEvent({ type: 'CallflowRoutingStep', channel_id: '1.1', text: 'x', step: { blob: 'y'.repeat(10_000) } }, at, clips);
+    expect(big).toMatchObject({ kind: 'routing_step', step: {} });
+    expect(clips.total).toBeGreaterThan(0);
+    expect(() => normalizeAriEvent({ type: 'CallflowRoutingStep', text: 'no channel' }, at)).toThrow('channel_id');
+  });
   it('uses the arrival time when the event has no timestamp', () => {
     expect(normalizeAriEvent({ type: 'StasisEnd', channel }, at).at).toBe(at);
   });

@@ -16,11 +16,16 @@ type Json = Record<string, unknown>;
  */
 export const RESYNC_FOUND = 'CallflowChannelFound';
 export const RESYNC_GONE = 'CallflowChannelGone';
+/** Engine-made: a step of a routed call's path (src/routing), filed under the caller's channel (`channel_id`). */
+export const ROUTING_STEP = 'CallflowRoutingStep';
 
 /** True for the event types the engine makes itself rather than receives from a server. */
 export function isEngineMade(type: string): boolean {
-  return type === RESYNC_FOUND || type === RESYNC_GONE;
+  return type === RESYNC_FOUND || type === RESYNC_GONE || type === ROUTING_STEP;
 }
+
+/** Bound on a routing step's data, in characters of its JSON: a larger one is stored without it (clipped). */
+const ROUTING_STEP_DATA_CHARS = 4_096;
 
 /**
  * The field that marks an event the engine made from another record of Asterisk's (`"cel"`: its CEL, for a
@@ -307,6 +312,8 @@ function normalize(raw: Json, receivedAt: string): CallEvent {
     case 'BridgeAttendedTransfer':
     case 'ChannelTransfer':
       return transferOf(raw, type, at);
+    case ROUTING_STEP:
+      return routingStepOf(raw, type, at);
     case 'RecordingStarted':
     case 'RecordingFinished':
     case 'RecordingFailed': {
@@ -361,6 +368,16 @@ function transferOf(raw: Json, type: string, at: string): CallEvent {
     target,
     replacingId: type === 'BridgeBlindTransfer' ? (optionalChannel(raw.replace_channel, 'replace_channel')?.id ?? null) : null,
   };
+}
+
+function routingStepOf(raw: Json, type: string, at: string): CallEvent {
+  if (typeof raw.channel_id !== 'string' || raw.channel_id === '') throw invalid('channel_id must be a non-empty string');
+  let data: Record<string, unknown> = {};
+  if (isObject(raw.step)) {
+    if (JSON.stringify(raw.step).length <= ROUTING_STEP_DATA_CHARS) data = raw.step;
+    else tally.note('text');
+  }
+  return { kind: 'routing_step', type, at, channelId: id(raw.channel_id, 'channel_id'), text: str(raw.text, EVENT_LIMITS.text, 'text'), step: data };
 }
 
 /** Types the engine stores but does not interpret: filed under the channel they name, if any. */

@@ -96,6 +96,7 @@ export type TimelineKind =
   | 'transfer'
   | 'hangup'
   | 'recording'
+  | 'routing'
   | 'stasis';
 
 export interface TimelineEntry {

@@ -49,6 +49,7 @@ const COUNTED = new Set([
   // Made by the engine (stored like ARI's own).
   'CallflowChannelFound',
   'CallflowChannelGone',
+  'CallflowRoutingStep',
   // Text that could not be read as an event at all.
   'Invalid',
 ]);

@@ -48,6 +48,7 @@ export function resolve(handle: CallHandle): CallHandle {
 function filingChannelOf(event: CallEvent): string | undefined {
   switch (event.kind) {
     case 'recording':
+    case 'routing_step':
       return event.channelId;
     case 'other':
       return event.channelIds[0];
@@ -107,6 +108,7 @@ export class CallRegistry {
     let call: CallHandle | null;
     switch (event.kind) {
       case 'recording':
+      case 'routing_step':
         call = this.byChannel.get(event.channelId) ?? null;
         break;
       case 'other':

@@ -46,6 +46,8 @@ export function timelineEntry(event: CallEvent): TimelineEntry | null {
       };
     case 'recording':
       return { ...base, kind: 'recording', channelId: event.channelId, text: `recording ${event.name} ${event.state}`, data: { name: event.name, state: event.state } };
+    case 'routing_step':
+      return { ...base, kind: 'routing', channelId: event.channelId, text: event.text, data: event.step };
     case 'stasis_start':
       return { ...base, kind: 'stasis', channelId: event.channel.id, text: `${event.channel.name} entered the application`, data: { args: event.args } };
     case 'channel_destroyed':

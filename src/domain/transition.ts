@@ -179,6 +179,7 @@ function primarySnapshot(event: CallEvent): ChannelSnapshot | null {
     case 'transfer':
       return event.channels[0] ?? null;
     case 'recording':
+    case 'routing_step':
     case 'other':
       return null;
     default:
