@@ -84,6 +84,8 @@ type Query = Record<string, string | number | undefined>;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const MESSAGE_MAX_CHARS = 300;
+/** Bound on a binary reply (a stored recording): about 50 minutes of 8 kHz 16-bit audio. */
+const MAX_FILE_BYTES = 48 * 1024 * 1024;
 
 export function basicAuthHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
@@ -166,6 +168,55 @@ export class AriRest {
     await this.request('POST', `/bridges/${seg(bridgeId)}/addChannel`, { channel: channelId });
   }
 
+  /** Creates the bridge `bridgeId`, or updates it when it exists (PUT-like: retrying is harmless). */
+  async createBridgeWithId(bridgeId: string, type: string, name?: string): Promise<AriBridge> {
+    return this.expectObject<AriBridge>('POST', `/bridges/${seg(bridgeId)}`, { type, name });
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    await this.request('DELETE', `/bridges/${seg(bridgeId)}`);
+  }
+
+  /** Plays `media` (`sound:…`, `tone:…`, `digits:…`, a `sound:http://…` URL) on a channel under our own id. */
+  async play(channelId: string, playbackId: string, media: string): Promise<void> {
+    await this.request('POST', `/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media });
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.request('DELETE', `/playbacks/${seg(playbackId)}`);
+  }
+
+  /** Records a channel to the stored recording `name` (wav); ends on `#`, silence or `maxDurationSeconds`. */
+  async record(channelId: string, name: string, options: { maxDurationSeconds: number; beep: boolean; maxSilenceSeconds?: number }): Promise<void> {
+    await this.request('POST', `/channels/${seg(channelId)}/record`, {
+      name,
+      format: 'wav',
+      maxDurationSeconds: options.maxDurationSeconds,
+      maxSilenceSeconds: options.maxSilenceSeconds ?? 0,
+      beep: options.beep ? 'true' : 'false',
+      ifExists: 'overwrite',
+      terminateOn: '#',
+    });
+  }
+
+  async stopRecording(name: string): Promise<void> {
+    await this.request('POST', `/recordings/live/${seg(name)}/stop`);
+  }
+
+  /** A stored recording's audio, or null when Asterisk has none by that name. */
+  async storedRecordingFile(name: string): Promise<Buffer | null> {
+    try {
+      return await this.requestBytes('GET', `/recordings/stored/${seg(name)}/file`);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async deleteStoredRecording(name: string): Promise<void> {
+    await this.request('DELETE', `/recordings/stored/${seg(name)}`);
+  }
+
   /** `eventSource` like `channel:1795234290.29`, `bridge:{id}`, `endpoint:PJSIP/100`, `deviceState:{name}`. */
   async subscribe(app: string, eventSource: string): Promise<AriApplication> {
     return this.expectObject<AriApplication>('POST', `/applications/${seg(app)}/subscription`, { eventSource });
@@ -192,11 +243,27 @@ export class AriRest {
 
   /** The parsed JSON reply, or null for an empty one (204). */
   private async request(method: string, path: string, query: Query = {}, body?: string): Promise<unknown> {
+    const { statusCode, bytes } = await this.send(method, path, query, body, 'application/json');
+    const text = bytes.toString('utf8');
+    if (text.trim() === '') return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw this.failure(method, path, `invalid JSON in a ${statusCode} reply`, { cause: error });
+    }
+  }
+
+  /** A binary reply (a recording's audio), up to MAX_FILE_BYTES. */
+  private async requestBytes(method: string, path: string): Promise<Buffer> {
+    return (await this.send(method, path, {}, undefined, '*/*')).bytes;
+  }
+
+  private async send(method: string, path: string, query: Query, body: string | undefined, accept: string): Promise<{ statusCode: number; bytes: Buffer }> {
     const signal = AbortSignal.timeout(this.timeoutMs);
-    const headers: Record<string, string> = { authorization: this.authorization, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization: this.authorization, accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let statusCode: number;
-    let text: string;
+    let bytes: Buffer;
     try {
       const reply = await this.pool.request({
         method: method as 'GET',
@@ -208,25 +275,25 @@ export class AriRest {
         bodyTimeout: this.timeoutMs,
       });
       statusCode = reply.statusCode;
-      text = await reply.body.text();
+      const length = Number(reply.headers['content-length'] ?? 0);
+      if (length > MAX_FILE_BYTES) {
+        await reply.body.dump();
+        throw new Error(`the reply is larger than ${MAX_FILE_BYTES} bytes`);
+      }
+      bytes = Buffer.from(await reply.body.arrayBuffer());
     } catch (error) {
       const reason = signal.aborted ? `timed out after ${this.timeoutMs} ms` : describe(error);
       throw this.failure(method, path, reason, { cause: error, retryable: true });
     }
     if (statusCode >= 400) {
-      const ariMessage = asteriskMessage(text);
+      const ariMessage = asteriskMessage(bytes.toString('utf8'));
       throw this.failure(method, path, `${statusCode} ${ariMessage}`, {
         retryable: statusCode >= 500 || statusCode === 429,
         status: statusCode,
         ariMessage,
       });
     }
-    if (text.trim() === '') return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw this.failure(method, path, `invalid JSON in a ${statusCode} reply`, { cause: error });
-    }
+    return { statusCode, bytes };
   }
 
   private failure(
