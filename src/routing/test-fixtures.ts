@@ -270,3 +270,17 @@ export function actionsOf(commands: FlowCommand[]): string[] {
     }
   });
 }
+
+/** Where the call is, in a word or two: `voicemail <box>`, `ring <extension>`, `hangup <cause>: <reason>`, or the phase. */
+export function where(call: TestCall): string {
+  const p = call.phase;
+  if (p.phase === 'voicemail-greeting' || p.phase === 'voicemail-recording') return `voicemail ${p.boxId}`;
+  if (p.phase === 'ringing' && p.target.kind === 'extension') return `ring ${p.target.extensionId}`;
+  if (p.phase === 'ringing' && p.target.kind === 'ring-group') return `ring ${p.legs.map((l) => l.extensionId).join(',')}`;
+  if (p.phase === 'ended') {
+    const hangup = call.all.findLast((c) => c.type === 'hangup' && c.channelId === 'caller');
+    const reason = stepsOf(call.all).findLast((s) => s.kind === 'hangup');
+    return `hangup ${hangup?.type === 'hangup' ? hangup.cause : '-'}: ${reason?.kind === 'hangup' ? reason.reason : '-'}`;
+  }
+  return p.phase;
+}
