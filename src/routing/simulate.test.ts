@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Presence } from './objects/model.ts';
 import { simulateRoute } from './simulate.ts';
-import {
-  announcement,
-  conferenceRoom,
-  extension,
-  ivrMenu,
-  ringGroup,
-  schedule,
-  snapshot,
-  voicemailBox,
-} from './test-fixtures.ts';
+import { announcement, conferenceRoom, extension, ivrMenu, ringGroup, schedule, snapshot, voicemailBox } from './test-fixtures.ts';
 
 // A small office: office hours → main menu (1 sales group, 2 support's extension, 3 conference, or an extension
 // number dialled directly); after hours → an announcement, then the office voicemail.

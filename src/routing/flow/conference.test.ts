@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConferenceRoom } from '../objects/model.ts';
-import { TestCall, actionsOf, conferenceRoom, context, snapshot, stepsOf, where } from '../test-fixtures.ts';
+import { TestCall, actionsOf, stepsOf, where } from '../test-call.ts';
+import { conferenceRoom, context, snapshot } from '../test-fixtures.ts';
 
 // Pins are checked by the context as `hash:<pin>` (test-fixtures.ts).
 const pins = { pinHash: 'hash:1234', hostPinHash: 'hash:9999' };

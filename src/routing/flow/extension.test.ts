@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Extension, Presence } from '../objects/model.ts';
-import { TestCall, actionsOf, context, extension, kindsOf, snapshot, stepsOf, voicemailBox, where } from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, stepsOf, where } from '../test-call.ts';
+import { context, extension, snapshot, voicemailBox } from '../test-fixtures.ts';
 
 function call(over: Partial<Extension>, presence: Record<string, Presence> = {}, outboundEndpoint: string | null = null): TestCall {
   const config = snapshot({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IvrMenu } from '../objects/model.ts';
-import { TestCall, actionsOf, context, extension, ivrMenu, kindsOf, snapshot, stepsOf, voicemailBox } from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, stepsOf } from '../test-call.ts';
+import { context, extension, ivrMenu, snapshot, voicemailBox } from '../test-fixtures.ts';
 
 // Script words: 'done' ends the current playback, 'timer' fires the current timer, anything else is keys pressed.
 function run(menu: Partial<IvrMenu>, script: string[]): TestCall {

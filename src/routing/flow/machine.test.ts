@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../objects/model.ts';
-import {
-  TestCall,
-  actionsOf,
-  announcement,
-  context,
-  extension,
-  ivrMenu,
-  kindsOf,
-  schedule,
-  snapshot,
-  stepsOf,
-  type SnapshotParts,
-  voicemailBox,
-  where,
-} from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, stepsOf, where } from '../test-call.ts';
+import { announcement, context, extension, ivrMenu, schedule, snapshot, type SnapshotParts, voicemailBox } from '../test-fixtures.ts';
 import { startFlow, step } from './machine.ts';
 import { MAX_DESTINATIONS } from './state.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Presence, RingGroup } from '../objects/model.ts';
-import { TestCall, actionsOf, context, extension, kindsOf, ringGroup, snapshot, stepsOf, voicemailBox, where } from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, stepsOf, where } from '../test-call.ts';
+import { context, extension, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
 
 function call(over: Partial<RingGroup>, presence: Record<string, Presence> = {}): TestCall {
   const config = snapshot({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VoicemailBox } from '../objects/model.ts';
-import { TestCall, actionsOf, context, kindsOf, snapshot, stepsOf, voicemailBox } from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, stepsOf } from '../test-call.ts';
+import { context, snapshot, voicemailBox } from '../test-fixtures.ts';
 import { DEFAULT_GREETING } from './voicemail.ts';
 
 function call(over: Partial<VoicemailBox> = {}): TestCall {
