@@ -11,6 +11,8 @@ export class TestCall {
   last: FlowCommand[];
   /** Every command so far. */
   readonly all: FlowCommand[] = [];
+  /** Every event sent after the start. */
+  readonly events: FlowEvent[] = [];
 
   constructor(
     readonly ctx: FlowContext,
@@ -28,6 +30,7 @@ export class TestCall {
   }
 
   send(event: FlowEvent): FlowCommand[] {
+    this.events.push(event);
     const r = step(this.state, event, this.ctx);
     this.state = r.state;
     this.last = r.commands;
@@ -129,3 +132,21 @@ export function where(call: TestCall): string {
   }
   return p.phase;
 }
+
+/** Timers started and neither cancelled nor fired, and originated channels not hung up (by the flow or the far end). */
+export function leftovers(call: TestCall): { timers: string[]; channels: string[] } {
+  const timers = new Set<string>();
+  const channels = new Set<string>();
+  for (const c of call.all) {
+    if (c.type === 'start-timer') timers.add(c.timerId);
+    if (c.type === 'cancel-timer') timers.delete(c.timerId);
+    if (c.type === 'originate') channels.add(c.channelId);
+    if (c.type === 'hangup') channels.delete(c.channelId);
+  }
+  for (const e of call.events) {
+    if (e.type === 'timer') timers.delete(e.timerId);
+    if (e.type === 'hangup' || e.type === 'command-failed') channels.delete(e.channelId);
+  }
+  return { timers: [...timers], channels: [...channels] };
+}
+

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../objects/model.ts';
-import { TestCall, actionsOf, kindsOf, stepsOf, where } from '../test-call.ts';
-import { announcement, context, extension, ivrMenu, schedule, snapshot, type SnapshotParts, voicemailBox } from '../test-fixtures.ts';
+import { TestCall, actionsOf, kindsOf, leftovers, stepsOf, where } from '../test-call.ts';
+import {
+  announcement,
+  conferenceRoom,
+  context,
+  extension,
+  ivrMenu,
+  ringGroup,
+  schedule,
+  snapshot,
+  type SnapshotParts,
+  voicemailBox,
+} from '../test-fixtures.ts';
 import { startFlow, step } from './machine.ts';
 import { MAX_DESTINATIONS } from './state.ts';
 
@@ -124,5 +135,38 @@ describe('the destination bound', () => {
     expect(steps.at(-1)).toEqual({ kind: 'hangup', reason: `loop cut after ${MAX_DESTINATIONS} destinations` });
     expect(c.state.hops).toBe(MAX_DESTINATIONS + 1);
     expect(c.all.at(-1)).toEqual({ type: 'done' });
+  });
+});
+
+describe('the caller hanging up in any phase', () => {
+  const parts: SnapshotParts = {
+    ivrMenus: [ivrMenu('m1', { options: { '1': { type: 'ring-group', id: 'g1' } } })],
+    extensions: [extension('e1', '101'), extension('e2', '102')],
+    ringGroups: [ringGroup('g1', ['e1', 'e2'], { strategy: 'simultaneous' })],
+    voicemailBoxes: [voicemailBox('vm1')],
+    conferences: [conferenceRoom('r1', { pinHash: 'hash:1' })],
+    announcements: [announcement('a1', { type: 'hangup' })],
+  };
+  const cases: { phase: string; first: Destination; drive: (c: TestCall) => void }[] = [
+    { phase: 'ivr-playing', first: { type: 'ivr', id: 'm1' }, drive: () => {} },
+    { phase: 'ivr-collecting', first: { type: 'ivr', id: 'm1' }, drive: (c) => c.playbackDone() },
+    { phase: 'ringing', first: { type: 'extension', id: 'e1' }, drive: () => {} },
+    { phase: 'ringing', first: { type: 'ivr', id: 'm1' }, drive: (c) => c.press('1') },
+    { phase: 'bridged', first: { type: 'ring-group', id: 'g1' }, drive: (c) => c.send({ type: 'answered', channelId: c.legOf('e2') }) },
+    { phase: 'voicemail-greeting', first: { type: 'voicemail', id: 'vm1' }, drive: () => {} },
+    { phase: 'conference-pin', first: { type: 'conference', id: 'r1' }, drive: (c) => c.playbackDone() },
+    { phase: 'in-conference', first: { type: 'conference', id: 'r1' }, drive: (c) => c.press('1#') },
+    { phase: 'announcement', first: { type: 'announcement', id: 'a1' }, drive: () => {} },
+  ];
+  it.each(cases)('in $phase leaves no timer running and no phone ringing', ({ phase, first, drive }) => {
+    const c = routed(first, parts);
+    drive(c);
+    expect(c.phase.phase).toBe(phase);
+    const out = c.send({ type: 'hangup', channelId: 'caller', cause: 16 });
+    expect(stepsOf(out)).toEqual([{ kind: 'hangup', reason: 'caller hung up' }]);
+    expect(out.at(-1)).toEqual({ type: 'done' });
+    expect(out.some((x) => x.type === 'hangup' && x.channelId === 'caller')).toBe(false);
+    expect(leftovers(c)).toEqual({ timers: [], channels: [] });
+    expect(c.phase.phase).toBe('ended');
   });
 });
