@@ -81,6 +81,21 @@ describe('ring groups', () => {
     expect(where(c)).toBe('voicemail vm1');
   });
 
+  it('sequential: a member whose originate fails is passed over at once', () => {
+    const c = call({ strategy: 'sequential' });
+    const out = c.send({ type: 'command-failed', channelId: c.legOf('e1'), reason: 'endpoint not found' });
+    expect(actionsOf(out)).toEqual(['cancel f:t3', 'originate f:c4 PJSIP/acme-102 15s', 'timer f:t5 15000ms']);
+    expect(rings(c)).toEqual(['e1', 'e2']);
+  });
+
+  it('simultaneous: when every member rejects, the next turn starts at once', () => {
+    const c = call({ strategy: 'simultaneous', turns: 2, members: [{ extensionId: 'e1', timeoutS: null }] });
+    const out = c.send({ type: 'hangup', channelId: c.legOf('e1'), cause: 21 });
+    expect(actionsOf(out)).toEqual(['cancel f:t3', 'originate f:c4 PJSIP/acme-101 15s', 'timer f:t5 15000ms']);
+    c.send({ type: 'hangup', channelId: c.legOf('e1'), cause: 21 });
+    expect(where(c)).toBe('voicemail vm1');
+  });
+
   it('sequential, two turns: members in order twice', () => {
     const c = call({ strategy: 'sequential', turns: 2 });
     for (let i = 0; i < 6; i += 1) c.timerFires();
