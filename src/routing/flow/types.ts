@@ -14,6 +14,10 @@ export interface FlowContext {
   now: Ms;
   /** The phone state of an extension as last seen (ring groups skip busy members, forwarding on unreachable). */
   presence(extensionId: string): Presence;
+  /** Does `pin` match a conference pin hash? The runtime verifies scrypt; the machine only asks. */
+  checkPin(hash: string, pin: string): boolean;
+  /** Participants in a conference room right now (maxParticipants). */
+  conferenceSize(roomId: string): number;
 }
 
 export type FlowEvent =
@@ -40,7 +44,7 @@ export type FlowCommand =
   | { type: 'originate'; channelId: string; endpoint: string; callerId: { name: string | null; number: string | null }; timeoutS: number; extensionId: string | null }
   | { type: 'hangup'; channelId: string; cause: number }
   /** Creates the mixing bridge `bridgeId` if absent and puts the channels in it. */
-  | { type: 'bridge'; bridgeId: string; channelIds: string[] }
+  | { type: 'bridge'; bridgeId: string; channelIds: string[]; conference?: ConferenceJoin }
   | { type: 'record'; channelId: string; recordingId: string; maxDurationS: number; beep: boolean }
   | { type: 'stop-recording'; recordingId: string }
   | { type: 'start-timer'; timerId: string; ms: number }
@@ -53,6 +57,18 @@ export type FlowCommand =
   | { type: 'voicemail-left'; boxId: string; recordingId: string; durationS: number }
   /** The flow is over (the call ended or left the engine's hands); the runtime forgets it. */
   | { type: 'done' };
+
+/** How a caller joins a conference bridge (`conf:<roomId>`, shared by every flow in the room). */
+export interface ConferenceJoin {
+  roomId: string;
+  host: boolean;
+  /** Joins muted (room's muteOnEntry; hosts never). */
+  muted: boolean;
+  /** Hears music on hold, unmixed, until a host is in the room (room's waitForHost; hosts never wait). */
+  waitForHost: boolean;
+  announceJoinLeave: boolean;
+  record: boolean;
+}
 
 /** One step of a call's path, as shown on its timeline and returned by the simulator. */
 export type RoutingStep =

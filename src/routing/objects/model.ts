@@ -230,6 +230,9 @@ export interface RoutingSnapshot {
   voicemailBoxes: ReadonlyMap<string, VoicemailBox>;
   conferences: ReadonlyMap<string, ConferenceRoom>;
   announcements: ReadonlyMap<string, Announcement>;
+  /** PJSIP endpoint of the tenant's outbound trunk: external destinations dial `PJSIP/<number>@<endpoint>`.
+   *  Absent or null: external destinations are unreachable. */
+  outboundEndpoint?: string | null;
 }
 
 /** What the runtime knows of an extension's phone (from ARI device and endpoint state). */
