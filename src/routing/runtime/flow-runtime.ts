@@ -1,0 +1,384 @@
+import type { Logger } from 'pino';
+import type { HangupReason } from '../../ari/rest.ts';
+import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
+import type { FlowCommand, FlowContext, FlowEvent, RoutingStep } from '../flow/types.ts';
+import { flowInputOf, MEMBER_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
+import { stepText } from './step-text.ts';
+
+// Runs the flows of one ARI server: hands each event to the pure flow machine and carries out the commands it
+// returns, in order, per flow. It holds no decisions of its own: what happens to a call is the machine's.
+// Each flow sees the tenant's routing as it was when the call came in (a change applies to the next call).
+// Commands go to Asterisk one after another per flow; a failed one is logged and reported back to the machine
+// (`command-failed` for a channel, a playback that could not start counts as finished), so a flow never waits
+// for something that will not happen.
+
+export interface FlowMachine<S> {
+  start(flowId: string, event: Extract<FlowEvent, { type: 'started' }>, ctx: FlowContext): { state: S; commands: FlowCommand[] };
+  step(state: S, event: FlowEvent, ctx: FlowContext): { state: S; commands: FlowCommand[] };
+}
+
+/** The ARI calls a flow makes (src/ari/rest.ts). */
+export interface FlowAri {
+  answer(channelId: string): Promise<void>;
+  hangup(channelId: string, reason?: HangupReason): Promise<void>;
+  play(channelId: string, playbackId: string, media: string): Promise<void>;
+  stopPlayback(playbackId: string): Promise<void>;
+  originate(params: { endpoint: string; app: string; appArgs: string; channelId: string; callerId?: string; timeoutSeconds: number; originator: string }): Promise<unknown>;
+  createBridgeWithId(bridgeId: string, type: string, name?: string): Promise<unknown>;
+  addChannel(bridgeId: string, channelId: string): Promise<void>;
+  record(channelId: string, name: string, options: { maxDurationSeconds: number; beep: boolean }): Promise<void>;
+  stopRecording(name: string): Promise<void>;
+}
+
+/** Where routing data comes from and goes to (the routing store). */
+export interface FlowRouting {
+  /** The routing of the tenant that owns `dialed`, or null when no tenant routes it. */
+  snapshotFor(dialed: string): Promise<RoutingSnapshot | null>;
+  advanceRoundRobin(tenantId: string, groupId: string, nextIndex: number): Promise<void>;
+  voicemailLeft(message: { tenantId: string; boxId: string; recordingId: string; durationS: number; from: string | null; callerChannelId: string }): Promise<void>;
+}
+
+export interface FlowRuntimeDeps<S> {
+  server: string;
+  /** The Stasis application originated channels are put in. */
+  app: string;
+  machine: FlowMachine<S>;
+  ari: FlowAri;
+  routing: FlowRouting;
+  media: { mediaOf(prompt: Prompt): Promise<string> };
+  checkPin(hash: string, pin: string): boolean;
+  /** A routing step of a call, for its timeline (stored as a CallflowRoutingStep event). */
+  onStep(channelId: string, text: string, step: RoutingStep): void;
+  logger: Logger;
+  now?: () => number;
+}
+
+interface Flow<S> {
+  id: string;
+  tenantId: string;
+  callerChannelId: string;
+  from: string | null;
+  config: RoutingSnapshot;
+  state: S;
+  /** Commands not yet carried out, in order; `running` while a command is with Asterisk. */
+  queue: FlowCommand[];
+  running: boolean;
+  timers: Map<string, NodeJS.Timeout>;
+  /** Channels, playbacks, recordings this flow is waiting to hear of (removed when it ends). */
+  keys: Set<string>;
+  roomId: string | null;
+  /** Extensions this flow is ringing or talking to (presence). */
+  ringing: Set<string>;
+  talking: string | null;
+  /** Originated channel → the extension it rings. */
+  legs: Map<string, string>;
+  ended: boolean;
+}
+
+const HANGUP_REASONS: Record<number, HangupReason> = { 1: 'unallocated', 16: 'normal', 17: 'busy', 19: 'no_answer', 21: 'rejected', 26: 'answered_elsewhere', 34: 'congestion' };
+
+/** Frames worth parsing: a quick look for the type before JSON.parse (most frames concern no flow). */
+const TYPE_MARKERS = FLOW_EVENT_TYPES.map((t) => Buffer.from(`"${t}"`));
+
+export class FlowRuntime<S> {
+  private readonly flows = new Map<string, Flow<S>>();
+  /** channel id, playback id or recording id → flow */
+  private readonly byKey = new Map<string, Flow<S>>();
+  private readonly offline = new Set<string>();
+  private readonly roomSizes = new Map<string, number>();
+  private stopped = false;
+  flowsStarted = 0;
+  commandsFailed = 0;
+
+  constructor(private readonly d: FlowRuntimeDeps<S>) {}
+
+  get activeFlows(): number {
+    return this.flows.size;
+  }
+
+  /** One frame as received from the ARI socket. Cheap when it concerns no flow. */
+  onFrame(bytes: Buffer): void {
+    if (this.stopped || !TYPE_MARKERS.some((m) => bytes.includes(m))) return;
+    if (this.flows.size === 0 && !bytes.includes('"StasisStart"') && !bytes.includes('"EndpointStateChange"')) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      return; // the engine's own ingest counts and reports frames that are not JSON
+    }
+    if (typeof raw !== 'object' || raw === null) return;
+    const input = flowInputOf(raw as Record<string, unknown>);
+    if (input) this.onInput(input);
+  }
+
+  onInput(input: FlowInput): void {
+    switch (input.kind) {
+      case 'start':
+        void this.start(input).catch((error: unknown) => this.d.logger.error({ err: error, server: this.d.server }, 'a routed call could not start its flow'));
+        return;
+      case 'endpoint':
+        if (input.online) this.offline.delete(input.resource);
+        else this.offline.add(input.resource);
+        return;
+      case 'channel':
+        this.deliver(this.byKey.get(input.channelId), input.event);
+        return;
+      case 'playback':
+        this.deliver(this.byKey.get(input.playbackId), input.event);
+        return;
+      case 'recording':
+        this.deliver(this.byKey.get(input.recordingId), input.event);
+        return;
+      default: {
+        const never: never = input;
+        throw new Error(`unknown flow input ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** Ends every flow's timers; the calls themselves are left to Asterisk (a restart takes them over). */
+  stop(): void {
+    this.stopped = true;
+    for (const flow of this.flows.values()) for (const t of flow.timers.values()) clearTimeout(t);
+    this.flows.clear();
+    this.byKey.clear();
+  }
+
+  private async start(input: Extract<FlowInput, { kind: 'start' }>): Promise<void> {
+    if (this.byKey.has(input.channelId)) return; // a repeated StasisStart
+    const config = await this.d.routing.snapshotFor(input.dialed);
+    if (this.stopped) return;
+    if (config === null) {
+      this.d.logger.warn({ server: this.d.server, dialed: input.dialed }, 'a call was handed to routing for a number no tenant routes: hung up');
+      await this.d.ari.hangup(input.channelId, 'unallocated').catch(() => undefined);
+      return;
+    }
+    const id = `f${input.channelId}`;
+    const started = { type: 'started' as const, channelId: input.channelId, from: input.from, callerName: input.callerName, dialed: input.dialed };
+    const flow: Flow<S> = {
+      id,
+      tenantId: config.tenantId,
+      callerChannelId: input.channelId,
+      from: input.from,
+      config,
+      state: undefined as S,
+      queue: [],
+      running: false,
+      timers: new Map(),
+      keys: new Set([input.channelId]),
+      roomId: null,
+      ringing: new Set(),
+      talking: null,
+      legs: new Map(),
+      ended: false,
+    };
+    this.flows.set(id, flow);
+    this.byKey.set(input.channelId, flow);
+    this.flowsStarted++;
+    const result = this.d.machine.start(id, started, this.context(flow));
+    flow.state = result.state;
+    this.enqueue(flow, result.commands);
+  }
+
+  private deliver(flow: Flow<S> | undefined, event: FlowEvent): void {
+    if (!flow || flow.ended) return;
+    const result = this.d.machine.step(flow.state, event, this.context(flow));
+    flow.state = result.state;
+    if (event.type === 'hangup') this.forget(flow, event.channelId);
+    this.enqueue(flow, result.commands);
+  }
+
+  private context(flow: Flow<S>): FlowContext {
+    return {
+      config: flow.config,
+      now: this.now(),
+      presence: (extensionId) => this.presenceOf(flow.config, extensionId),
+      checkPin: (hash, pin) => this.d.checkPin(hash, pin),
+      conferenceSize: (roomId) => this.roomSizes.get(roomId) ?? 0,
+    };
+  }
+
+  private presenceOf(config: RoutingSnapshot, extensionId: string): Presence {
+    const extension = config.extensions.get(extensionId);
+    if (extension && this.offline.has(extension.endpoint)) return 'unavailable';
+    for (const flow of this.flows.values()) {
+      if (flow.tenantId !== config.tenantId) continue;
+      if (flow.talking === extensionId) return 'in-call';
+      if (flow.ringing.has(extensionId)) return 'ringing';
+    }
+    return 'idle';
+  }
+
+  private enqueue(flow: Flow<S>, commands: FlowCommand[]): void {
+    flow.queue.push(...commands);
+    if (!flow.running) void this.run(flow);
+  }
+
+  private async run(flow: Flow<S>): Promise<void> {
+    flow.running = true;
+    try {
+      for (let command = flow.queue.shift(); command !== undefined; command = flow.queue.shift()) {
+        try {
+          await this.execute(flow, command);
+        } catch (error) {
+          this.commandsFailed++;
+          this.d.logger.error({ err: error, server: this.d.server, flow: flow.id, command: command.type }, 'a routing command failed');
+          this.failed(flow, command, (error as Error).message);
+        }
+      }
+    } finally {
+      flow.running = false;
+    }
+  }
+
+  /** Tells the machine what did not happen, so it does not wait for it. */
+  private failed(flow: Flow<S>, command: FlowCommand, reason: string): void {
+    switch (command.type) {
+      case 'play':
+        this.deliver(flow, { type: 'playback-finished', playbackId: command.playbackId });
+        return;
+      case 'answer':
+      case 'originate':
+      case 'record':
+        this.deliver(flow, { type: 'command-failed', channelId: command.channelId, reason });
+        return;
+      case 'bridge':
+        for (const channelId of command.channelIds) this.deliver(flow, { type: 'command-failed', channelId, reason });
+        return;
+      default:
+        return; // stopping, hanging up, bookkeeping: nothing waits for them
+    }
+  }
+
+  private async execute(flow: Flow<S>, command: FlowCommand): Promise<void> {
+    const { ari } = this.d;
+    switch (command.type) {
+      case 'answer':
+        await ari.answer(command.channelId);
+        return;
+      case 'play': {
+        this.track(flow, command.playbackId);
+        const media = await this.d.media.mediaOf(command.prompt);
+        await ari.play(command.channelId, command.playbackId, media);
+        return;
+      }
+      case 'stop-playback':
+        await ari.stopPlayback(command.playbackId).catch(ignoreMissing);
+        return;
+      case 'originate': {
+        this.track(flow, command.channelId);
+        if (command.extensionId !== null) {
+          flow.ringing.add(command.extensionId);
+          flow.legs.set(command.channelId, command.extensionId);
+        }
+        const { name, number } = command.callerId;
+        await ari.originate({
+          endpoint: command.endpoint,
+          app: this.d.app,
+          appArgs: `${MEMBER_ARG},${flow.id}`,
+          channelId: command.channelId,
+          callerId: number === null ? undefined : name ? `"${name.replace(/"/g, '')}" <${number}>` : number,
+          timeoutSeconds: command.timeoutS,
+          // The member's channel joins the caller's call (one linkedid): one record in the history.
+          originator: flow.callerChannelId,
+        });
+        return;
+      }
+      case 'hangup':
+        await ari.hangup(command.channelId, HANGUP_REASONS[command.cause] ?? 'normal').catch(ignoreMissing);
+        return;
+      case 'bridge': {
+        await ari.createBridgeWithId(command.bridgeId, 'mixing', command.conference ? `conference ${command.conference.roomId}` : undefined);
+        for (const channelId of command.channelIds) await ari.addChannel(command.bridgeId, channelId);
+        this.noteBridged(flow, command);
+        return;
+      }
+      case 'record':
+        this.track(flow, command.recordingId);
+        await ari.record(command.channelId, command.recordingId, { maxDurationSeconds: command.maxDurationS, beep: command.beep });
+        return;
+      case 'stop-recording':
+        await ari.stopRecording(command.recordingId).catch(ignoreMissing);
+        return;
+      case 'start-timer': {
+        const timer = setTimeout(() => {
+          flow.timers.delete(command.timerId);
+          this.deliver(flow, { type: 'timer', timerId: command.timerId });
+        }, command.ms);
+        timer.unref();
+        flow.timers.set(command.timerId, timer);
+        return;
+      }
+      case 'cancel-timer':
+        clearTimeout(flow.timers.get(command.timerId));
+        flow.timers.delete(command.timerId);
+        return;
+      case 'step':
+        this.d.onStep(flow.callerChannelId, stepText(command.step, flow.config), command.step);
+        if (command.step.kind === 'answered') {
+          flow.talking = command.step.extensionId;
+          flow.ringing.clear();
+        }
+        return;
+      case 'ring-group-advanced':
+        await this.d.routing.advanceRoundRobin(flow.tenantId, command.groupId, command.nextIndex);
+        return;
+      case 'voicemail-left':
+        await this.d.routing.voicemailLeft({ tenantId: flow.tenantId, boxId: command.boxId, recordingId: command.recordingId, durationS: command.durationS, from: flow.from, callerChannelId: flow.callerChannelId });
+        return;
+      case 'done':
+        this.end(flow);
+        return;
+      default: {
+        const never: never = command;
+        throw new Error(`unknown flow command ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private track(flow: Flow<S>, key: string): void {
+    flow.keys.add(key);
+    this.byKey.set(key, flow);
+  }
+
+  private forget(flow: Flow<S>, channelId: string): void {
+    if (channelId === flow.callerChannelId) return; // kept until the flow is done
+    flow.keys.delete(channelId);
+    if (this.byKey.get(channelId) === flow) this.byKey.delete(channelId);
+    const extensionId = flow.legs.get(channelId);
+    if (extensionId === undefined) return;
+    flow.legs.delete(channelId);
+    flow.ringing.delete(extensionId);
+    if (flow.talking === extensionId) flow.talking = null;
+  }
+
+  private noteBridged(flow: Flow<S>, command: Extract<FlowCommand, { type: 'bridge' }>): void {
+    if (!command.conference) return;
+    flow.roomId = command.conference.roomId;
+    this.roomSizes.set(flow.roomId, (this.roomSizes.get(flow.roomId) ?? 0) + 1);
+  }
+
+  private end(flow: Flow<S>): void {
+    flow.ended = true;
+    for (const t of flow.timers.values()) clearTimeout(t);
+    flow.timers.clear();
+    for (const key of flow.keys) if (this.byKey.get(key) === flow) this.byKey.delete(key);
+    if (flow.roomId !== null) {
+      const left = (this.roomSizes.get(flow.roomId) ?? 1) - 1;
+      if (left > 0) this.roomSizes.set(flow.roomId, left);
+      else this.roomSizes.delete(flow.roomId);
+    }
+    this.flows.delete(flow.id);
+  }
+
+  private now(): number {
+    return this.d.now ? this.d.now() : Date.now();
+  }
+}
+
+/** Stopping or hanging up what is already gone is done. */
+function ignoreMissing(error: unknown): void {
+  const status = (error as { details?: { status?: number } }).details?.status;
+  if (status === 404) return;
+  throw error;
+}
