@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../app/logger.ts';
+import { AppError, ERROR_CODES } from '../../errors.ts';
+import { startFlow, step } from '../flow/machine.ts';
+import type { FlowState } from '../flow/state.ts';
+import type { RoutingStep } from '../flow/types.ts';
+import { extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
+import type { RoutingSnapshot } from '../objects/model.ts';
+import { FlowRuntime, type FlowAri } from './flow-runtime.ts';
+
+// The runtime carries out what the machine decides, in order per flow, and tells the machine what failed so a
+// call never waits in silence. Asterisk is played by a recorder of the ARI calls (the real-Asterisk test of
+// routing is test/asterisk/routing.test.ts); the machine is the real one.
+
+const caller = { id: '1700000000.1', name: 'PJSIP/trunk-00000001', state: 'Ring', caller: { name: 'Ann', number: '+15550001' }, dialplan: { context: 'from-trunk', exten: '5551000', priority: 1 } };
+
+function frame(event: Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify(event));
+}
+
+interface Harness {
+  runtime: FlowRuntime<FlowState>;
+  calls: string[];
+  steps: { channelId: string; text: string; step: RoutingStep }[];
+  advanced: string[];
+  voicemails: unknown[];
+  /** ARI calls whose name starts with one of these fail (with a 404 for hangups, else a 500). */
+  failing: Set<string>;
+  settled(): Promise<void>;
+}
+
+function harness(config: RoutingSnapshot | null): Harness {
+  const calls: string[] = [];
+  const failing = new Set<string>();
+  const call = (name: string) => async (): Promise<void> => {
+    calls.push(name);
+    const failure = [...failing].find((f) => name.startsWith(f));
+    if (failure) throw new AppError(ERROR_CODES.ARI_REQUEST_FAILED, `ARI refused ${name}`, { details: { status: 500 } });
+  };
+  const ari: FlowAri = {
+    answer: (id) => call(`answer ${id}`)(),
+    hangup: (id, reason) => call(`hangup ${id} ${reason}`)(),
+    play: (id, playbackId, media) => call(`play ${id} ${playbackId} ${media}`)(),
+    stopPlayback: (id) => call(`stop-playback ${id}`)(),
+    originate: (p) => call(`originate ${p.endpoint} ${p.channelId} ${p.appArgs} originator=${p.originator} timeout=${p.timeoutSeconds}`)(),
+    createBridgeWithId: (id) => call(`bridge ${id}`)(),
+    addChannel: (bridgeId, channelId) => call(`add ${bridgeId} ${channelId}`)(),
+    record: (id, name) => call(`record ${id} ${name}`)(),
+    stopRecording: (name) => call(`stop-recording ${name}`)(),
+  };
+  const steps: Harness['steps'] = [];
+  const advanced: string[] = [];
+  const voicemails: unknown[] = [];
+  const runtime = new FlowRuntime<FlowState>({
+    server: 'pbx',
+    app: 'callflow',
+    machine: { start: startFlow, step },
+    ari,
+    routing: {
+      snapshotFor: async (dialed) => (config?.numbers.has(dialed) ? config : null),
+      advanceRoundRobin: async (tenantId, groupId, next) => void advanced.push(`${tenantId}/${groupId}=${next}`),
+      voicemailLeft: async (message) => void voicemails.push(message),
+    },
+    media: { mediaOf: async (prompt) => (prompt.kind === 'text' ? `sound:http://media/${prompt.text.length}` : 'sound:x') },
+    checkPin: () => false,
+    onStep: (channelId, text, s) => void steps.push({ channelId, text, step: s }),
+    logger: silentLogger(),
+  });
+  const settled = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
+  return { runtime, calls, steps, advanced, voicemails, failing, settled };
+}
+
+const menu = ivrMenu('m1', { name: 'Main', options: { '2': { type: 'ring-group', id: 'g1' } }, failover: { type: 'voicemail', id: 'v1' } });
+const config = snapshot({
+  numbers: { '5551000': { type: 'ivr', id: 'm1' } },
+  extensions: [extension('e1', '101'), extension('e2', '102')],
+  ringGroups: [ringGroup('g1', ['e1', 'e2'], { name: 'Sales', strategy: 'simultaneous', fallback: { type: 'voicemail', id: 'v1' } })],
+  ivrMenus: [menu],
+  voicemailBoxes: [voicemailBox('v1', { name: 'Front desk' })],
+});
+
+describe('flow runtime', () => {
+  it('carries a call from the menu to the group and bridges the member who answers, the path on the timeline', async () => {
+    const h = harness(config);
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: caller }));
+    await h.settled();
+    const flow = `f${caller.id}`;
+    expect(h.calls).toEqual([`answer ${caller.id}`, `play ${caller.id} ${flow}:p1 sound:http://media/13`]);
+    h.runtime.onFrame(frame({ type: 'PlaybackFinished', playback: { id: `${flow}:p1` } }));
+    h.runtime.onFrame(frame({ type: 'ChannelDtmfReceived', digit: '2', channel: caller }));
+    await h.settled();
+    const originates = h.calls.filter((c) => c.startsWith('originate'));
+    expect(originates).toHaveLength(2);
+    expect(originates[0]).toMatch(new RegExp(`^originate PJSIP/acme-101 ${flow}:c\\d+ member,${flow} originator=${caller.id.replace('.', '\\.')} timeout=15$`));
+    const member = originates[1]!.split(' ')[2]!;
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['member', flow], channel: { ...caller, id: member, name: 'PJSIP/acme-102-00000002' } }));
+    await h.settled();
+    const other = originates[0]!.split(' ')[2]!;
+    expect(h.calls).toContain(`hangup ${other} answered_elsewhere`);
+    const bridge = h.calls.find((c) => c.startsWith('bridge '))!;
+    expect(h.calls.slice(h.calls.indexOf(bridge))).toEqual([bridge, `add ${bridge.slice(7)} ${caller.id}`, `add ${bridge.slice(7)} ${member}`]);
+    expect(h.steps.map((s) => s.text)).toEqual([
+      'number 5551000 → IVR Main',
+      'IVR Main: menu played',
+      'IVR Main: pressed 2',
+      'ring group Sales: ringing 101, 102',
+      'answered by 102',
+    ]);
+    expect(new Set(h.steps.map((s) => s.channelId))).toEqual(new Set([caller.id]));
+    expect(h.runtime.activeFlows).toBe(1);
+    h.runtime.onFrame(frame({ type: 'ChannelDestroyed', cause: 16, channel: caller }));
+    await h.settled();
+    expect(h.calls).toContain(`hangup ${member} normal`);
+    expect(h.runtime.activeFlows).toBe(0);
+  });
+
+  it('goes on when a prompt cannot be played, and falls back when no member can be rung', async () => {
+    const h = harness(config);
+    h.failing.add('play');
+    h.failing.add('originate');
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: caller }));
+    await h.settled();
+    // The prompt failed: the menu waits for a key as if it had been played.
+    h.runtime.onFrame(frame({ type: 'ChannelDtmfReceived', digit: '2', channel: caller }));
+    await h.settled();
+    expect(h.runtime.commandsFailed).toBeGreaterThanOrEqual(3);
+    // Both members unreachable: the group's fallback, voicemail, records a message.
+    const record = h.calls.find((c) => c.startsWith('record '));
+    expect(record, h.calls.join('\n')).toBeDefined();
+    expect(h.steps.map((s) => s.step.kind)).toContain('voicemail');
+  });
+
+  it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {
+    const h = harness(config);
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { exten: '999' } } }));
+    h.runtime.onFrame(frame({ type: 'ChannelDtmfReceived', digit: '1', channel: { ...caller, id: 'stranger' } }));
+    h.runtime.onFrame(Buffer.from('{"type":"StasisStart", not json'));
+    await h.settled();
+    expect(h.calls).toEqual([`hangup ${caller.id} unallocated`]);
+    expect(h.runtime.activeFlows).toBe(0);
+  });
+
+  it('fires the menu timer and takes the failover, and stop() leaves no timer behind', async () => {
+    const h = harness(snapshot({ numbers: { '5551000': { type: 'ivr', id: 'm2' } }, ivrMenus: [ivrMenu('m2', { name: 'Quick', timeoutS: 0.05, retries: 0, failover: { type: 'hangup' } })] }));
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: caller }));
+    await h.settled();
+    h.runtime.onFrame(frame({ type: 'PlaybackFinished', playback: { id: `f${caller.id}:p1` } }));
+    await h.settled();
+    await new Promise((r) => setTimeout(r, 200));
+    await h.settled();
+    expect(h.steps.map((s) => s.text)).toContain('IVR Quick: no key pressed');
+    expect(h.calls.at(-1)).toMatch(new RegExp(`^hangup ${caller.id.replace('.', '\\.')} `));
+    h.runtime.stop();
+  });
+});
