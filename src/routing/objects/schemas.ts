@@ -80,7 +80,7 @@ export const forwardSchema = z.object(forwardShape);
 
 // Inputs (POST and PUT: a PUT replaces the object as a whole; fields left out take their defaults).
 
-export const extensionInput = z
+const extensionFields = z
   .object({
     number: internalNumberSchema,
     name,
@@ -90,12 +90,12 @@ export const extensionInput = z
     forward: forwardSchema.default({}),
     record: z.boolean().default(false),
     enabled: z.boolean().default(true),
-  })
-  .meta({ id: 'ExtensionInput' });
+  });
+export const extensionInput = extensionFields.meta({ id: 'ExtensionBody' });
 
 export const ringGroupMemberSchema = z.object({ extensionId: objectIdSchema, timeoutS: seconds(5, 300).nullable().default(null) });
 
-export const ringGroupInput = z
+const ringGroupFields = z
   .object({
     name,
     number: internalNumberSchema.nullable().default(null),
@@ -109,10 +109,10 @@ export const ringGroupInput = z
     totalTimeoutS: seconds(5, 3600).default(120),
     skipBusy: z.boolean().default(false),
     fallback: destinationSchema.default({ type: 'hangup' }),
-  })
-  .meta({ id: 'RingGroupInput' });
+  });
+export const ringGroupInput = ringGroupFields.meta({ id: 'RingGroupBody' });
 
-export const ivrMenuInput = z
+const ivrMenuFields = z
   .object({
     name,
     prompt: promptSchema,
@@ -124,12 +124,12 @@ export const ivrMenuInput = z
     timeoutPrompt: promptSchema.nullable().default(null),
     retries: z.number().int().min(0).max(5).default(2),
     failover: destinationSchema.default({ type: 'hangup' }),
-  })
-  .meta({ id: 'IvrMenuInput' });
+  });
+export const ivrMenuInput = ivrMenuFields.meta({ id: 'IvrMenuBody' });
 
 const rangeSchema = z.object({ from: clockTimeSchema, to: clockTimeSchema });
 
-export const scheduleInput = z
+const scheduleFields = z
   .object({
     name,
     timezone: timeZoneSchema.nullable().default(null),
@@ -151,20 +151,20 @@ export const scheduleInput = z
       .default([]),
     open: destinationSchema,
     closed: destinationSchema,
-  })
-  .meta({ id: 'ScheduleInput' });
+  });
+export const scheduleInput = scheduleFields.meta({ id: 'ScheduleBody' });
 
-export const voicemailBoxInput = z
+const voicemailBoxFields = z
   .object({
     number: internalNumberSchema,
     name,
     greeting: promptSchema.nullable().default(null),
     maxMessageS: seconds(10, 600).default(120),
     pin: pinSchema.nullable().optional().describe('3 to 12 digits; null removes it; left out in an update: unchanged'),
-  })
-  .meta({ id: 'VoicemailBoxInput' });
+  });
+export const voicemailBoxInput = voicemailBoxFields.meta({ id: 'VoicemailBoxBody' });
 
-export const conferenceInput = z
+const conferenceFields = z
   .object({
     name,
     number: internalNumberSchema.nullable().default(null),
@@ -175,23 +175,23 @@ export const conferenceInput = z
     maxParticipants: z.number().int().min(2).max(500).default(50),
     announceJoinLeave: z.boolean().default(false),
     record: z.boolean().default(false),
-  })
-  .meta({ id: 'ConferenceInput' });
+  });
+export const conferenceInput = conferenceFields.meta({ id: 'ConferenceBody' });
 
-export const announcementInput = z
+const announcementFields = z
   .object({
     name,
     prompt: promptSchema,
     next: destinationSchema.default({ type: 'hangup' }),
-  })
-  .meta({ id: 'AnnouncementInput' });
+  });
+export const announcementInput = announcementFields.meta({ id: 'AnnouncementBody' });
 
 export const numberRouteInput = z
   .object({
     destination: destinationSchema.nullable().describe('null: the engine does not route this number'),
     record: z.boolean().default(false),
   })
-  .meta({ id: 'NumberRouteInput' });
+  .meta({ id: 'NumberRouteBody' });
 
 export const voicemailMessagePatch = z.object({ heard: z.boolean() }).meta({ id: 'VoicemailMessagePatch' });
 
@@ -207,23 +207,23 @@ export type AnnouncementInput = z.output<typeof announcementInput>;
 
 const stamps = { id: z.string(), tenantId: z.string(), createdAt: z.string(), updatedAt: z.string() };
 
-export const extensionSchema = extensionInput
+export const extensionSchema = extensionFields
   .extend({ ...stamps, endpoint: z.string().describe('the PJSIP endpoint: <tenant slug>-<number>') })
   .meta({ id: 'Extension' });
-export const ringGroupSchema = ringGroupInput
+export const ringGroupSchema = ringGroupFields
   .extend({ ...stamps, nextIndex: z.number().int().describe('round-robin: the member rung first by the next call') })
   .meta({ id: 'RingGroup' });
-export const ivrMenuSchema = ivrMenuInput.extend(stamps).meta({ id: 'IvrMenu' });
-export const scheduleSchema = scheduleInput.extend(stamps).meta({ id: 'Schedule' });
-export const voicemailBoxSchema = voicemailBoxInput
+export const ivrMenuSchema = ivrMenuFields.extend(stamps).meta({ id: 'IvrMenu' });
+export const scheduleSchema = scheduleFields.extend(stamps).meta({ id: 'Schedule' });
+export const voicemailBoxSchema = voicemailBoxFields
   .omit({ pin: true })
   .extend({ ...stamps, hasPin: z.boolean() })
   .meta({ id: 'VoicemailBox' });
-export const conferenceSchema = conferenceInput
+export const conferenceSchema = conferenceFields
   .omit({ pin: true, hostPin: true })
   .extend({ ...stamps, hasPin: z.boolean(), hasHostPin: z.boolean() })
   .meta({ id: 'ConferenceRoom' });
-export const announcementSchema = announcementInput.extend(stamps).meta({ id: 'Announcement' });
+export const announcementSchema = announcementFields.extend(stamps).meta({ id: 'Announcement' });
 export const voicemailMessageSchema = z
   .object({
     id: z.string(),
