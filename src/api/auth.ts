@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CODES } from '../errors.ts';
+import { AppError, ERROR_CODES, type ErrorCode } from '../errors.ts';
 import { allows, type Permission } from '../tenants/permissions.ts';
 import { requesterKey, type Principal } from '../tenants/principal.ts';
 import { rateLimited, type AuthThrottle } from './auth-throttle.ts';
@@ -25,6 +25,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** What a principal must hold to call a 'key' route; absent: operators only. */
     permission?: Permission;
+    /** The code (and so the status) of an answer to a request that fails the route's schema; absent: CF_REQUEST_INVALID (400). */
+    validationCode?: ErrorCode;
   }
   interface FastifyRequest {
     /** Who the request acts as, set at the door for 'key' routes (and by 'self' routes that accept one). */

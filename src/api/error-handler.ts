@@ -20,6 +20,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ERROR_CODES.IDEMPOTENCY_IN_PROGRESS]: 409,
   [ERROR_CODES.CONFLICT]: 409,
   [ERROR_CODES.IDEMPOTENCY_KEY_REUSED]: 422,
+  [ERROR_CODES.ROUTING_INVALID]: 422,
+  [ERROR_CODES.ROUTING_INVALID_REFERENCE]: 422,
+  [ERROR_CODES.ROUTING_IN_USE]: 409,
   [ERROR_CODES.NOT_FOUND]: 404,
   [ERROR_CODES.DELIVERY_NOT_FOUND]: 404,
   [ERROR_CODES.METHOD_NOT_ALLOWED]: 405,
@@ -60,7 +63,9 @@ function send(reply: FastifyReply, status: number, body: ErrorBody): void {
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const details = error.validation.map((v) => ({ path: v.instancePath, message: v.message }));
-    send(reply, 400, { code: ERROR_CODES.REQUEST_INVALID, message: `invalid request: ${error.message}`, details });
+    // A route may name its own code for a body that fails its schema (routing objects: CF_ROUTING_INVALID, 422).
+    const code = request.routeOptions.config?.validationCode ?? ERROR_CODES.REQUEST_INVALID;
+    send(reply, STATUS[code] ?? 400, { code, message: `invalid request: ${error.message}`, details });
     return;
   }
   if (isAppError(error)) {

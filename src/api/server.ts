@@ -20,6 +20,8 @@ import { keyRoutes } from './routes/keys.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
+import { routingRoutes } from './routes/routing.ts';
+import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
 import { registerDocsPage } from './docs-page.ts';
@@ -42,6 +44,10 @@ export interface AccountDeps {
   openAllowed: boolean;
   /** Rules or numbers of tenants changed: calls starting from now on are given by the new set. */
   onRulesChanged: () => Promise<void>;
+  /** Tenants' call routing (/api/routing/*, docs/routing.md); absent: not served. */
+  routing?: RoutingStore;
+  /** A tenant's routing changed. */
+  onRoutingChanged?: (tenantId: string) => void;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
   crm?: CrmSettingsDeps;
   sessionTtlMs?: number;
@@ -144,6 +150,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(keyRoutes(accounts));
     await app.register(tenantRoutes(accounts));
     await app.register(auditRoutes(accounts));
+    if (accounts.routing) {
+      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}) }));
+    }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.
     const timer = setInterval(() => void door.flushKeyUse().catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record when API keys were last used')), KEY_USE_FLUSH_MS);

@@ -29,6 +29,7 @@ import { TenantDirectory } from '../tenants/tenant-directory.ts';
 import { loadTenantRuleSet } from '../tenants/rule-set.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
+import { RoutingStore } from '../routing/objects/routing-store.ts';
 import { loadSecretsKey } from '../tenants/secret-box.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
@@ -49,6 +50,8 @@ export interface App {
    * given the rules read from the database, and again whenever they change.
    */
   tenants: TenantDirectory;
+  /** Tenants' call routing objects (src/routing/objects). */
+  routing: RoutingStore;
   /** Starts ingesting and listening; resolves with the bound address. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -88,6 +91,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   }
   const policy = directionPolicy(config.direction);
   const accounts = new TenantStore(store.sql);
+  // Tenants' call routing (docs/routing.md), over the same database.
+  const routing = new RoutingStore(store.sql);
   const tenants = new TenantDirectory();
   // Calls are given their tenant by the rules as stored, read before the first event and after every change.
   const loadTenantRules = async (): Promise<void> => tenants.replace(await loadTenantRuleSet(accounts));
@@ -221,6 +226,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     apiKeys: config.http.apiKeys,
     accounts: {
       tenants: accounts,
+      routing,
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
       onRulesChanged: loadTenantRules,
@@ -241,6 +247,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   return {
     config,
     store,
+    routing,
     engine,
     metrics,
     server,

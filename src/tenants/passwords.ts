@@ -44,8 +44,22 @@ function scryptAsync(password: string, salt: Buffer, keyLength: number, params: 
 export async function hashPassword(password: string): Promise<string> {
   const problem = validatePassword(password);
   if (problem) throw new AppError(ERROR_CODES.REQUEST_INVALID, problem, { details: [{ field: 'password' }] });
+  return scryptHash(password);
+}
+
+/**
+ * A PIN's hash (routing: voicemail boxes, conference rooms), in the same scrypt format, checked with
+ * verifyPassword. PINs are short digit strings, checked by their own schema (3 to 12 digits), not by the
+ * password rules; the hash only keeps them out of the database in plain.
+ */
+export async function hashPin(pin: string): Promise<string> {
+  if (!/^[0-9]{3,12}$/.test(pin)) throw new AppError(ERROR_CODES.REQUEST_INVALID, 'a PIN has 3 to 12 digits', { details: [{ field: 'pin' }] });
+  return scryptHash(pin);
+}
+
+async function scryptHash(secret: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const hash = await scryptAsync(password, salt, KEY_BYTES, SCRYPT_PARAMS);
+  const hash = await scryptAsync(secret, salt, KEY_BYTES, SCRYPT_PARAMS);
   const { N, r, p } = SCRYPT_PARAMS;
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }

@@ -28,6 +28,9 @@ export const PERMISSIONS = [
   'system:read',
   /** Posting raw events into the engine. */
   'events:ingest',
+  /** The tenant's call routing: numbers' destinations, extensions, ring groups, IVR menus, schedules, voicemail, conferences, announcements. */
+  'routing:read',
+  'routing:write',
   /** One's own session and password. */
   'self',
 ] as const;
@@ -36,10 +39,10 @@ export type Permission = (typeof PERMISSIONS)[number];
 export { TENANT_ROLES, type Role, type TenantRole } from './model.ts';
 
 const GRANTS: Record<TenantRole, readonly Permission[]> = {
-  owner: ['calls:read', 'calls:write', 'deliveries:read', 'deliveries:write', 'settings:read', 'settings:write', 'users:manage', 'keys:manage', 'audit:read', 'self'],
-  admin: ['calls:read', 'calls:write', 'deliveries:read', 'deliveries:write', 'settings:read', 'settings:write', 'users:manage', 'keys:manage', 'audit:read', 'self'],
-  agent: ['calls:read', 'self'],
-  reporter: ['calls:read', 'self'],
+  owner: ['calls:read', 'calls:write', 'deliveries:read', 'deliveries:write', 'settings:read', 'settings:write', 'users:manage', 'keys:manage', 'audit:read', 'routing:read', 'routing:write', 'self'],
+  admin: ['calls:read', 'calls:write', 'deliveries:read', 'deliveries:write', 'settings:read', 'settings:write', 'users:manage', 'keys:manage', 'audit:read', 'routing:read', 'routing:write', 'self'],
+  agent: ['calls:read', 'routing:read', 'self'],
+  reporter: ['calls:read', 'routing:read', 'self'],
 };
 
 export function allows(role: Role, permission: Permission): boolean {

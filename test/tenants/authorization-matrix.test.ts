@@ -28,6 +28,9 @@ interface Seeded {
   userIds: Record<string, string>;
   keyIds: Record<string, string>;
   number: string;
+  /** Routing objects by the path segment of their routes (/api/routing/<segment>/:id), and a voicemail message. */
+  routingIds: Record<string, string>;
+  messageId: string;
   markers: string[];
 }
 const seeded = {} as Record<Tenant, Seeded>;
@@ -85,8 +88,27 @@ async function seedTenant(name: Tenant): Promise<void> {
     keyIds[role] = key.json().id;
     keys[name][role] = { 'x-api-key': key.json().key };
   }
+  // Routing objects of every type, the number routed to an IVR, and a voicemail message.
+  const routingIds: Record<string, string> = {};
+  const make = async (segment: string, body: unknown) => {
+    const made = await call('POST', `/api/routing/${segment}`, platform(tenantId), body);
+    expect(made.statusCode, made.body).toBe(201);
+    routingIds[segment] = made.json().id;
+  };
+  await make('voicemail-boxes', { number: '9000', name: `box-of-${name}`, pin: '1234' });
+  await make('extensions', { number: to, name: `extension-of-${name}`, voicemailBoxId: routingIds['voicemail-boxes'] });
+  await make('ring-groups', { name: `group-of-${name}`, members: [{ extensionId: routingIds.extensions }] });
+  await make('conferences', { name: `room-of-${name}`, number: '800' });
+  await make('announcements', { name: `announcement-of-${name}`, prompt: { kind: 'text', text: `routing-of-${name}` } });
+  await make('ivr-menus', { name: `menu-of-${name}`, prompt: { kind: 'text', text: 'menu' }, options: { '1': { type: 'ring-group', id: routingIds['ring-groups'] } } });
+  await make('schedules', { name: `schedule-of-${name}`, open: { type: 'ivr', id: routingIds['ivr-menus'] }, closed: { type: 'announcement', id: routingIds.announcements } });
+  const routed = await call('PUT', `/api/routing/numbers/${encodeURIComponent(number)}`, platform(tenantId), { destination: { type: 'schedule', id: routingIds.schedules } });
+  expect(routed.statusCode, routed.body).toBe(200);
+  const message = await app.routing.addMessage(tenantId, routingIds['voicemail-boxes']!, { callId, from, durationS: 5, recordingId: `recording-of-${name}` });
   seeded[name] = {
     tenantId,
+    routingIds,
+    messageId: message.id,
     callId,
     from,
     to,
@@ -94,7 +116,7 @@ async function seedTenant(name: Tenant): Promise<void> {
     userIds,
     keyIds,
     number,
-    markers: [callId, from, `event-of-${name}`, `delivery-of-${name}`, `@matrix-${name}.test`, `key-admin-of-${name}`, number],
+    markers: [callId, from, `event-of-${name}`, `delivery-of-${name}`, `@matrix-${name}.test`, `key-admin-of-${name}`, number, `routing-of-${name}`, `-of-${name}`, `recording-of-${name}`],
   };
 }
 
@@ -103,6 +125,7 @@ function pathFor(route: RouteEntry, target: Seeded): string {
   const about = route.url.split('/')[2] ?? '';
   return route.url.replace(/:([A-Za-z]+)/g, (_, param: string) => {
     if (param === 'number') return encodeURIComponent(target.number);
+    if (about === 'routing') return param === 'messageId' ? target.messageId : (target.routingIds[route.url.split('/')[3] ?? ''] ?? target.callId);
     if (about === 'deliveries') return String(target.deliveryId);
     if (about === 'users') return target.userIds.agent!;
     if (about === 'keys') return target.keyIds.reporter!;
@@ -124,6 +147,15 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/session/tenant': { tenantId: null },
   'POST /api/session/password': { currentPassword: 'x', newPassword: 'y' },
   'POST /api/events': [],
+  'PUT /api/routing/announcements/:id': { name: 'Taken over', prompt: { kind: 'text', text: 'intruder' } },
+  'PUT /api/routing/extensions/:id': { number: '299', name: 'Taken over' },
+  'PUT /api/routing/voicemail-boxes/:id': { number: '9999', name: 'Taken over', pin: '0000' },
+  'PUT /api/routing/conferences/:id': { name: 'Taken over' },
+  'PUT /api/routing/ring-groups/:id': { name: 'Taken over', members: [] },
+  'PUT /api/routing/ivr-menus/:id': { name: 'Taken over', prompt: { kind: 'text', text: 'intruder' } },
+  'PUT /api/routing/schedules/:id': { name: 'Taken over', open: { type: 'hangup' }, closed: { type: 'hangup' } },
+  'PUT /api/routing/numbers/:number': { destination: { type: 'hangup' }, record: true },
+  'PATCH /api/routing/voicemail-boxes/:id/messages/:messageId': { heard: true },
   'PUT /api/settings/crm': { webhooks: [{ name: 'matrix', url: 'http://127.0.0.1:9/hook', secret: 'matrix-webhook-secret-0123456789' }] },
 };
 
@@ -157,7 +189,7 @@ afterAll(async () => {
 describe('authorization matrix (every route × role × tenant)', () => {
   it('covers the routes that hold tenant data, taken from the route table', () => {
     const urls = routesUnderTest().map((r) => `${r.method} ${r.url}`);
-    for (const expected of ['GET /api/calls', 'GET /api/calls/:id', 'GET /api/calls/:id/events', 'GET /api/calls/export.csv', 'GET /api/stats/calls', 'GET /api/deliveries', 'POST /api/deliveries/:id/retry', 'GET /api/users', 'DELETE /api/keys/:id', 'GET /api/audit', 'PATCH /api/tenants/:id']) {
+    for (const expected of ['GET /api/calls', 'GET /api/calls/:id', 'GET /api/calls/:id/events', 'GET /api/calls/export.csv', 'GET /api/stats/calls', 'GET /api/deliveries', 'POST /api/deliveries/:id/retry', 'GET /api/users', 'DELETE /api/keys/:id', 'GET /api/audit', 'PATCH /api/tenants/:id', 'GET /api/routing/extensions/:id', 'PUT /api/routing/announcements/:id', 'DELETE /api/routing/voicemail-boxes/:id', 'PUT /api/routing/numbers/:number', 'PATCH /api/routing/voicemail-boxes/:id/messages/:messageId']) {
       expect(urls).toContain(expected);
     }
   });
@@ -231,6 +263,17 @@ describe('authorization matrix (every route × role × tenant)', () => {
     const delivery = (await call('GET', `/api/deliveries/${b.deliveryId}`, platform())).json();
     expect(delivery.status).toBe('pending');
     expect((await call('GET', '/api/tenants', platform())).json().items.some((t: { slug: string }) => t.slug === 'intruder')).toBe(false);
+    // Tenant B's routing is as seeded: every object there, unchanged, its number still routed, its message unheard.
+    for (const [segment, id] of Object.entries(b.routingIds)) {
+      const object = await call('GET', `/api/routing/${segment}/${id}`, platform(b.tenantId));
+      expect(object.statusCode, `${segment}: ${object.body}`).toBe(200);
+      expect(object.json().name).toMatch(/-of-b$/);
+    }
+    expect((await call('GET', `/api/routing/voicemail-boxes/${b.routingIds['voicemail-boxes']}`, platform(b.tenantId))).json().hasPin).toBe(true);
+    const numbers = (await call('GET', '/api/routing/numbers', platform(b.tenantId))).json().items;
+    expect(numbers).toEqual([expect.objectContaining({ number: b.number, destination: { type: 'schedule', id: b.routingIds.schedules }, record: false })]);
+    const messages = (await call('GET', `/api/routing/voicemail-boxes/${b.routingIds['voicemail-boxes']}/messages`, platform(b.tenantId))).json().items;
+    expect(messages).toEqual([expect.objectContaining({ id: b.messageId, heard: false })]);
     // Tenant B's people still get in with their own passwords.
     expect((await call('POST', '/api/session', {}, { email: 'agent@matrix-b.test', password: 'password of agent b' })).statusCode).toBe(200);
   });
