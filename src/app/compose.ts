@@ -30,6 +30,7 @@ import { loadTenantRuleSet } from '../tenants/rule-set.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { RoutingStore } from '../routing/objects/routing-store.ts';
+import { RoutingService } from '../routing/runtime/routing-service.ts';
 import { loadSecretsKey } from '../tenants/secret-box.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
@@ -141,6 +142,18 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     live: config.live,
   });
 
+  // Routed calls (docs/routing.md): flows run per ARI server; Asterisk fetches prompt audio from this server.
+  let listenedAt: string | null = null;
+  const routingService = new RoutingService({
+    store: routing,
+    logger,
+    dataDir: config.database.dataDir,
+    secretsKey: secrets.key,
+    mediaBaseUrl: () => config.routing.mediaBaseUrl ?? listenedAt ?? `http://127.0.0.1:${config.http.port}`,
+    ingest: (server, text) => void engine.acceptRaw(text, new Date(), server),
+  });
+  routing.onChange((tenantId) => routingService.changed(tenantId));
+
   const gaps = new GapRecorder({ store, logger, runId: engine.ingestor.runId, onGap: (gap) => metrics.ariGaps.inc({ server: gap.server }) });
   const celSources = new Map<string, CelServerSource>();
   for (const s of config.ari.servers) {
@@ -170,6 +183,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       {
         onEvent: (bytes, receivedAt) => {
           const result = engine.acceptBytes(bytes, receivedAt, server.name);
+          flows.onFrame(bytes);
           // Without subscribeAll, Asterisk stops telling about a channel at StasisEnd; subscribing to it
           // explicitly keeps its ChannelDestroyed (and hangup cause) coming.
           if (!server.subscribeAll && result.ok && result.type === 'StasisStart' && result.channelId) {
@@ -192,6 +206,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       },
       { logger: log },
     );
+    const flows = routingService.runtimeFor(server.name, connection.rest, server.app);
     connections.set(server.name, connection);
     engine.addConnection(connection, ariSource(engine, connection));
   }
@@ -235,7 +250,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     http: config.http,
     live: config.live,
     health,
-    plugins: [crm.routes],
+    plugins: [crm.routes, routingService.routes],
     crmLinks: (callId) => getCrmLinks(store.sql, callId),
     webRoot: WEB_ROOT,
     // Posted events get their own channel namespace unless they name a server: a recorded trace must
@@ -264,11 +279,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       if (redis) await redis.connect().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis unreachable; CRM rate limits fall back per instance'));
       crm.worker.start();
       const address = await server.listen({ host: config.http.host, port: config.http.port });
+      listenedAt = loopbackBase(address);
       announceAccess(logger, config.http, address);
       return address;
     },
     async stop() {
       await server.close().catch(() => undefined);
+      await routingService.close();
       await engine.stop();
       await crm.close();
       redis?.disconnect();
@@ -277,6 +294,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       if (temporarySpool) rmSync(spoolDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The listening address as Asterisk on this machine reaches it (a wildcard host becomes loopback). */
+function loopbackBase(address: string): string {
+  const url = new URL(address);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]' || url.hostname === '::') url.hostname = '127.0.0.1';
+  return url.origin;
 }
 
 /** Says at start who can reach the API: a keyless engine must never be open to a network by surprise. */

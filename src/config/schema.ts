@@ -80,6 +80,20 @@ export const configSchema = z.object({
     })
     .prefault({}),
   ari: z.object({ servers: z.array(ariServer).default([]) }).prefault({}),
+  routing: z
+    .object({
+      /**
+       * Base URL at which Asterisk reaches this engine's HTTP server, to fetch prompt audio
+       * (`sound:<base>/media/prompts/<key>.wav`). Absent: `http://127.0.0.1:<the port listened on>` (Asterisk on
+       * this machine).
+       */
+      mediaBaseUrl: z
+        .string()
+        .max(500)
+        .refine((u) => /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(u), 'an http(s) URL')
+        .optional(),
+    })
+    .prefault({}),
   direction: directionRules.prefault({}),
   simulator: z
     .object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PASSWORD_RULES, SCRYPT_PARAMS, hashPassword, needsRehash, validatePassword, verifyPassword } from './passwords.ts';
+import { PASSWORD_RULES, SCRYPT_PARAMS, hashPassword, hashPin, needsRehash, validatePassword, verifyPassword, verifyPinSync } from './passwords.ts';
 
 describe('password hashes', () => {
   it('verifies the password a hash was made from and nothing else', async () => {
@@ -52,5 +52,13 @@ describe('password hashes', () => {
     expect(validatePassword(12345678)).toMatch(/text/);
     await expect(hashPassword('short')).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
     expect(await verifyPassword('x'.repeat(PASSWORD_RULES.maxLength + 1), await hashPassword('long enough'))).toBe(false);
+  });
+  it('checks a PIN synchronously against its hash, and nothing else', async () => {
+    const stored = await hashPin('4711');
+    expect(verifyPinSync('4711', stored)).toBe(true);
+    expect(verifyPinSync('4712', stored)).toBe(false);
+    expect(verifyPinSync('', stored)).toBe(false);
+    expect(verifyPinSync('4711#', stored)).toBe(false);
+    expect(verifyPinSync('4711', 'scrypt$1$1$1$x$y')).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AppError, ERROR_CODES } from '../errors.ts';
 
 // Password hashes: scrypt from node:crypto, with its parameters written into the hash string
@@ -85,6 +85,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (!parsed) return false;
   const candidate = await scryptAsync(password, parsed.salt, parsed.hash.length, parsed);
   return timingSafeEqual(candidate, parsed.hash);
+}
+
+/**
+ * Whether `pin` is the PIN `stored` was made from, synchronously: the call-flow machine asks while a caller waits
+ * (a conference entry). It holds the thread for one scrypt (tens of milliseconds), once per entry made.
+ */
+export function verifyPinSync(pin: string, stored: string): boolean {
+  if (!/^[0-9]{1,12}$/.test(pin)) return false;
+  const parsed = parseHash(stored);
+  if (!parsed) return false;
+  const { N, r, p } = parsed;
+  return timingSafeEqual(scryptSync(pin, parsed.salt, parsed.hash.length, { N, r, p, maxmem: 256 * N * r * p }), parsed.hash);
 }
 
 /** Whether `stored` was made with other parameters than today's (or cannot be read): hash again at login. */

@@ -1,0 +1,124 @@
+import { hkdfSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { ROUTING_STEP } from '../../ari/normalize.ts';
+import type { AriRest } from '../../ari/rest.ts';
+import { verifyPinSync } from '../../tenants/passwords.ts';
+import { startFlow, step } from '../flow/machine.ts';
+import type { FlowState } from '../flow/state.ts';
+import type { RoutingStep } from '../flow/types.ts';
+import type { RoutingSnapshot } from '../objects/model.ts';
+import type { RoutingStore } from '../objects/routing-store.ts';
+import { FlowRuntime } from './flow-runtime.ts';
+import { promptMediaRoutes } from './media-routes.ts';
+import { PromptAudio } from './prompt-audio.ts';
+import { OfflineSpeech } from './speech.ts';
+
+// Routing as the composition root builds it (docs/routing.md): one flow runtime per ARI server, the prompt
+// audio they share (spoken offline, served to Asterisk over HTTP), and the routing data they read.
+//
+// A tenant's routing is read once per call, at its start, from a copy kept for SNAPSHOT_TTL_MS: a change made
+// through this engine's API drops the copy at once (`changed`), one made through another instance is seen
+// within that time.
+
+const SNAPSHOT_TTL_MS = 2_000;
+
+export interface RoutingServiceDeps {
+  store: RoutingStore;
+  logger: Logger;
+  /** The data folder (`memory://…`: a temporary folder for the run). */
+  dataDir: string;
+  /** The engine's secrets key: prompt file names are keyed by a key derived from it. */
+  secretsKey: Buffer;
+  mediaBaseUrl: () => string;
+  /** Stores a routing step as an event of the call (through the engine's ingest, like an ARI event). */
+  ingest(server: string, text: string): void;
+}
+
+export class RoutingService {
+  private readonly runtimes = new Map<string, FlowRuntime<FlowState>>();
+  private readonly snapshots = new Map<string, { at: number; snapshot: Promise<RoutingSnapshot> }>();
+  private readonly speech = new OfflineSpeech();
+  private readonly promptDir: string;
+  private readonly temporaryPromptDir: boolean;
+  readonly audio: PromptAudio;
+  readonly routes: FastifyPluginAsync;
+
+  constructor(private readonly d: RoutingServiceDeps) {
+    this.temporaryPromptDir = d.dataDir.startsWith('memory://');
+    this.promptDir = this.temporaryPromptDir ? mkdtempSync(join(tmpdir(), 'callflow-prompts-')) : join(d.dataDir, 'prompts');
+    const secret = Buffer.from(hkdfSync('sha256', d.secretsKey, Buffer.alloc(0), 'callflow prompt audio names', 32));
+    this.audio = new PromptAudio({ dir: this.promptDir, secret, speech: this.speech, mediaBaseUrl: d.mediaBaseUrl });
+    this.routes = promptMediaRoutes(this.audio);
+  }
+
+  /** The runtime of one ARI server (made at the first ask). */
+  runtimeFor(server: string, rest: AriRest, app: string): FlowRuntime<FlowState> {
+    let runtime = this.runtimes.get(server);
+    if (runtime) return runtime;
+    runtime = new FlowRuntime<FlowState>({
+      server,
+      app,
+      machine: { start: startFlow, step },
+      ari: rest,
+      routing: {
+        snapshotFor: (dialed) => this.snapshotFor(dialed),
+        advanceRoundRobin: async (tenantId, groupId, nextIndex) => {
+          await this.d.store.advanceRoundRobin(tenantId, groupId, nextIndex);
+          this.changed(tenantId);
+        },
+        voicemailLeft: async (m) => {
+          await this.d.store.addMessage(m.tenantId, m.boxId, { callId: null, from: m.from, durationS: m.durationS, recordingId: m.recordingId });
+        },
+      },
+      media: this.audio,
+      checkPin: (hash, pin) => verifyPinSync(pin, hash),
+      onStep: (channelId, text, s) => this.d.ingest(server, routingStepEvent(channelId, text, s)),
+      logger: this.d.logger.child({ component: 'routing', server }),
+    });
+    this.runtimes.set(server, runtime);
+    return runtime;
+  }
+
+  /** A tenant's routing changed: the next call reads it anew. */
+  changed(tenantId: string): void {
+    this.snapshots.delete(tenantId);
+  }
+
+  get activeFlows(): number {
+    let n = 0;
+    for (const r of this.runtimes.values()) n += r.activeFlows;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    for (const runtime of this.runtimes.values()) runtime.stop();
+    await this.speech.close();
+    if (this.temporaryPromptDir) rmSync(this.promptDir, { recursive: true, force: true });
+  }
+
+  private async snapshotFor(dialed: string): Promise<RoutingSnapshot | null> {
+    const tenantId = await this.d.store.tenantOfNumber(dialed);
+    if (tenantId === null) return null;
+    const now = Date.now();
+    let cached = this.snapshots.get(tenantId);
+    if (!cached || now - cached.at > SNAPSHOT_TTL_MS) {
+      cached = { at: now, snapshot: this.d.store.snapshot(tenantId) };
+      this.snapshots.set(tenantId, cached);
+      // A failed read is not kept: the next call tries again.
+      cached.snapshot.catch(() => {
+        if (this.snapshots.get(tenantId) === cached) this.snapshots.delete(tenantId);
+      });
+    }
+    const snapshot = await cached.snapshot;
+    return snapshot.numbers.get(dialed)?.destination ? snapshot : null;
+  }
+}
+
+/** A routing step as the engine stores it: an event of the caller's channel (src/ari/normalize.ts). */
+export function routingStepEvent(channelId: string, text: string, s: RoutingStep): string {
+  return JSON.stringify({ type: ROUTING_STEP, timestamp: new Date().toISOString(), channel_id: channelId, text, step: s });
+}

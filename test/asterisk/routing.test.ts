@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type { CallDetail } from '../../src/domain/call.ts';
+import { DRIVER_APP, type AriChannel, type AriEvent } from './support/ari-driver.ts';
+import { asteriskSkipReason, skipNote, useAsteriskE2E } from './support/e2e-env.ts';
+import { runSipp } from './support/sipp.ts';
+import { sleep, until } from './support/wait.ts';
+
+// Routed calls on a real Asterisk: the default tenant's number 5551000 goes to an IVR menu, whose key 2 rings
+// the ring group Sales (101, then 102), whose fallback is the voicemail box Front desk. The caller is a Local
+// channel the test drives over ARI (its other half runs `Stasis(callflow,route)` in context routed-in and is
+// the engine's); 101's endpoint has no contact (unreachable), 102's is a sipp UAS that answers. The prompts are
+// spoken by the offline voice and fetched by Asterisk from the engine over HTTP.
+
+type Inject = (o: { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: unknown; headers?: Record<string, string> }) => Promise<{ statusCode: number; json(): unknown; body: string }>;
+
+async function api<T>(inject: Inject, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<T> {
+  // The API is open on loopback (no users, no keys): its caller is the operator, who names the tenant.
+  const res = await inject({ method, url, headers: { 'x-tenant-id': 'default' }, ...(payload === undefined ? {} : { payload }) });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url} -> ${res.statusCode} ${res.body}`);
+  return res.json() as T;
+}
+
+describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipNote}`, () => {
+  const e2e = useAsteriskE2E({ linkedidChannelvar: true });
+  const timeout = 120_000;
+  let ids: { box: string; group: string; menu: string } | null = null;
+
+  /** The routing as an admin sets it up through the API (once per file). */
+  async function routing(): Promise<{ box: string; group: string; menu: string }> {
+    if (ids) return ids;
+    const inject = e2e().engine.app.server.inject.bind(e2e().engine.app.server) as unknown as Inject;
+    await api(inject, 'POST', '/api/tenants/default/numbers', { number: '5551000', label: 'main line' });
+    const e101 = await api<{ id: string; endpoint: string }>(inject, 'POST', '/api/routing/extensions', { number: '101', name: 'Ann' });
+    const e102 = await api<{ id: string; endpoint: string }>(inject, 'POST', '/api/routing/extensions', { number: '102', name: 'Bob' });
+    expect([e101.endpoint, e102.endpoint]).toEqual(['default-101', 'default-102']);
+    const box = await api<{ id: string }>(inject, 'POST', '/api/routing/voicemail-boxes', { number: '900', name: 'Front desk', maxMessageS: 30 });
+    const group = await api<{ id: string }>(inject, 'POST', '/api/routing/ring-groups', {
+      name: 'Sales',
+      strategy: 'sequential',
+      members: [{ extensionId: e101.id }, { extensionId: e102.id }],
+      memberTimeoutS: 10,
+      totalTimeoutS: 60,
+      fallback: { type: 'voicemail', id: box.id },
+    });
+    const menu = await api<{ id: string }>(inject, 'POST', '/api/routing/ivr-menus', {
+      name: 'Main',
+      prompt: { kind: 'text', text: 'Thank you for calling. Press 2 for sales.' },
+      options: { '2': { type: 'ring-group', id: group.id }, '9': { type: 'voicemail', id: box.id } },
+      timeoutS: 10,
+      failover: { type: 'voicemail', id: box.id },
+    });
+    await api(inject, 'PUT', '/api/routing/numbers/5551000', { destination: { type: 'ivr', id: menu.id }, record: false });
+    ids = { box: box.id, group: group.id, menu: menu.id };
+    return ids;
+  }
+
+  /** Places a routed call to 5551000: the driver's half of the Local caller, and the engine's half's id. */
+  async function call(): Promise<{ caller: AriChannel; routed: string }> {
+    const { driver } = e2e();
+    const since = driver.eventCount();
+    const caller = await driver.request<AriChannel>('POST', '/channels', { endpoint: 'Local/5551000@routed-in', app: DRIVER_APP, callerId: '"Carol" <5550123>' });
+    // The other half of the Local pair runs the dialplan into the engine's application (its StasisStart goes to
+    // the engine's socket only).
+    const otherHalf = caller.name.replace(/;1$/, ';2');
+    const created = await driver.waitEvent((e) => e.type === 'ChannelCreated' && e.channel?.name === otherHalf, 20_000, 'the routed half of the caller', since);
+    return { caller, routed: created.channel!.id };
+  }
+
+  function playbackOf(since: number, routed: string, state: 'PlaybackStarted' | 'PlaybackFinished'): Promise<AriEvent> {
+    return e2e().driver.waitEvent((e) => e.type === state && String((e.playback as { target_uri?: string })?.target_uri) === `channel:${routed}`, 30_000, `${state} on the routed call`, since);
+  }
+
+  async function callDetail(channelId: string): Promise<CallDetail> {
+    const { engine } = e2e();
+    let detail: CallDetail | null = null;
+    await until(async () => {
+      const ids = await engine.callIdsOf([channelId]);
+      const id = ids.get(channelId);
+      if (!id) return false;
+      const res = await engine.app.server.inject({ method: 'GET', url: `/api/calls/${encodeURIComponent(id)}` });
+      if (res.statusCode !== 200) return false;
+      detail = res.json() as CallDetail;
+      return detail.status === 'finished';
+    }, 30_000, 'the engine to finish the routed call');
+    return detail!;
+  }
+
+  it('IVR key 2 → ring group: the unreachable member is passed over, the sipp phone answers and is bridged to the caller', async () => {
+    const { asterisk, driver } = e2e();
+    await routing();
+    const uas = await runSipp({ scenario: { builtin: 'uas' }, port: asterisk.sippUasPort, calls: 1, timeoutMs: 60_000 });
+    try {
+      const since = driver.eventCount();
+      const { caller, routed } = await call();
+      // The menu prompt, spoken offline and fetched over HTTP, plays to its end on the real channel.
+      const played = await playbackOf(since, routed, 'PlaybackFinished');
+      expect((played.playback as { state?: string }).state).toBe('done');
+      await driver.request('POST', `/channels/${caller.id}/dtmf`, { dtmf: '2' });
+      const bridged = await driver.waitEvent(
+        (e) => e.type === 'ChannelEnteredBridge' && (e.bridge as { channels?: string[] }).channels?.length === 2 && (e.bridge as { channels: string[] }).channels.includes(routed),
+        30_000,
+        'the caller and the answering phone in one bridge',
+        since,
+      );
+      const member = (bridged.bridge as { channels: string[] }).channels.find((c) => c !== routed)!;
+      await sleep(1_000);
+      await driver.request('DELETE', `/channels/${caller.id}`);
+      const { code, output } = await uas.done;
+      if (code !== 0) throw new Error(`sipp uas exited ${code}:\n${output.slice(-2000)}`);
+
+      const detail = await callDetail(routed);
+      const path = detail.timeline.filter((t) => t.kind === 'routing').map((t) => t.text);
+      expect(path[0]).toBe('number 5551000 → IVR Main');
+      expect(path).toContain('IVR Main: pressed 2');
+      expect(path).toContain('answered by 102');
+      expect(path.indexOf('IVR Main: pressed 2')).toBeLessThan(path.indexOf('answered by 102'));
+      // 101 was tried first and could not be reached; its leg and 102's are legs of the same call.
+      expect(path.some((p) => /ringing 101/.test(p))).toBe(true);
+      expect(detail.legs.map((l) => l.channelId)).toEqual(expect.arrayContaining([routed, member]));
+      expect(detail.disposition).toBe('answered');
+    } finally {
+      uas.kill();
+    }
+  }, timeout);
+
+  it('nobody reachable → voicemail: the greeting plays, the message is recorded, stored and listed', async () => {
+    const { driver, engine } = e2e();
+    const { box } = await routing();
+    const since = driver.eventCount();
+    const { caller, routed } = await call();
+    await playbackOf(since, routed, 'PlaybackFinished');
+    // 9 goes straight to the voicemail box.
+    await driver.request('POST', `/channels/${caller.id}/dtmf`, { dtmf: '9' });
+    const recording = await driver.waitEvent((e) => e.type === 'RecordingStarted' && String((e.recording as { target_uri?: string }).target_uri) === `channel:${routed}`, 30_000, 'the message to be recorded', since);
+    const name = (recording.recording as { name: string }).name;
+    await sleep(2_500);
+    await driver.request('DELETE', `/channels/${caller.id}`);
+    await driver.waitEvent((e) => e.type === 'RecordingFinished' && (e.recording as { name: string }).name === name, 30_000, 'the recording to finish', since);
+
+    const inject = engine.app.server.inject.bind(engine.app.server) as unknown as Inject;
+    let messages: { items: { recordingId: string; durationS: number; from: string | null }[] } = { items: [] };
+    await until(async () => {
+      messages = await api(inject, 'GET', `/api/routing/voicemail-boxes/${box}/messages`);
+      return messages.items.length > 0;
+    }, 20_000, 'the message to be listed');
+    expect(messages.items).toHaveLength(1);
+    expect(messages.items[0]).toMatchObject({ recordingId: name, from: '5550123' });
+    expect(messages.items[0]!.durationS).toBeGreaterThanOrEqual(1);
+    // Asterisk keeps the audio as a stored recording under that name.
+    const stored = await driver.request<{ name: string; format: string }>('GET', `/recordings/stored/${encodeURIComponent(name)}`);
+    expect(stored).toMatchObject({ name, format: 'wav' });
+    const detail = await callDetail(routed);
+    expect(detail.timeline.filter((t) => t.kind === 'routing').map((t) => t.text)).toEqual(
+      expect.arrayContaining(['IVR Main: pressed 9', expect.stringMatching(/^voicemail Front desk: 0:0[1-9] left$/)]),
+    );
+  }, timeout);
+});
