@@ -220,11 +220,15 @@ function notFound(what: string, id: string): AppError {
 }
 
 export class RoutingStore {
-  constructor(readonly sql: SqlClient) {}
+  /** `inTransaction`: bound to an open transaction (by transaction()). */
+  constructor(
+    readonly sql: SqlClient,
+    private readonly inTransaction = false,
+  ) {}
 
   /** Runs `fn` in one transaction with a store bound to it; rolls back when `fn` throws. Nested calls join. */
   transaction<T>(fn: (tx: RoutingStore) => Promise<T>): Promise<T> {
-    return this.sql.transaction((tx) => fn(new RoutingStore(tx)));
+    return this.inTransaction ? fn(this) : this.sql.transaction((tx) => fn(new RoutingStore(tx, true)));
   }
 
   list<K extends RefType>(kind: K, tenantId: string): Promise<ModelOf<K>[]> {
@@ -277,8 +281,20 @@ export class RoutingStore {
     });
   }
 
-  /** Everything of one tenant's routing, with its time zone; CF_NOT_FOUND for an unknown tenant. */
-  async snapshot(tenantId: string): Promise<RoutingSnapshot> {
+  /**
+   * Everything of one tenant's routing, with its time zone, as of one moment (its queries read one
+   * REPEATABLE READ snapshot of the database; inside a routing write, the tenant's lock keeps it still);
+   * CF_NOT_FOUND for an unknown tenant.
+   */
+  snapshot(tenantId: string): Promise<RoutingSnapshot> {
+    if (this.inTransaction) return this.loadSnapshot(tenantId);
+    return this.sql.transaction(async (tx) => {
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return new RoutingStore(tx, true).loadSnapshot(tenantId);
+    });
+  }
+
+  private async loadSnapshot(tenantId: string): Promise<RoutingSnapshot> {
     const [tenant] = await guarded('routing snapshot', () => this.sql.query<{ timezone: string }>('SELECT timezone FROM tenants WHERE id = $1', [tenantId]));
     if (!tenant) throw notFound('tenant', tenantId);
     const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((item) => [item.id, item]));
