@@ -152,7 +152,6 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     mediaBaseUrl: () => config.routing.mediaBaseUrl ?? listenedAt ?? `http://127.0.0.1:${config.http.port}`,
     ingest: (server, text) => void engine.acceptRaw(text, new Date(), server),
   });
-  routing.onChange((tenantId) => routingService.changed(tenantId));
 
   const gaps = new GapRecorder({ store, logger, runId: engine.ingestor.runId, onGap: (gap) => metrics.ariGaps.inc({ server: gap.server }) });
   const celSources = new Map<string, CelServerSource>();
@@ -242,6 +241,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     accounts: {
       tenants: accounts,
       routing,
+      // The next call of the tenant reads its routing anew.
+      onRoutingChanged: (tenantId: string) => routingService.changed(tenantId),
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
       onRulesChanged: loadTenantRules,

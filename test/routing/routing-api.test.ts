@@ -445,8 +445,40 @@ describe.each(storeKinds())('routing objects through the API (%s)', (kind) => {
       snapshot = await app.routing.snapshot(tenantA);
       expect(snapshot.ringGroups.get(group.id)?.nextIndex).toBe(0);
       const b2 = await app.routing.snapshot(tenantB);
+      expect(b2.timezone).toBe('Europe/Berlin');
       expect(b2.ringGroups.size).toBe(0);
       expect(b2.voicemailBoxes.size).toBe(1);
+    });
+
+    it("runs one tenant's routing changes one after another: concurrent writes cannot both pass their checks", async () => {
+      const write = (kind: 'extension' | 'conference', number: string) =>
+        kind === 'extension'
+          ? app.routing.create('extension', tenantA, { number, name: 'race', callerIdName: null, ringTimeoutS: 20, voicemailBoxId: null, forward: {}, record: false, enabled: true })
+          : app.routing.create('conference', tenantA, { name: 'race', number, waitForHost: false, muteOnEntry: false, maxParticipants: 10, announceJoinLeave: false, record: false });
+      for (let i = 0; i < 5; i++) {
+        const number = `41${i}`;
+        const results = await Promise.allSettled([write('extension', number), write('conference', number)]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'CF_CONFLICT' } });
+      }
+      // A delete and a new reference to the same object: one of them is refused, never both done.
+      for (let i = 0; i < 5; i++) {
+        const box = await app.routing.create('voicemail', tenantA, { number: `97${i}`, name: 'race box', greeting: null, maxMessageS: 60 });
+        const [deleted, referenced] = await Promise.allSettled([
+          app.routing.delete('voicemail', tenantA, box.id),
+          app.routing.create('announcement', tenantA, { name: 'race', prompt: { kind: 'text', text: 'x' }, next: { type: 'voicemail', id: box.id } }),
+        ]);
+        const snapshot = await app.routing.snapshot(tenantA);
+        if (deleted.status === 'fulfilled') {
+          expect(referenced).toMatchObject({ status: 'rejected', reason: { code: 'CF_ROUTING_INVALID_REFERENCE' } });
+          expect(snapshot.voicemailBoxes.has(box.id)).toBe(false);
+        } else {
+          expect(deleted.reason).toMatchObject({ code: 'CF_ROUTING_IN_USE' });
+          expect(referenced.status).toBe('fulfilled');
+        }
+        const dangling = [...snapshot.announcements.values()].filter((a) => a.next.type === 'voicemail' && !snapshot.voicemailBoxes.has((a.next as { id: string }).id));
+        expect(dangling).toEqual([]);
+      }
     });
   });
 });

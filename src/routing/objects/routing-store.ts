@@ -220,25 +220,15 @@ function notFound(what: string, id: string): AppError {
 }
 
 export class RoutingStore {
-  /** Told after each committed change of a tenant's routing (the routing runtime drops its copy). */
-  private readonly listeners: ((tenantId: string) => void)[] = [];
-
-  constructor(readonly sql: SqlClient) {}
-
-  onChange(listener: (tenantId: string) => void): void {
-    this.listeners.push(listener);
-  }
-
-  private changed<T>(tenantId: string, result: Promise<T>): Promise<T> {
-    return result.then((value) => {
-      for (const listener of this.listeners) listener(tenantId);
-      return value;
-    });
-  }
+  /** `inTransaction`: bound to an open transaction (by transaction()). */
+  constructor(
+    readonly sql: SqlClient,
+    private readonly inTransaction = false,
+  ) {}
 
   /** Runs `fn` in one transaction with a store bound to it; rolls back when `fn` throws. Nested calls join. */
   transaction<T>(fn: (tx: RoutingStore) => Promise<T>): Promise<T> {
-    return this.sql.transaction((tx) => fn(new RoutingStore(tx)));
+    return this.inTransaction ? fn(this) : this.sql.transaction((tx) => fn(new RoutingStore(tx, true)));
   }
 
   list<K extends RefType>(kind: K, tenantId: string): Promise<ModelOf<K>[]> {
@@ -251,57 +241,60 @@ export class RoutingStore {
 
   /** Creates an object after checking it against the tenant's routing (see the refusals above). */
   create<K extends RefType>(kind: K, tenantId: string, input: WriteOf<K>): Promise<ModelOf<K>> {
-    return this.changed(
-      tenantId,
-      this.transaction(async (tx) => {
-        const slug = await tx.lockTenant(tenantId);
-        const snapshot = await tx.snapshot(tenantId);
-        const values: Record<string, unknown> = { ...input };
-        if (kind === 'extension') values.endpoint = `${slug}-${(input as ExtensionWrite).number}`;
-        if (kind === 'ring-group') values.nextIndex = 0;
-        checkChange(snapshot, kind, { ...values, id: '\u0000new' } as unknown as ModelOf<K>);
-        return insertObject(tx.sql, TABLES[kind] as ObjectTable<ModelOf<K>>, tenantId, values, { conflict: numberTaken(kind) });
-      }),
-    );
+    return this.transaction(async (tx) => {
+      const slug = await tx.lockTenant(tenantId);
+      const snapshot = await tx.snapshot(tenantId);
+      const values: Record<string, unknown> = { ...input };
+      if (kind === 'extension') values.endpoint = `${slug}-${(input as ExtensionWrite).number}`;
+      if (kind === 'ring-group') values.nextIndex = 0;
+      checkChange(snapshot, kind, { ...values, id: '\u0000new' } as unknown as ModelOf<K>);
+      return insertObject(tx.sql, TABLES[kind] as ObjectTable<ModelOf<K>>, tenantId, values, { conflict: numberTaken(kind) });
+    });
   }
 
   /** Replaces an object as a whole (PINs left undefined stay); null when the tenant has no such object. */
   update<K extends RefType>(kind: K, tenantId: string, id: string, input: WriteOf<K>): Promise<ModelOf<K> | null> {
-    return this.changed(
-      tenantId,
-      this.transaction(async (tx) => {
-        await tx.lockTenant(tenantId);
-        const snapshot = await tx.snapshot(tenantId);
-        const before = (snapshot[SNAPSHOT_KEY[kind]] as ReadonlyMap<string, ModelOf<K>>).get(id);
-        if (before === undefined) return null;
-        const merged = { ...before, ...definedOnly(input as Record<string, unknown>) } as ModelOf<K>;
-        checkChange(snapshot, kind, merged);
-        // A round-robin position past the end of a shorter member list starts over.
-        const extra = kind === 'ring-group' ? [`next_index = CASE WHEN next_index < ${(input as RingGroupWrite).members.length} THEN next_index ELSE 0 END`] : [];
-        return updateObject(tx.sql, TABLES[kind] as ObjectTable<ModelOf<K>>, tenantId, id, input as Record<string, unknown>, { conflict: numberTaken(kind) }, extra);
-      }),
-    );
+    return this.transaction(async (tx) => {
+      await tx.lockTenant(tenantId);
+      const snapshot = await tx.snapshot(tenantId);
+      const before = (snapshot[SNAPSHOT_KEY[kind]] as ReadonlyMap<string, ModelOf<K>>).get(id);
+      if (before === undefined) return null;
+      const merged = { ...before, ...definedOnly(input as Record<string, unknown>) } as ModelOf<K>;
+      checkChange(snapshot, kind, merged);
+      // A round-robin position past the end of a shorter member list starts over.
+      const extra = kind === 'ring-group' ? [`next_index = CASE WHEN next_index < ${(input as RingGroupWrite).members.length} THEN next_index ELSE 0 END`] : [];
+      return updateObject(tx.sql, TABLES[kind] as ObjectTable<ModelOf<K>>, tenantId, id, input as Record<string, unknown>, { conflict: numberTaken(kind) }, extra);
+    });
   }
 
   /** Deletes an object nothing points at; CF_ROUTING_IN_USE (details: what points at it) otherwise. */
   delete(kind: RefType, tenantId: string, id: string): Promise<boolean> {
-    return this.changed(
-      tenantId,
-      this.transaction(async (tx) => {
-        await tx.lockTenant(tenantId);
-        const snapshot = await tx.snapshot(tenantId);
-        if (!exists(snapshot, { type: kind, id })) return false;
-        const uses = usesOf(snapshot, { type: kind, id });
-        if (uses.length > 0) {
-          throw new AppError(ERROR_CODES.ROUTING_IN_USE, `the ${TABLES[kind].what} "${id}" is in use: change what points at it first`, { details: uses });
-        }
-        return deleteObject(tx.sql, TABLES[kind], tenantId, id);
-      }),
-    );
+    return this.transaction(async (tx) => {
+      await tx.lockTenant(tenantId);
+      const snapshot = await tx.snapshot(tenantId);
+      if (!exists(snapshot, { type: kind, id })) return false;
+      const uses = usesOf(snapshot, { type: kind, id });
+      if (uses.length > 0) {
+        throw new AppError(ERROR_CODES.ROUTING_IN_USE, `the ${TABLES[kind].what} "${id}" is in use: change what points at it first`, { details: uses });
+      }
+      return deleteObject(tx.sql, TABLES[kind], tenantId, id);
+    });
   }
 
-  /** Everything of one tenant's routing, with its time zone; CF_NOT_FOUND for an unknown tenant. */
-  async snapshot(tenantId: string): Promise<RoutingSnapshot> {
+  /**
+   * Everything of one tenant's routing, with its time zone, as of one moment (its queries read one
+   * REPEATABLE READ snapshot of the database; inside a routing write, the tenant's lock keeps it still);
+   * CF_NOT_FOUND for an unknown tenant.
+   */
+  snapshot(tenantId: string): Promise<RoutingSnapshot> {
+    if (this.inTransaction) return this.loadSnapshot(tenantId);
+    return this.sql.transaction(async (tx) => {
+      await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return new RoutingStore(tx, true).loadSnapshot(tenantId);
+    });
+  }
+
+  private async loadSnapshot(tenantId: string): Promise<RoutingSnapshot> {
     const [tenant] = await guarded('routing snapshot', () => this.sql.query<{ timezone: string }>('SELECT timezone FROM tenants WHERE id = $1', [tenantId]));
     if (!tenant) throw notFound('tenant', tenantId);
     const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((item) => [item.id, item]));
@@ -338,24 +331,21 @@ export class RoutingStore {
 
   /** Sets where a number the tenant owns goes; null when the tenant does not own it. */
   setNumberRoute(tenantId: string, number: string, destination: Destination | null, record: boolean): Promise<NumberRouteView | null> {
-    return this.changed(
-      tenantId,
-      this.transaction(async (tx) => {
-        await tx.lockTenant(tenantId);
-        const snapshot = await tx.snapshot(tenantId);
-        if (!snapshot.numbers.has(number)) return null;
-        const routes = new Map(snapshot.numbers);
-        routes.set(number, { tenantId, number, destination, record });
-        checkReferences({ ...snapshot, numbers: routes }, { kind: 'number', id: number });
-        const [row] = await writing('setNumberRoute', {}, () =>
-          tx.sql.query<NumberRow>(
-            'UPDATE tenant_numbers SET destination = $3::jsonb, record = $4 WHERE tenant_id = $1 AND number = $2 RETURNING number, tenant_id, label, destination, record',
-            [tenantId, number, jsonParam(destination), record],
-          ),
-        );
-        return row ? { number: row.number, tenantId: row.tenant_id, label: row.label, destination: row.destination ?? null, record: row.record } : null;
-      }),
-    );
+    return this.transaction(async (tx) => {
+      await tx.lockTenant(tenantId);
+      const snapshot = await tx.snapshot(tenantId);
+      if (!snapshot.numbers.has(number)) return null;
+      const routes = new Map(snapshot.numbers);
+      routes.set(number, { tenantId, number, destination, record });
+      checkReferences({ ...snapshot, numbers: routes }, { kind: 'number', id: number });
+      const [row] = await writing('setNumberRoute', {}, () =>
+        tx.sql.query<NumberRow>(
+          'UPDATE tenant_numbers SET destination = $3::jsonb, record = $4 WHERE tenant_id = $1 AND number = $2 RETURNING number, tenant_id, label, destination, record',
+          [tenantId, number, jsonParam(destination), record],
+        ),
+      );
+      return row ? { number: row.number, tenantId: row.tenant_id, label: row.label, destination: row.destination ?? null, record: row.record } : null;
+    });
   }
 
   // Ring groups
