@@ -133,6 +133,9 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
     await driver.request('POST', `/channels/${caller.id}/dtmf`, { dtmf: '9' });
     const recording = await driver.waitEvent((e) => e.type === 'RecordingStarted' && String((e.recording as { target_uri?: string }).target_uri) === `channel:${routed}`, 30_000, 'the message to be recorded', since);
     const name = (recording.recording as { name: string }).name;
+    // The caller speaks (a tone): a Local channel carries no audio of its own, and a recording of nothing
+    // lasts 0 s, which is no message.
+    await driver.request('POST', `/channels/${caller.id}/play`, { media: 'tone:440' });
     await sleep(2_500);
     await driver.request('DELETE', `/channels/${caller.id}`);
     await driver.waitEvent((e) => e.type === 'RecordingFinished' && (e.recording as { name: string }).name === name, 30_000, 'the recording to finish', since);

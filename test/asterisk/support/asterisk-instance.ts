@@ -82,7 +82,7 @@ function renderConfigs(rundir: string, vars: Record<string, string | number>): v
 function prepareRundir(): string {
   // Short and without '.': the control socket path has a 108-byte limit, and the media cache cuts paths at a '.'.
   const rundir = mkdtempSync('/tmp/ast-');
-  for (const d of ['etc', 'run', 'log/cdr-csv', 'log/cdr-custom', 'log/cel-custom', 'spool', 'lib/keys', 'cache', 'data/sounds/en', 'data/moh', 'data/agi-bin']) {
+  for (const d of ['etc', 'run', 'log/cdr-csv', 'log/cdr-custom', 'log/cel-custom', 'spool', 'spool/recording', 'lib/keys', 'cache', 'data/sounds/en', 'data/moh', 'data/agi-bin']) {
     mkdirSync(join(rundir, d), { recursive: true });
   }
   for (const d of ['rest-api', 'static-http']) {
