@@ -21,6 +21,7 @@ import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 import { routingRoutes } from './routes/routing.ts';
+import { routingCallRoutes } from './routes/routing-calls.ts';
 import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
@@ -48,6 +49,8 @@ export interface AccountDeps {
   routing?: RoutingStore;
   /** A tenant's routing changed. */
   onRoutingChanged?: (tenantId: string) => void;
+  /** A stored recording's audio from the connected Asterisk servers (voicemail messages), or null. */
+  recordingAudio?: (name: string) => Promise<Buffer | null>;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
   crm?: CrmSettingsDeps;
   sessionTtlMs?: number;
@@ -152,6 +155,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(auditRoutes(accounts));
     if (accounts.routing) {
       await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}) }));
+      await app.register(routingCallRoutes({ routing: accounts.routing, ...(accounts.recordingAudio ? { recordingAudio: accounts.recordingAudio } : {}) }));
     }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.

@@ -243,6 +243,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       routing,
       // The next call of the tenant reads its routing anew.
       onRoutingChanged: (tenantId: string) => routingService.changed(tenantId),
+      recordingAudio: (name: string) => routingService.recordingAudio(name),
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
       onRulesChanged: loadTenantRules,

@@ -28,6 +28,8 @@ const DATA_MARKERS = [CALL_ID, 'callflow_events_total', '"openapi"', 'openapi:',
 function mayBePublic(route: RouteEntry, dashboardFiles: Set<string>): boolean {
   if (route.url === '/health' || route.url === '/integrations/bitrix24/events' || route.url === '/integrations/bitrix24/:tenantId/events') return true;
   if (route.method === 'POST' && route.url === '/api/session') return true;
+  // Routing prompts for Asterisk's media cache: paths are keyed hashes (src/routing/runtime/prompt-audio.ts).
+  if ((route.method === 'GET' || route.method === 'HEAD') && route.url === '/media/prompts/:file') return true;
   if (/^\/docs\/?$/.test(route.url) || route.url.startsWith('/docs/static/')) return true;
   return dashboardFiles.has(route.url);
 }
@@ -207,7 +209,7 @@ describe('access to every route, however its path is spelled', () => {
     expect(routes.some((r) => r.websocket)).toBe(true);
   });
 
-  it('declares public only the health summary, the Bitrix24 handler, the login, the docs UI and the dashboard files', () => {
+  it('declares public only the health summary, the Bitrix24 handler, the login, the docs UI, the dashboard files and routing prompt audio', () => {
     const surprising = routes.filter((r) => r.access === 'public' && !mayBePublic(r, files)).map((r) => `${r.method} ${r.url}`);
     expect(surprising).toEqual([]);
   });

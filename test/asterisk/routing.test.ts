@@ -152,6 +152,13 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
     // Asterisk keeps the audio as a stored recording under that name.
     const stored = await driver.request<{ name: string; format: string }>('GET', `/recordings/stored/${encodeURIComponent(name)}`);
     expect(stored).toMatchObject({ name, format: 'wav' });
+    // ...and the API plays it back from there.
+    const message = messages.items[0] as { id?: string };
+    const audio = await engine.app.server.inject({ method: 'GET', url: `/api/routing/voicemail-boxes/${box}/messages/${message.id}/audio`, headers: { 'x-tenant-id': 'default' } });
+    expect(audio.statusCode).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    expect(audio.rawPayload.subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect(audio.rawPayload.length).toBeGreaterThan(8_000);
     const detail = await callDetail(routed);
     expect(detail.timeline.filter((t) => t.kind === 'routing').map((t) => t.text)).toEqual(
       expect.arrayContaining(['IVR Main: pressed 9', expect.stringMatching(/^voicemail Front desk: 0:0[1-9] left$/)]),

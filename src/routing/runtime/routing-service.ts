@@ -40,6 +40,7 @@ export interface RoutingServiceDeps {
 
 export class RoutingService {
   private readonly runtimes = new Map<string, FlowRuntime<FlowState>>();
+  private readonly rests = new Map<string, AriRest>();
   private readonly snapshots = new Map<string, { at: number; snapshot: Promise<RoutingSnapshot> }>();
   private readonly speech = new OfflineSpeech();
   private readonly promptDir: string;
@@ -80,7 +81,20 @@ export class RoutingService {
       logger: this.d.logger.child({ component: 'routing', server }),
     });
     this.runtimes.set(server, runtime);
+    this.rests.set(server, rest);
     return runtime;
+  }
+
+  /** A recording's audio (a voicemail message) from the first server that has it, or null. */
+  async recordingAudio(name: string): Promise<Buffer | null> {
+    for (const rest of this.rests.values()) {
+      const audio = await rest.storedRecordingFile(name).catch((error: unknown) => {
+        this.d.logger.warn({ err: (error as Error).message }, 'could not fetch a stored recording');
+        return null;
+      });
+      if (audio !== null) return audio;
+    }
+    return null;
   }
 
   /** A tenant's routing changed: the next call reads it anew. */

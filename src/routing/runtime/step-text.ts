@@ -11,7 +11,8 @@ export function stepText(step: RoutingStep, config: RoutingSnapshot): string {
     case 'number':
       return step.destination === null ? `number ${step.number}: not routed` : `number ${step.number} → ${destinationText(step.destination, config)}`;
     case 'schedule':
-      return `schedule ${step.name}: ${step.branch} (${step.reason})`;
+      // The reason says the branch already ("open: Tue 09:00-18:00", "closed: holiday New Year").
+      return `schedule ${step.name}: ${step.reason.startsWith(step.branch) ? step.reason : `${step.branch} (${step.reason})`}`;
     case 'ivr-prompt':
       return `IVR ${step.name}: menu played`;
     case 'ivr-choice':
