@@ -6,6 +6,7 @@ import { embeddedBenchmark } from './embedded.ts';
 import { latencyBenchmark } from './latency.ts';
 import { memoryBenchmark } from './memory.ts';
 import { pipelineBenchmark } from './pipeline.ts';
+import { routingBenchmark } from './routing.ts';
 import { spillBenchmark } from './spill.ts';
 import type { Benchmark } from './support/benchmark.ts';
 
@@ -23,6 +24,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   backpressureBenchmark,
   spillBenchmark,
   crmOutboxBenchmark,
+  routingBenchmark,
 ];
 
 export function benchmarkNamed(name: string): Benchmark | undefined {

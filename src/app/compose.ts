@@ -246,7 +246,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       recordingAudio: (name: string) => routingService.recordingAudio(name),
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
-      onRulesChanged: loadTenantRules,
+      onRulesChanged: async () => {
+        await loadTenantRules();
+        // Numbers given to or taken from tenants: routed calls look their owner up anew.
+        routingService.numbersChanged();
+      },
       crm: { secretsKey: secrets.key, current: (tenantId: string) => crm.tenants.get(tenantId), environment: crm.environment, apply: (tenantId: string, stored: unknown) => crm.applyStored(tenantId, stored) },
     },
     http: config.http,

@@ -25,6 +25,8 @@ export interface PromptAudioOptions {
 export class PromptAudio {
   /** Prompts being spoken now: a second request for the same one waits for the first. */
   private readonly making = new Map<string, Promise<void>>();
+  /** Keys whose file this engine has seen on disk (files are never removed while it runs). */
+  private readonly present = new Set<string>();
 
   constructor(private readonly o: PromptAudioOptions) {}
 
@@ -60,7 +62,11 @@ export class PromptAudio {
   }
 
   private async ensure(key: string, text: string): Promise<void> {
-    if (await stat(this.pathOf(key)).then(() => true, () => false)) return;
+    if (this.present.has(key)) return;
+    if (await stat(this.pathOf(key)).then(() => true, () => false)) {
+      this.present.add(key);
+      return;
+    }
     let making = this.making.get(key);
     if (!making) {
       making = this.make(key, text).finally(() => this.making.delete(key));
@@ -76,5 +82,6 @@ export class PromptAudio {
     const partial = `${this.pathOf(key)}.${process.pid}.part`;
     await writeFile(partial, wav);
     await rename(partial, this.pathOf(key));
+    this.present.add(key);
   }
 }

@@ -20,11 +20,54 @@ import { OfflineSpeech } from './speech.ts';
 // Routing as the composition root builds it (docs/routing.md): one flow runtime per ARI server, the prompt
 // audio they share (spoken offline, served to Asterisk over HTTP), and the routing data they read.
 //
-// A tenant's routing is read once per call, at its start, from a copy kept for SNAPSHOT_TTL_MS: a change made
-// through this engine's API drops the copy at once (`changed`), one made through another instance is seen
-// within that time.
+// A tenant's routing is read once per call, at its start, from a copy: a change made through this engine's API
+// drops the copy at once (`changed`), so the next call reads the new routing; one made through another
+// instance is seen within about SNAPSHOT_TTL_MS. An older copy is refreshed in the background while calls go on
+// with it (reading a tenant's routing takes tens of milliseconds; a call must not wait for that each time).
 
 const SNAPSHOT_TTL_MS = 2_000;
+
+/** A value read from the database, kept and refreshed in the background once older than SNAPSHOT_TTL_MS. */
+class Cached<K, V> {
+  private readonly entries = new Map<K, { at: number; value?: V; loading: Promise<V> | null }>();
+
+  constructor(private readonly load: (key: K) => Promise<V>) {}
+
+  async get(key: K): Promise<V> {
+    const entry = this.entries.get(key);
+    if (entry?.value !== undefined) {
+      if (Date.now() - entry.at > SNAPSHOT_TTL_MS && entry.loading === null) void this.refresh(key, entry).catch(() => undefined);
+      return entry.value;
+    }
+    if (entry?.loading) return entry.loading;
+    return this.refresh(key, { at: 0, loading: null });
+  }
+
+  drop(key: K): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private refresh(key: K, entry: { at: number; value?: V; loading: Promise<V> | null }): Promise<V> {
+    const loading = this.load(key).then(
+      (value) => {
+        // Not kept when dropped meanwhile: a change came after this read began.
+        if (this.entries.get(key) === entry) Object.assign(entry, { at: Date.now(), value, loading: null });
+        return value;
+      },
+      (error: unknown) => {
+        entry.loading = null;
+        throw error;
+      },
+    );
+    entry.loading = loading;
+    this.entries.set(key, entry);
+    return loading;
+  }
+}
 
 export interface RoutingServiceDeps {
   store: RoutingStore;
@@ -41,7 +84,8 @@ export interface RoutingServiceDeps {
 export class RoutingService {
   private readonly runtimes = new Map<string, FlowRuntime<FlowState>>();
   private readonly rests = new Map<string, AriRest>();
-  private readonly snapshots = new Map<string, { at: number; snapshot: Promise<RoutingSnapshot> }>();
+  private readonly snapshots: Cached<string, RoutingSnapshot>;
+  private readonly owners: Cached<string, string | null>;
   private readonly speech = new OfflineSpeech();
   private readonly promptDir: string;
   private readonly temporaryPromptDir: boolean;
@@ -54,6 +98,8 @@ export class RoutingService {
     const secret = Buffer.from(hkdfSync('sha256', d.secretsKey, Buffer.alloc(0), 'callflow prompt audio names', 32));
     this.audio = new PromptAudio({ dir: this.promptDir, secret, speech: this.speech, mediaBaseUrl: d.mediaBaseUrl });
     this.routes = promptMediaRoutes(this.audio);
+    this.snapshots = new Cached((tenantId) => d.store.snapshot(tenantId));
+    this.owners = new Cached((number) => d.store.tenantOfNumber(number));
   }
 
   /** The runtime of one ARI server (made at the first ask). */
@@ -99,7 +145,12 @@ export class RoutingService {
 
   /** A tenant's routing changed: the next call reads it anew. */
   changed(tenantId: string): void {
-    this.snapshots.delete(tenantId);
+    this.snapshots.drop(tenantId);
+  }
+
+  /** Numbers were given to or taken from tenants. */
+  numbersChanged(): void {
+    this.owners.clear();
   }
 
   get activeFlows(): number {
@@ -115,19 +166,9 @@ export class RoutingService {
   }
 
   private async snapshotFor(dialed: string): Promise<RoutingSnapshot | null> {
-    const tenantId = await this.d.store.tenantOfNumber(dialed);
+    const tenantId = await this.owners.get(dialed);
     if (tenantId === null) return null;
-    const now = Date.now();
-    let cached = this.snapshots.get(tenantId);
-    if (!cached || now - cached.at > SNAPSHOT_TTL_MS) {
-      cached = { at: now, snapshot: this.d.store.snapshot(tenantId) };
-      this.snapshots.set(tenantId, cached);
-      // A failed read is not kept: the next call tries again.
-      cached.snapshot.catch(() => {
-        if (this.snapshots.get(tenantId) === cached) this.snapshots.delete(tenantId);
-      });
-    }
-    const snapshot = await cached.snapshot;
+    const snapshot = await this.snapshots.get(tenantId);
     return snapshot.numbers.get(dialed)?.destination ? snapshot : null;
   }
 }
