@@ -15,6 +15,7 @@ import type { RoutingStore } from '../objects/routing-store.ts';
 import { FlowRuntime } from './flow-runtime.ts';
 import { promptMediaRoutes } from './media-routes.ts';
 import { PromptAudio } from './prompt-audio.ts';
+import { RefreshingCache } from './refreshing-cache.ts';
 import { OfflineSpeech } from './speech.ts';
 
 // Routing as the composition root builds it (docs/routing.md): one flow runtime per ARI server, the prompt
@@ -26,48 +27,6 @@ import { OfflineSpeech } from './speech.ts';
 // with it (reading a tenant's routing takes tens of milliseconds; a call must not wait for that each time).
 
 const SNAPSHOT_TTL_MS = 2_000;
-
-/** A value read from the database, kept and refreshed in the background once older than SNAPSHOT_TTL_MS. */
-class Cached<K, V> {
-  private readonly entries = new Map<K, { at: number; value?: V; loading: Promise<V> | null }>();
-
-  constructor(private readonly load: (key: K) => Promise<V>) {}
-
-  async get(key: K): Promise<V> {
-    const entry = this.entries.get(key);
-    if (entry?.value !== undefined) {
-      if (Date.now() - entry.at > SNAPSHOT_TTL_MS && entry.loading === null) void this.refresh(key, entry).catch(() => undefined);
-      return entry.value;
-    }
-    if (entry?.loading) return entry.loading;
-    return this.refresh(key, { at: 0, loading: null });
-  }
-
-  drop(key: K): void {
-    this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-
-  private refresh(key: K, entry: { at: number; value?: V; loading: Promise<V> | null }): Promise<V> {
-    const loading = this.load(key).then(
-      (value) => {
-        // Not kept when dropped meanwhile: a change came after this read began.
-        if (this.entries.get(key) === entry) Object.assign(entry, { at: Date.now(), value, loading: null });
-        return value;
-      },
-      (error: unknown) => {
-        entry.loading = null;
-        throw error;
-      },
-    );
-    entry.loading = loading;
-    this.entries.set(key, entry);
-    return loading;
-  }
-}
 
 export interface RoutingServiceDeps {
   store: RoutingStore;
@@ -84,8 +43,8 @@ export interface RoutingServiceDeps {
 export class RoutingService {
   private readonly runtimes = new Map<string, FlowRuntime<FlowState>>();
   private readonly rests = new Map<string, AriRest>();
-  private readonly snapshots: Cached<string, RoutingSnapshot>;
-  private readonly owners: Cached<string, string | null>;
+  private readonly snapshots: RefreshingCache<string, RoutingSnapshot>;
+  private readonly owners: RefreshingCache<string, string | null>;
   private readonly speech = new OfflineSpeech();
   private readonly promptDir: string;
   private readonly temporaryPromptDir: boolean;
@@ -98,8 +57,8 @@ export class RoutingService {
     const secret = Buffer.from(hkdfSync('sha256', d.secretsKey, Buffer.alloc(0), 'callflow prompt audio names', 32));
     this.audio = new PromptAudio({ dir: this.promptDir, secret, speech: this.speech, mediaBaseUrl: d.mediaBaseUrl });
     this.routes = promptMediaRoutes(this.audio);
-    this.snapshots = new Cached((tenantId) => d.store.snapshot(tenantId));
-    this.owners = new Cached((number) => d.store.tenantOfNumber(number));
+    this.snapshots = new RefreshingCache((tenantId) => d.store.snapshot(tenantId), SNAPSHOT_TTL_MS);
+    this.owners = new RefreshingCache((number) => d.store.tenantOfNumber(number), SNAPSHOT_TTL_MS);
   }
 
   /** The runtime of one ARI server (made at the first ask). */
