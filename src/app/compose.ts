@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AriConnection } from '../ari/client.ts';
-import type { AriChannel } from '../ari/types.ts';
+import type { AriBridge, AriChannel } from '../ari/types.ts';
 import { IdempotencyKeys } from '../api/idempotency.ts';
 import { buildServer } from '../api/server.ts';
 import { isLoopbackHost } from '../config/http-schema.ts';
@@ -197,10 +197,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           // The window this connection closed is filled from CEL first: calls that ended in it then end with
           // Asterisk's own hangup, and the resync only settles what CEL did not tell.
           if (celBackfill.hasSource(server.name)) await celBackfill.backfillClosed(server.name, await gaps.closedGap(server.name));
-          await engine.resync(server.name, async () => ({
-            channels: await connection.rest.listChannels(),
-            bridges: await connection.rest.listBridges(),
-          }));
+          let view: { channels: AriChannel[]; bridges: AriBridge[] } | null = null;
+          await engine.resync(server.name, async () => (view = { channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }));
+          // Routed calls no flow drives (this engine restarted meanwhile) are taken over, never left in silence.
+          const seen = view as { channels: AriChannel[]; bridges: AriBridge[] } | null;
+          if (seen) await flows.takeOver(seen.channels, seen.bridges).catch((error: unknown) => log.error({ err: error }, 'routed calls could not be taken over'));
         },
       },
       { logger: log },

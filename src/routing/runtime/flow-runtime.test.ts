@@ -154,4 +154,21 @@ describe('flow runtime', () => {
     expect(h.calls.at(-1)).toMatch(new RegExp(`^hangup ${caller.id.replace('.', '\\.')} `));
     h.runtime.stop();
   });
+
+  it('takes over after a reconnect: restarts a lone routed caller, leaves a bridged one, hangs up an orphaned leg', async () => {
+    const h = harness(config);
+    const dialplan = (appData: string) => ({ context: 'routed-in', exten: '5551000', priority: 1, app_name: 'Stasis', app_data: appData });
+    const ch = (id: string, appData: string) => ({ ...caller, id, protocol_id: '', connected: { name: '', number: '' }, accountcode: '', creationtime: '', language: 'en', dialplan: dialplan(appData) });
+    const result = await h.runtime.takeOver(
+      [ch('lone.1', 'callflow,route'), ch('talking.1', 'callflow,route'), ch('fold.1:c4', 'callflow,member,fold.1'), ch('other.1', 'driver')],
+      [{ id: 'b1', technology: 'simple_bridge', bridge_type: 'mixing', bridge_class: 'stasis', creator: 'Stasis', name: '', channels: ['talking.1', 'peer.1'], creationtime: '' } as never],
+    );
+    await h.settled();
+    expect(result).toEqual({ restarted: 1, released: 1 });
+    expect(h.calls).toContain('hangup fold.1:c4 normal');
+    expect(h.calls.filter((c) => c.startsWith('answer '))).toEqual(['answer lone.1']);
+    // The new flow's ids are its own (an earlier flow's playback may still be on the channel).
+    expect(h.calls.find((c) => c.startsWith('play lone.1 '))).toMatch(/^play lone\.1 flone\.1-r[0-9a-z]+:p1 /);
+    expect(h.runtime.activeFlows).toBe(1);
+  });
 });

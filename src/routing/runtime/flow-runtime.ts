@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { HangupReason } from '../../ari/rest.ts';
+import type { AriBridge, AriChannel } from '../../ari/types.ts';
 import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
 import type { FlowCommand, FlowContext, FlowEvent, RoutingStep } from '../flow/types.ts';
-import { flowInputOf, MEMBER_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
+import { flowInputOf, MEMBER_ARG, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
 import { stepText } from './step-text.ts';
 
 // Runs the flows of one ARI server: hands each event to the pure flow machine and carries out the commands it
@@ -136,6 +137,34 @@ export class FlowRuntime<S> {
     }
   }
 
+  /**
+   * After a (re)connect: calls Asterisk holds in the application that no flow of this runtime drives (the
+   * engine restarted, or the socket was down) are taken over, never left in silence. A caller not connected to
+   * anyone starts its flow again from its number (it hears the first prompt again); a caller already bridged to
+   * someone is left talking. Phones an earlier flow was ringing are hung up (the new flow rings again).
+   */
+  async takeOver(channels: readonly AriChannel[], bridges: readonly AriBridge[]): Promise<{ restarted: number; released: number }> {
+    const connected = new Set<string>();
+    for (const bridge of bridges) if (bridge.channels.length >= 2) for (const id of bridge.channels) connected.add(id);
+    let restarted = 0;
+    let released = 0;
+    for (const channel of channels) {
+      if (this.byKey.has(channel.id) || connected.has(channel.id)) continue;
+      const args = channel.dialplan?.app_name === 'Stasis' ? channel.dialplan.app_data.split(',') : [];
+      if (args[0] === this.d.app && args[1] === ROUTE_ARG) {
+        const dialed = args[2] || channel.dialplan.exten;
+        if (!dialed) continue;
+        restarted++;
+        await this.start({ kind: 'start', channelId: channel.id, from: channel.caller?.number || null, callerName: channel.caller?.name || null, dialed }, `f${channel.id}-r${this.now().toString(36)}`);
+      } else if ((args[0] === this.d.app && args[1] === MEMBER_ARG) || /^f.+:c\d+$/.test(channel.id)) {
+        released++;
+        await this.d.ari.hangup(channel.id, 'normal').catch(() => undefined);
+      }
+    }
+    if (restarted + released > 0) this.d.logger.warn({ server: this.d.server, restarted, released }, 'routed calls without a flow taken over after a (re)connect');
+    return { restarted, released };
+  }
+
   /** Ends every flow's timers; the calls themselves are left to Asterisk (a restart takes them over). */
   stop(): void {
     this.stopped = true;
@@ -144,7 +173,7 @@ export class FlowRuntime<S> {
     this.byKey.clear();
   }
 
-  private async start(input: Extract<FlowInput, { kind: 'start' }>): Promise<void> {
+  private async start(input: Extract<FlowInput, { kind: 'start' }>, flowId = `f${input.channelId}`): Promise<void> {
     if (this.byKey.has(input.channelId)) return; // a repeated StasisStart
     const config = await this.d.routing.snapshotFor(input.dialed);
     if (this.stopped) return;
@@ -153,7 +182,8 @@ export class FlowRuntime<S> {
       await this.d.ari.hangup(input.channelId, 'unallocated').catch(() => undefined);
       return;
     }
-    const id = `f${input.channelId}`;
+    // A flow taken over gets an id of its own: the ids of its playbacks and legs must not meet the earlier flow's.
+    const id = flowId;
     const started = { type: 'started' as const, channelId: input.channelId, from: input.from, callerName: input.callerName, dialed: input.dialed };
     const flow: Flow<S> = {
       id,

@@ -24,18 +24,20 @@ export interface EngineUnderTest {
 export interface EngineOptions {
   /** A database of the test's own (a fault test's private server); else as described above. */
   databaseUrl?: string;
+  /** An embedded database in this folder (kept across engines: a restart), instead of the above. */
+  dataDir?: string;
   /** Ingest settings other than the defaults. */
   ingest?: { maxBufferedEvents?: number };
 }
 
 export async function startEngine(asterisk: AsteriskInstance, options: EngineOptions = {}): Promise<EngineUnderTest> {
-  const db: TestDatabase | null = options.databaseUrl === undefined && postgresUrl ? await createPostgresDatabase() : null;
+  const db: TestDatabase | null = options.databaseUrl === undefined && options.dataDir === undefined && postgresUrl ? await createPostgresDatabase() : null;
   const databaseUrl = options.databaseUrl ?? db?.url;
   let app: App | null = null;
   try {
     const servers = [{ name: SERVER_NAME, url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword }];
     const config = loadConfig({
-      env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: 'memory://', ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
+      env: { ARI_SERVERS: JSON.stringify(servers), CALLFLOW_DATA_DIR: options.dataDir ?? 'memory://', ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) },
       flags: { http: { host: '127.0.0.1', port: 0 }, ...(options.ingest ? { ingest: options.ingest } : {}) },
     });
     // CALLFLOW_TEST_ENGINE_LOG=<file>: the engine's log (info and up) goes there, to read after a failed run.
