@@ -4,6 +4,7 @@ import {
   CHROMIUM_SKIP_NOTE,
   HAS_CHROMIUM,
   buildDashboard,
+  horizontalOverflowPx,
   launchChromium,
   openPage,
   screenshot,
@@ -41,9 +42,9 @@ async function apiSession(baseUrl: string, who: { email: string; password: strin
   };
 }
 
-/** The browser reports refused requests (401 before a login, the 409 asked for) on its console; nothing else. */
+/** The browser reports refused requests (401 before a login, the 409s and 422 asked for) on its console; nothing else. */
 function unexpected(errors: string[]): string[] {
-  return errors.filter((text) => !/401|409/.test(text));
+  return errors.filter((text) => !/status of (401|409|422)\b/.test(text));
 }
 
 async function logIn(page: Page, baseUrl: string, who: { email: string; password: string }): Promise<void> {
@@ -299,6 +300,56 @@ describe.skipIf(!HAS_CHROMIUM)(`routing in the dashboard${CHROMIUM_SKIP_NOTE}`, 
     expect(stored[0]!.closed.type).toBe('voicemail');
     await logOut(page);
     expect(unexpected(errors)).toEqual([]);
+  }, 60_000);
+
+  it('refuses an announcement that would loop forever, in words, and deletes it', async () => {
+    await logIn(page, engine.baseUrl, OWNER);
+    await openRouting(page, engine.baseUrl, 'announcements');
+    await page.click('text=New announcement');
+    let form = page.locator('[data-testid="routing-create"] form');
+    await form.locator('input[name="name"]').fill('Welcome');
+    await form.locator('textarea[name="prompt"]').fill('Welcome to Acme.');
+    await submit(page, form, 'POST', 201);
+    const welcome = row(page, 'Welcome');
+    await welcome.waitFor();
+    expect(await welcome.textContent()).toContain('then → Hang up');
+
+    // Its own next: a call could never leave, so the engine refuses it (422) and the form says why.
+    await welcome.locator('button:has-text("Edit")').click();
+    form = welcome.locator('form[data-testid="routing-form"]');
+    await form.locator('select[aria-label="Next type"]').selectOption('announcement');
+    await submit(page, form, 'PUT', 422);
+    const error = welcome.locator('[data-testid="routing-error"]');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^Not saved: a call would go round forever/);
+    await form.locator('text=Cancel').click();
+
+    await welcome.locator('button:has-text("Delete")').click();
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/routing/announcements/') && r.request().method() === 'DELETE' && r.status() === 204),
+      welcome.locator('text=Yes, delete').click(),
+    ]);
+    await page.waitForSelector('.routing-page .page-state.empty >> text=No announcements yet.');
+    expect((await owner<{ items: unknown[] }>('GET', '/api/routing/announcements')).body.items).toEqual([]);
+    await logOut(page);
+    expect(unexpected(errors)).toEqual([]);
+  }, 60_000);
+
+  it('fits a phone: no sideways scrolling on the routing pages', async () => {
+    const phone = await openPage(browser, { width: 390, height: 844 });
+    await logIn(phone.page, engine.baseUrl, OWNER);
+    for (const name of ['numbers', 'extensions', 'ring-groups', 'ivr-menus', 'schedules', 'voicemail', 'conferences', 'announcements']) {
+      await openRouting(phone.page, engine.baseUrl, name);
+      if (name !== 'numbers') {
+        // With the create form open: its pickers and the week grid have to fit too.
+        await phone.page.locator('.routing-page-head button').click();
+        await phone.page.waitForSelector('[data-testid="routing-create"]');
+      }
+      expect(await horizontalOverflowPx(phone.page), name).toBe(0);
+    }
+    await screenshot(phone.page, 'routing-phone-announcements');
+    expect(unexpected(phone.errors)).toEqual([]);
+    await phone.page.context().close();
   }, 60_000);
 
   it('shows a reporter the routing pages read-only', async () => {

@@ -77,7 +77,7 @@ function makeForm(tenantZone: string) {
         }
       >
         <TextInput label="Name" name="name" required maxLength={200} value={name} onChange={setName} />
-        <TextInput label={`Time zone (empty: the tenant's, ${tenantZone})`} name="timezone" placeholder={tenantZone} maxLength={64} value={timezone} onChange={setTimezone} />
+        <TextInput label="Time zone (empty: the tenant's)" name="timezone" placeholder={tenantZone} maxLength={64} value={timezone} onChange={setTimezone} />
         <Group legend="Open hours (a range ending at or before its start ends the next day)">
           <WeekGridEditor weekly={weekly} onChange={setWeekly} />
         </Group>
