@@ -1,6 +1,6 @@
 // Prompts in forms: the text shown for editing, and the prompt sent back (an audio prompt stays unless text
 // replaces it; an empty optional prompt is none).
-import type { Prompt } from '../api/routing.ts';
+import type { Prompt } from '../api/routing-types.ts';
 
 export function promptText(prompt: Prompt | null | undefined): string {
   return prompt?.kind === 'text' ? prompt.text : '';

@@ -1,8 +1,6 @@
 // Routing in plain words: destination types, a destination by its object's name, and API errors (422 bad
 // fields or references, 409 objects in use) as sentences that name objects instead of ids.
-import { ApiError } from '../api/client.ts';
-import type { Destination, DestinationType, RoutingKind } from '../api/routing.ts';
-import type { RoutingLists } from '../state/routing-directory.ts';
+import type { Destination, DestinationType, RoutingKind, RoutingLists } from '../api/routing-types.ts';
 
 /** The object types a destination can name, with the list each lives in. */
 export const OBJECT_KIND: Partial<Record<DestinationType, RoutingKind>> = {
@@ -65,10 +63,20 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
+/** What this module reads of the client's ApiError (client.ts), without importing the browser-only client. */
+interface ApiErrorLike extends Error {
+  code: string;
+  details?: unknown[];
+}
+
+function isApiError(error: unknown): error is ApiErrorLike {
+  return error instanceof Error && typeof (error as Partial<ApiErrorLike>).code === 'string';
+}
+
 /** The error of a routing change as sentences; the 409 in-use lists what uses the object, by name. */
 export function routingErrorText(error: unknown, lists: RoutingLists): string {
-  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
-  const details = error.details.map(record);
+  if (!isApiError(error)) return error instanceof Error ? error.message : String(error);
+  const details = (error.details ?? []).map(record);
   switch (error.code) {
     case 'CF_ROUTING_IN_USE': {
       const users = details.map((use) => {

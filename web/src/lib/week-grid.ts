@@ -1,6 +1,6 @@
 // A schedule's weekly ranges as bars on a week grid: a range whose end is not after its start ends the next
 // day, so it is drawn in two pieces (to midnight, then from midnight on the next day; Sunday wraps to Monday).
-import type { WeeklyRange } from '../api/routing.ts';
+import type { WeeklyRange } from '../api/routing-types.ts';
 
 export const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'] as const;
 export type Day = WeeklyRange['day'];

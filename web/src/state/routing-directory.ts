@@ -2,10 +2,10 @@
 // destination picker offers, and the names that replace ids in graphs, summaries and error messages.
 import { createContext, useContext } from 'react';
 import type { Items } from '../api/account-types.ts';
-import { routingPath, type RoutingKind, type ViewOf } from '../api/routing.ts';
+import { routingPath, type RoutingKind, type RoutingLists, type ViewOf } from '../api/routing.ts';
 import { useApi, type ApiState } from './use-api.ts';
 
-export type RoutingLists = { [K in RoutingKind]: ViewOf<K>[] | null };
+export type { RoutingLists };
 
 export interface RoutingDirectory {
   lists: RoutingLists;
