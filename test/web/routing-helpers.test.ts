@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHref } from '../../web/src/lib/hash-route.ts';
 import { promptFrom, promptText } from '../../web/src/lib/routing-prompt.ts';
-import { describeDestination, routingErrorText } from '../../web/src/lib/routing-words.ts';
+import { describeDestination, fieldWords, routingErrorText } from '../../web/src/lib/routing-words.ts';
 import { endsNextDay, segmentsOf } from '../../web/src/lib/week-grid.ts';
 import type { RoutingLists } from '../../web/src/api/routing-types.ts';
 
@@ -52,13 +52,15 @@ describe('routing pages: words and helpers', () => {
       { kind: 'number', id: '+4930123', field: 'destination' },
     ]);
     expect(routingErrorText(inUse, lists)).toBe(
-      'Still in use, so it cannot be deleted. Used by: IVR menu Main menu (options.2); Number +4930123 (destination). Change those first.',
+      'Still in use, so it cannot be deleted. Used by: IVR menu Main menu (key 2); Number +4930123 (destination). Change those first.',
     );
     const invalid = new ApiError(422, 'CF_ROUTING_INVALID', 'invalid request', null, [{ path: '/ringTimeoutS', message: 'Too big: expected number to be <=300' }]);
     expect(routingErrorText(invalid, lists)).toBe('Not saved. Check ringTimeoutS: Too big: expected number to be <=300.');
     const reference = new ApiError(422, 'CF_ROUTING_INVALID_REFERENCE', 'no such', null, [{ field: 'fallback', type: 'voicemail', id: 'vm_x' }]);
     expect(routingErrorText(reference, lists)).toBe('Not saved: fallback names a Voicemail box that does not exist (vm_x).');
     expect(routingErrorText(new Error('offline'), lists)).toBe('offline');
+    expect(fieldWords('/forward/busy/id')).toBe('forward busy.id');
+    expect(fieldWords('options.#')).toBe('key #');
   });
 
   it('splits a range past midnight onto the next day (Sunday onto Monday)', () => {

@@ -243,7 +243,7 @@ describe.skipIf(!HAS_CHROMIUM)(`routing in the dashboard${CHROMIUM_SKIP_NOTE}`, 
     await error.waitFor();
     const text = (await error.textContent()) ?? '';
     expect(text).toContain('Still in use, so it cannot be deleted.');
-    expect(text).toContain('IVR menu Main menu (options.2)');
+    expect(text).toContain('IVR menu Main menu (key 2)');
     expect(text).toContain('Ring group Sales (members)');
     await screenshot(page, 'routing-in-use');
     expect((await owner<{ items: unknown[] }>('GET', '/api/routing/extensions')).body.items).toHaveLength(2);

@@ -53,10 +53,14 @@ export function describeDestination(destination: Destination | null | undefined,
   return `${TYPE_LABEL[destination.type]} ${object ? objectLabel(object) : destination.id}`;
 }
 
-/** A field path from the API (`/forward/busy/id`, `options.1`) in words. */
-function fieldWords(path: string): string {
+/** A field path from the API (`/forward/busy/id`, `options.1`) in words: "key 1", "forward busy". */
+export function fieldWords(path: string): string {
   const cleaned = path.replace(/^\//, '').replace(/\//g, '.');
-  return cleaned === '' ? 'the form' : cleaned;
+  if (cleaned === '') return 'the form';
+  return cleaned
+    .replace(/^options\.([0-9*#])/, 'key $1')
+    .replace(/^forward\.(\w+)/, 'forward $1')
+    .replace(/^voicemailBoxId/, 'voicemail box');
 }
 
 function record(value: unknown): Record<string, unknown> {
@@ -83,7 +87,7 @@ export function routingErrorText(error: unknown, lists: RoutingLists): string {
         const kind = String(use.kind) as DestinationType | 'number';
         const id = String(use.id);
         const object = kind === 'number' ? null : findObject(lists, kind, id);
-        return `${TYPE_LABEL[kind] ?? kind} ${object ? objectLabel(object) : id} (${String(use.field)})`;
+        return `${TYPE_LABEL[kind] ?? kind} ${object ? objectLabel(object) : id} (${fieldWords(String(use.field))})`;
       });
       return `Still in use, so it cannot be deleted. Used by: ${users.join('; ')}. Change those first.`;
     }
