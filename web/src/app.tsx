@@ -16,6 +16,7 @@ import { FirstOperatorPanel } from './views/first-operator-panel.tsx';
 import { HealthView } from './views/health-view.tsx';
 import { HistoryView } from './views/history-view.tsx';
 import { KeysView } from './views/keys-view.tsx';
+import { RoutingView } from './views/routing-view.tsx';
 import { LiveView } from './views/live-view.tsx';
 import { StatsView } from './views/stats-view.tsx';
 import { TenantDetailView } from './views/tenant-detail-view.tsx';
@@ -37,7 +38,7 @@ function currentRoute(): Route {
   return cachedRoute;
 }
 
-type NavView = 'live' | 'history' | 'stats' | 'health' | 'users' | 'keys' | 'crm' | 'audit' | 'tenants';
+type NavView = 'live' | 'history' | 'stats' | 'health' | 'routing' | 'users' | 'keys' | 'crm' | 'audit' | 'tenants';
 
 /** Each view with the permission it needs (null: everyone). */
 const NAV: { view: NavView; href: string; label: string; permission: string | null }[] = [
@@ -45,6 +46,7 @@ const NAV: { view: NavView; href: string; label: string; permission: string | nu
   { view: 'history', href: '#/history', label: 'History', permission: 'calls:read' },
   { view: 'stats', href: '#/stats', label: 'Statistics', permission: 'calls:read' },
   { view: 'health', href: '#/health', label: 'Health', permission: null },
+  { view: 'routing', href: '#/routing/numbers', label: 'Routing', permission: 'routing:read' },
   { view: 'users', href: '#/users', label: 'Users', permission: 'users:manage' },
   { view: 'keys', href: '#/keys', label: 'API keys', permission: 'keys:manage' },
   { view: 'crm', href: '#/settings/crm', label: 'CRM', permission: 'settings:read' },
@@ -88,6 +90,8 @@ function Content({ route, session }: { route: Route; session: Session }) {
       return <TenantsView />;
     case 'tenant':
       return <TenantDetailView key={route.id} id={route.id} />;
+    case 'routing':
+      return <RoutingView key={tenantKey} page={route.page} session={session} />;
     case 'account':
       return <AccountView session={session} />;
   }

@@ -7,6 +7,7 @@ import './styles/rows.css';
 import './styles/call-detail.css';
 import './styles/charts-health.css';
 import './styles/accounts.css';
+import './styles/routing.css';
 
 const root = document.getElementById('root');
 if (root) {

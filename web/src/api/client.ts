@@ -10,13 +10,16 @@ export class ApiError extends Error {
   readonly code: string;
   /** Seconds to wait before trying again (429 answers). */
   readonly retryAfterSec: number | null;
+  /** What the code alone does not say (bad fields, the objects using one): the answer's `details`. */
+  readonly details: unknown[];
 
-  constructor(status: number, code: string, message: string, retryAfterSec: number | null = null) {
+  constructor(status: number, code: string, message: string, retryAfterSec: number | null = null, details: unknown[] = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.retryAfterSec = retryAfterSec;
+    this.details = details;
   }
 }
 
@@ -41,7 +44,8 @@ async function errorFrom(response: Response): Promise<ApiError> {
   }
   const retryHeader = Number(response.headers.get('retry-after'));
   const retryAfterSec = Number.isFinite(retryHeader) && retryHeader > 0 ? retryHeader : null;
-  return new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? response.statusText, retryAfterSec);
+  const details = Array.isArray(body.details) ? body.details : [];
+  return new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? response.statusText, retryAfterSec, details);
 }
 
 /** A 401 means "log in", unless it is the answer to a password that was not right. */

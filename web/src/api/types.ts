@@ -82,4 +82,5 @@ export { LIVE_CLOSE_CODES } from '../../../src/app/live-protocol.ts';
 export interface ApiErrorBody {
   code: string;
   message: string;
+  details?: unknown[];
 }

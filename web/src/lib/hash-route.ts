@@ -1,6 +1,9 @@
 // Hash routing (`#/history?direction=inbound`, `#/calls/<id>`): the engine serves one index.html at `/`,
 // so every view must be addressable without server-side routes.
 
+export const ROUTING_PAGES = ['numbers', 'extensions', 'ring-groups', 'ivr-menus', 'schedules', 'voicemail', 'conferences', 'announcements'] as const;
+export type RoutingPageName = (typeof ROUTING_PAGES)[number];
+
 export type Route =
   | { view: 'live' }
   | { view: 'history'; params: URLSearchParams }
@@ -13,6 +16,7 @@ export type Route =
   | { view: 'crm' }
   | { view: 'tenants' }
   | { view: 'tenant'; id: string }
+  | { view: 'routing'; page: RoutingPageName }
   | { view: 'account' };
 
 export function parseRoute(hash: string): Route {
@@ -39,6 +43,10 @@ export function parseRoute(hash: string): Route {
     case 'settings':
       if (parts[1] === 'crm') return { view: 'crm' };
       return { view: 'live' };
+    case 'routing': {
+      const page = ROUTING_PAGES.find((name) => name === parts[1]);
+      return { view: 'routing', page: page ?? 'numbers' };
+    }
     case 'tenants':
       if (parts[1]) return { view: 'tenant', id: decodeURIComponent(parts[1]) };
       return { view: 'tenants' };
@@ -69,6 +77,8 @@ export function routeHref(route: Route): string {
       return `#/tenants/${encodeURIComponent(route.id)}`;
     case 'crm':
       return '#/settings/crm';
+    case 'routing':
+      return `#/routing/${route.page}`;
   }
 }
 
