@@ -20,7 +20,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
-import { routingRoutes } from './routes/routing.ts';
+import { routingRoutes, type ExtensionSipDeps } from './routes/routing.ts';
 import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
@@ -48,6 +48,8 @@ export interface AccountDeps {
   routing?: RoutingStore;
   /** A tenant's routing changed. */
   onRoutingChanged?: (tenantId: string) => void;
+  /** Extensions' SIP passwords and their provisioning on Asterisk (routes/routing.ts). */
+  sip?: ExtensionSipDeps;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
   crm?: CrmSettingsDeps;
   sessionTtlMs?: number;
@@ -151,7 +153,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(tenantRoutes(accounts));
     await app.register(auditRoutes(accounts));
     if (accounts.routing) {
-      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}) }));
+      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}), ...(accounts.sip ? { sip: accounts.sip } : {}) }));
     }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.
