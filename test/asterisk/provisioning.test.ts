@@ -66,6 +66,12 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, provisioning of ext
       expect(renamed.status).toBe(200);
       await until(async () => /callerid\s+:\s+"Pat Renamed" <150>/.test(await asterisk.cli(`pjsip show endpoint ${endpoint}`)), 20_000, 'the new caller id on Asterisk');
 
+      // A disabled extension has no endpoint; enabled again, it is back.
+      expect((await api('PUT', `/api/routing/extensions/${id}`, { number: '150', name: 'Pat Renamed', enabled: false })).status).toBe(200);
+      await until(async () => (await endpointOnAsterisk(endpoint)) === null, 20_000, 'the disabled extension\'s endpoint to be removed');
+      expect((await api('PUT', `/api/routing/extensions/${id}`, { number: '150', name: 'Pat Renamed', enabled: true })).status).toBe(200);
+      await until(async () => (await endpointOnAsterisk(endpoint)) !== null, 20_000, 'the enabled extension\'s endpoint to be pushed');
+
       // Asterisk's memory wizard forgets at a restart; the engine pushes every extension when it reconnects.
       await asterisk.kill();
       await asterisk.start();
