@@ -51,6 +51,8 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, provisioning of ext
       expect(sipPassword.length).toBeGreaterThanOrEqual(20);
 
       await until(async () => (await endpointOnAsterisk(endpoint)) !== null, 20_000, 'the endpoint to be pushed to Asterisk');
+      await until(async () => (await api<{ provisioned: boolean }>('GET', `/api/routing/extensions/${id}/provisioning`)).body.provisioned, 20_000, 'the API to say provisioned');
+      expect((await api('GET', `/api/routing/extensions/${id}/provisioning`)).body).toEqual({ id, endpoint, enabled: true, hasSipPassword: true, provisioned: true, servers: [{ server: 'ast', state: 'pushed' }] });
       const shown = await asterisk.cli(`pjsip show endpoint ${endpoint}`);
       expect(shown).toMatch(/context\s+:\s+callflow-phones/);
       expect(shown).toMatch(/callerid\s+:\s+"Pat Provisioned" <150>/);
@@ -69,6 +71,8 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, provisioning of ext
       // A disabled extension has no endpoint; enabled again, it is back.
       expect((await api('PUT', `/api/routing/extensions/${id}`, { number: '150', name: 'Pat Renamed', enabled: false })).status).toBe(200);
       await until(async () => (await endpointOnAsterisk(endpoint)) === null, 20_000, 'the disabled extension\'s endpoint to be removed');
+      await until(async () => (await api<{ servers: { state: string }[] }>('GET', `/api/routing/extensions/${id}/provisioning`)).body.servers[0]?.state === 'removed', 20_000, 'the API to say removed');
+      expect((await api<{ provisioned: boolean }>('GET', `/api/routing/extensions/${id}/provisioning`)).body.provisioned).toBe(false);
       expect((await api('PUT', `/api/routing/extensions/${id}`, { number: '150', name: 'Pat Renamed', enabled: true })).status).toBe(200);
       await until(async () => (await endpointOnAsterisk(endpoint)) !== null, 20_000, 'the enabled extension\'s endpoint to be pushed');
 

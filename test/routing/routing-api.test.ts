@@ -461,7 +461,15 @@ describe.each(storeKinds())('routing objects through the API (%s)', (kind) => {
       expect(resetEntry).toMatchObject({ actor: { kind: 'api-key' }, after: { endpoint: 'acme-270' } });
       // The refused resets left no entry.
       expect(entries.filter((e) => e.action === 'routing.extension.sip_password_reset')).toHaveLength(1);
+      // No ARI server configured: nothing to provision on.
+      const status = await call('GET', `/api/routing/extensions/${id}/provisioning`, keyOf.a!.reporter!);
+      expect(status.statusCode, status.body).toBe(200);
+      expect(status.json()).toEqual({ id, endpoint: 'acme-270', enabled: true, hasSipPassword: true, provisioned: false, servers: [] });
+      expect(status.body).not.toContain(fresh.sipPassword);
+      expect((await call('GET', `/api/routing/extensions/${id}/provisioning`, adminB())).statusCode).toBe(404);
+
       expect((await call('DELETE', `/api/routing/extensions/${id}`, admin())).statusCode).toBe(204);
+      expect((await call('GET', `/api/routing/extensions/${id}/provisioning`, admin())).statusCode).toBe(404);
     });
   });
 

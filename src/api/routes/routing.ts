@@ -25,7 +25,7 @@ import {
   voicemailMessagePatch,
   voicemailMessageSchema,
 } from '../../routing/objects/schemas.ts';
-import { resetSipPassword } from '../../routing/provisioning/sip-credentials.ts';
+import { extensionCredentials, resetSipPassword } from '../../routing/provisioning/sip-credentials.ts';
 import { hashPin } from '../../tenants/passwords.ts';
 import { actorOf, type Principal } from '../../tenants/principal.ts';
 import type { TenantStore } from '../../tenants/tenant-store.ts';
@@ -53,7 +53,18 @@ export interface ExtensionSipDeps {
   secretsKey: Buffer;
   /** An extension was created, changed, deleted, or given a new password (after the change committed). */
   extensionChanged?: (tenantId: string, extensionId: string, endpoint: string) => void;
+  /** Where an endpoint stands on each ARI server (absent: no provisioning, every list empty). */
+  statusOf?: (endpoint: string) => { server: string; state: 'pushed' | 'removed' | 'failed' | 'pending' }[];
 }
+
+const provisioningSchema = z.object({
+  id: z.string(),
+  endpoint: z.string(),
+  enabled: z.boolean(),
+  hasSipPassword: z.boolean(),
+  provisioned: z.boolean().describe('Enabled, with a password, and pushed to every ARI server by the last attempt'),
+  servers: z.array(z.object({ server: z.string(), state: z.enum(['pushed', 'removed', 'failed', 'pending']) })),
+});
 
 /** The extension create reply: the object and, this once, its SIP password. */
 const extensionCreated = extensionSchema.extend({ sipPassword: z.string().optional().describe('The SIP password of the endpoint, shown only here (and by a reset)') });
@@ -295,6 +306,30 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
           );
           sipChanged(tenantId, extension);
           return { id, endpoint: extension.endpoint, sipPassword };
+        },
+      );
+
+      r.get(
+        '/api/routing/extensions/:id/provisioning',
+        {
+          config: READ,
+          schema: { tags: TAGS, summary: "Whether an extension's PJSIP endpoint is on every ARI server (the last push or removal per server)", params: idParams, response: { 200: provisioningSchema, 404: errorSchema } },
+        },
+        async (request) => {
+          const { tenantId } = managedTenant(request);
+          const { id } = request.params;
+          const credentials = await extensionCredentials(routing.sql, tenantId, id);
+          if (credentials === null) throw notFound('extension', id);
+          const servers = sip.statusOf?.(credentials.endpoint) ?? [];
+          const hasSipPassword = credentials.sealedPassword !== null;
+          return {
+            id,
+            endpoint: credentials.endpoint,
+            enabled: credentials.enabled,
+            hasSipPassword,
+            provisioned: credentials.enabled && hasSipPassword && servers.length > 0 && servers.every((s) => s.state === 'pushed'),
+            servers,
+          };
         },
       );
     }

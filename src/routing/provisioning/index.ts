@@ -33,6 +33,7 @@ export function createProvisioning(options: {
     sip: {
       secretsKey: options.secretsKey,
       extensionChanged: (tenantId, extensionId, endpoint) => provisioner.extensionChanged(tenantId, extensionId, endpoint),
+      statusOf: (endpoint) => provisioner.statusOf(endpoint),
     },
   };
 }

@@ -38,6 +38,12 @@ const SYNC_CONCURRENCY = 4;
 
 type Outcome = 'pushed' | 'removed' | 'failed';
 
+/** Where an endpoint stands on one server: the last push or removal's outcome, or `pending` before any. */
+export interface ServerProvisioning {
+  server: string;
+  state: Outcome | 'pending';
+}
+
 export class PjsipProvisioner {
   private readonly servers = new Map<string, DynamicConfigApi>();
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -104,6 +110,11 @@ export class PjsipProvisioner {
   /** What the last push or removal of an endpoint on a server did (tests, diagnostics); undefined: nothing yet. */
   lastOutcome(server: string, endpoint: string): Outcome | undefined {
     return this.state.get(`${server}\u0000${endpoint}`);
+  }
+
+  /** The endpoint on every configured server. */
+  statusOf(endpoint: string): ServerProvisioning[] {
+    return [...this.servers.keys()].map((server) => ({ server, state: this.lastOutcome(server, endpoint) ?? 'pending' }));
   }
 
   /** Waits until the work queued so far is done (tests, shutdown). */
