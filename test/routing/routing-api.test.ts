@@ -421,6 +421,7 @@ describe.each(storeKinds())('routing objects through the API (%s)', (kind) => {
       const { id, endpoint, sipPassword } = made.json() as { id: string; endpoint: string; sipPassword: string };
       expect(endpoint).toBe('acme-270');
       expect(sipPassword).toMatch(/^[A-Za-z0-9]{20,}$/);
+      expect(made.headers['cache-control']).toBe('no-store');
 
       const one = await call('GET', `/api/routing/extensions/${id}`, admin());
       expect(one.statusCode).toBe(200);
@@ -449,6 +450,7 @@ describe.each(storeKinds())('routing objects through the API (%s)', (kind) => {
       expect(fresh).toMatchObject({ id, endpoint: 'acme-270' });
       expect(fresh.sipPassword).toMatch(/^[A-Za-z0-9]{20,}$/);
       expect(fresh.sipPassword).not.toBe(sipPassword);
+      expect(reset.headers['cache-control']).toBe('no-store');
       const [after] = await app.store.sql.query<{ sip_password_sealed: string }>('SELECT sip_password_sealed FROM extensions WHERE id = $1', [id]);
       expect(after!.sip_password_sealed).not.toBe(row!.sip_password_sealed);
       expect((await call('GET', `/api/routing/extensions/${id}`, admin())).body).not.toContain(fresh.sipPassword);

@@ -208,7 +208,9 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             view,
           );
           if (k.kind === 'extension') sipChanged(tenantId, created as { id: string; endpoint: string });
-          return reply.code(201).send(sipPassword === null ? view(created) : { ...(view(created) as object), sipPassword });
+          if (sipPassword === null) return reply.code(201).send(view(created));
+          // The one reply that carries the password: no cache keeps it.
+          return reply.code(201).header('cache-control', 'no-store').send({ ...(view(created) as object), sipPassword });
         },
       );
 
@@ -288,7 +290,7 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             response: { 200: z.object({ id: z.string(), endpoint: z.string(), sipPassword: z.string() }), 404: errorSchema },
           },
         },
-        async (request) => {
+        async (request, reply) => {
           const { principal, tenantId } = managedTenant(request);
           const { id } = request.params;
           const extension = await routing.get('extension', tenantId, id);
@@ -305,6 +307,7 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             () => ({ endpoint: extension.endpoint }),
           );
           sipChanged(tenantId, extension);
+          reply.header('cache-control', 'no-store');
           return { id, endpoint: extension.endpoint, sipPassword };
         },
       );
