@@ -20,7 +20,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
-import { routingRoutes } from './routes/routing.ts';
+import { routingRoutes, type ExtensionSipDeps } from './routes/routing.ts';
 import { routingCallRoutes } from './routes/routing-calls.ts';
 import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
@@ -51,6 +51,8 @@ export interface AccountDeps {
   onRoutingChanged?: (tenantId: string) => void;
   /** A stored recording's audio from the connected Asterisk servers (voicemail messages), or null. */
   recordingAudio?: (name: string) => Promise<Buffer | null>;
+  /** Extensions' SIP passwords and their provisioning on Asterisk (routes/routing.ts). */
+  sip?: ExtensionSipDeps;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
   crm?: CrmSettingsDeps;
   sessionTtlMs?: number;
@@ -154,7 +156,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(tenantRoutes(accounts));
     await app.register(auditRoutes(accounts));
     if (accounts.routing) {
-      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}) }));
+      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}), ...(accounts.sip ? { sip: accounts.sip } : {}) }));
       await app.register(routingCallRoutes({ routing: accounts.routing, ...(accounts.recordingAudio ? { recordingAudio: accounts.recordingAudio } : {}) }));
     }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));

@@ -31,6 +31,7 @@ import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { RoutingStore } from '../routing/objects/routing-store.ts';
 import { RoutingService } from '../routing/runtime/routing-service.ts';
+import { createProvisioning } from '../routing/provisioning/index.ts';
 import { loadSecretsKey } from '../tenants/secret-box.ts';
 import { SpillLog } from './spill-log.ts';
 import { createHealthCheck } from './health.ts';
@@ -153,6 +154,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     ingest: (server, text) => void engine.acceptRaw(text, new Date(), server),
   });
 
+  // Extensions' PJSIP endpoints pushed to every ARI server, again at each (re)connection (docs/routing.md).
+  const provisioning = createProvisioning({
+    sql: store.sql,
+    secretsKey: secrets.key,
+    phoneContext: config.routing.phoneContext,
+    phoneTransport: config.routing.phoneTransport,
+    logger,
+    registry: metrics.registry,
+  });
+
   const gaps = new GapRecorder({ store, logger, runId: engine.ingestor.runId, onGap: (gap) => metrics.ariGaps.inc({ server: gap.server }) });
   const celSources = new Map<string, CelServerSource>();
   for (const s of config.ari.servers) {
@@ -193,6 +204,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         },
         onStateChange: (state) => gaps.onState(server.name, state),
         onConnected: async () => {
+          provisioning.provisioner.connected(server.name);
           if (!server.subscribeAll) log.warn('subscribeAll is off: calls that never enter Stasis are invisible and hangup causes after StasisEnd are lost');
           // The window this connection closed is filled from CEL first: calls that ended in it then end with
           // Asterisk's own hangup, and the resync only settles what CEL did not tell.
@@ -208,6 +220,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     );
     const flows = routingService.runtimeFor(server.name, connection.rest, server.app);
     connections.set(server.name, connection);
+    provisioning.provisioner.addServer(server.name, connection.rest);
     engine.addConnection(connection, ariSource(engine, connection));
   }
 
@@ -245,6 +258,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // The next call of the tenant reads its routing anew.
       onRoutingChanged: (tenantId: string) => routingService.changed(tenantId),
       recordingAudio: (name: string) => routingService.recordingAudio(name),
+      sip: provisioning.sip,
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
       onRulesChanged: async () => {

@@ -222,6 +222,26 @@ export class AriRest {
     return this.expectObject<AriApplication>('POST', `/applications/${seg(app)}/subscription`, { eventSource });
   }
 
+  /**
+   * Push configuration: creates or updates a sorcery object (`res_pjsip` `endpoint`, `auth`, `aor`) in a writable
+   * wizard (sorcery.conf). An update keeps the attributes not given. The fields travel in the JSON body only, so
+   * errors (which quote the path) never carry them: an auth's password is one.
+   */
+  async putDynamicConfig(configClass: string, objectType: string, id: string, fields: readonly { attribute: string; value: string }[]): Promise<void> {
+    await this.request('PUT', `/asterisk/config/dynamic/${seg(configClass)}/${seg(objectType)}/${seg(id)}`, {}, JSON.stringify({ fields }));
+  }
+
+  /** Deletes a pushed sorcery object; false when Asterisk has none by that id (404). */
+  async deleteDynamicConfig(configClass: string, objectType: string, id: string): Promise<boolean> {
+    try {
+      await this.request('DELETE', `/asterisk/config/dynamic/${seg(configClass)}/${seg(objectType)}/${seg(id)}`);
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
   /** Closes the HTTP connections; the client is unusable afterwards. */
   async close(): Promise<void> {
     if (!this.pool.closed) await this.pool.close();

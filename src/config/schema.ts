@@ -92,6 +92,16 @@ export const configSchema = z.object({
         .max(500)
         .refine((u) => /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(u), 'an http(s) URL')
         .optional(),
+      /** Dialplan context of the PJSIP endpoints the engine provisions for extensions (docs/routing.md, "Provisioning"). */
+      phoneContext: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,80}$/, 'letters, digits, - and _ (at most 80)')
+        .default('callflow-phones'),
+      /** A pjsip.conf transport to pin provisioned endpoints to; absent: Asterisk picks one. */
+      phoneTransport: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'letters, digits, ., - and _ (at most 80)')
+        .optional(),
     })
     .prefault({}),
   direction: directionRules.prefault({}),

@@ -4,6 +4,7 @@ import { createApp, type App } from '../../src/app/compose.ts';
 import { silentLogger } from '../../src/app/logger.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { verifyPassword } from '../../src/tenants/passwords.ts';
+import { isSealed } from '../../src/tenants/secret-box.ts';
 import { createPostgresDatabase, storeKinds, type TestDatabase } from '../support/test-store.ts';
 
 // A tenant's routing objects through the API of a whole engine (docs/routing.md): CRUD of every type, the
@@ -410,6 +411,67 @@ describe.each(storeKinds())('routing objects through the API (%s)', (kind) => {
       expect(entries.some((e) => e.action === 'routing.extension.create' && JSON.stringify(e.after).includes('"260"'))).toBe(false);
       const bEntries = (await call('GET', '/api/audit?limit=500', adminB())).json().items as { action: string }[];
       expect(bEntries.some((e) => e.action === 'routing.number.update')).toBe(false);
+    });
+  });
+
+  describe('SIP passwords of extensions', () => {
+    it('shows the password once at creation, never in reads or the audit log, stores it sealed, and resets it (audited)', async () => {
+      const made = await call('POST', '/api/routing/extensions', admin(), { number: '270', name: 'Sip Sam' });
+      expect(made.statusCode, made.body).toBe(201);
+      const { id, endpoint, sipPassword } = made.json() as { id: string; endpoint: string; sipPassword: string };
+      expect(endpoint).toBe('acme-270');
+      expect(sipPassword).toMatch(/^[A-Za-z0-9]{20,}$/);
+      expect(made.headers['cache-control']).toBe('no-store');
+
+      const one = await call('GET', `/api/routing/extensions/${id}`, admin());
+      expect(one.statusCode).toBe(200);
+      expect(one.json()).not.toHaveProperty('sipPassword');
+      expect(one.body).not.toContain(sipPassword);
+      const list = await call('GET', '/api/routing/extensions', admin());
+      expect(list.body).not.toContain(sipPassword);
+      expect(list.body).not.toContain('sipPassword');
+      const updated = await call('PUT', `/api/routing/extensions/${id}`, admin(), { number: '270', name: 'Sip Samuel' });
+      expect(updated.statusCode).toBe(200);
+      expect(updated.json()).not.toHaveProperty('sipPassword');
+
+      // Sealed at rest: reversible for the engine (it pushes it to Asterisk again), not readable in the database.
+      const [row] = await app.store.sql.query<{ sip_password_sealed: string }>('SELECT sip_password_sealed FROM extensions WHERE id = $1', [id]);
+      expect(isSealed(row!.sip_password_sealed)).toBe(true);
+      expect(row!.sip_password_sealed).not.toContain(sipPassword);
+
+      // Agents and reporters cannot reset; another tenant's extension is not there.
+      expect((await call('POST', `/api/routing/extensions/${id}/sip-password`, keyOf.a!.agent!)).statusCode).toBe(403);
+      expect((await call('POST', `/api/routing/extensions/${id}/sip-password`, adminB())).statusCode).toBe(404);
+      expect((await call('POST', '/api/routing/extensions/ext_nosuchthing/sip-password', admin())).statusCode).toBe(404);
+
+      const reset = await call('POST', `/api/routing/extensions/${id}/sip-password`, admin());
+      expect(reset.statusCode, reset.body).toBe(200);
+      const fresh = reset.json() as { id: string; endpoint: string; sipPassword: string };
+      expect(fresh).toMatchObject({ id, endpoint: 'acme-270' });
+      expect(fresh.sipPassword).toMatch(/^[A-Za-z0-9]{20,}$/);
+      expect(fresh.sipPassword).not.toBe(sipPassword);
+      expect(reset.headers['cache-control']).toBe('no-store');
+      const [after] = await app.store.sql.query<{ sip_password_sealed: string }>('SELECT sip_password_sealed FROM extensions WHERE id = $1', [id]);
+      expect(after!.sip_password_sealed).not.toBe(row!.sip_password_sealed);
+      expect((await call('GET', `/api/routing/extensions/${id}`, admin())).body).not.toContain(fresh.sipPassword);
+
+      const audit = await call('GET', '/api/audit?limit=500', admin());
+      expect(audit.body).not.toContain(sipPassword);
+      expect(audit.body).not.toContain(fresh.sipPassword);
+      const entries = audit.json().items as { action: string; targetId: string | null; actor: { kind: string }; after: unknown }[];
+      const resetEntry = entries.find((e) => e.action === 'routing.extension.sip_password_reset' && e.targetId === id);
+      expect(resetEntry).toMatchObject({ actor: { kind: 'api-key' }, after: { endpoint: 'acme-270' } });
+      // The refused resets left no entry.
+      expect(entries.filter((e) => e.action === 'routing.extension.sip_password_reset')).toHaveLength(1);
+      // No ARI server configured: nothing to provision on.
+      const status = await call('GET', `/api/routing/extensions/${id}/provisioning`, keyOf.a!.reporter!);
+      expect(status.statusCode, status.body).toBe(200);
+      expect(status.json()).toEqual({ id, endpoint: 'acme-270', enabled: true, hasSipPassword: true, provisioned: false, servers: [] });
+      expect(status.body).not.toContain(fresh.sipPassword);
+      expect((await call('GET', `/api/routing/extensions/${id}/provisioning`, adminB())).statusCode).toBe(404);
+
+      expect((await call('DELETE', `/api/routing/extensions/${id}`, admin())).statusCode).toBe(204);
+      expect((await call('GET', `/api/routing/extensions/${id}/provisioning`, admin())).statusCode).toBe(404);
     });
   });
 

@@ -25,6 +25,7 @@ import {
   voicemailMessagePatch,
   voicemailMessageSchema,
 } from '../../routing/objects/schemas.ts';
+import { extensionCredentials, resetSipPassword } from '../../routing/provisioning/sip-credentials.ts';
 import { hashPin } from '../../tenants/passwords.ts';
 import { actorOf, type Principal } from '../../tenants/principal.ts';
 import type { TenantStore } from '../../tenants/tenant-store.ts';
@@ -43,7 +44,30 @@ export interface RoutingRouteDeps {
   routing: RoutingStore;
   /** A tenant's routing changed (the runtime reads it again). */
   onRoutingChanged?: (tenantId: string) => void;
+  /** Extensions' SIP passwords and their provisioning on Asterisk (docs/routing.md, "Provisioning"); absent: none. */
+  sip?: ExtensionSipDeps;
 }
+
+export interface ExtensionSipDeps {
+  /** The engine's secrets key: passwords are stored sealed under it. */
+  secretsKey: Buffer;
+  /** An extension was created, changed, deleted, or given a new password (after the change committed). */
+  extensionChanged?: (tenantId: string, extensionId: string, endpoint: string) => void;
+  /** Where an endpoint stands on each ARI server (absent: no provisioning, every list empty). */
+  statusOf?: (endpoint: string) => { server: string; state: 'pushed' | 'removed' | 'failed' | 'pending' }[];
+}
+
+const provisioningSchema = z.object({
+  id: z.string(),
+  endpoint: z.string(),
+  enabled: z.boolean(),
+  hasSipPassword: z.boolean(),
+  provisioned: z.boolean().describe('Enabled, with a password, and pushed to every ARI server by the last attempt'),
+  servers: z.array(z.object({ server: z.string(), state: z.enum(['pushed', 'removed', 'failed', 'pending']) })),
+});
+
+/** The extension create reply: the object and, this once, its SIP password. */
+const extensionCreated = extensionSchema.extend({ sipPassword: z.string().optional().describe('The SIP password of the endpoint, shown only here (and by a reset)') });
 
 interface KindRoute {
   kind: RefType;
@@ -100,6 +124,7 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
   return async (app) => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const { tenants, routing } = deps;
+    const sipChanged = (tenantId: string, extension: { id: string; endpoint: string }) => deps.sip?.extensionChanged?.(tenantId, extension.id, extension.endpoint);
 
     /** Runs a change and appends its audit entry in one transaction. */
     async function audited<T>(
@@ -163,14 +188,29 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             tags: TAGS,
             summary: `Create a ${what}`,
             body: k.input,
-            response: { 201: k.schema, 400: errorSchema, 409: errorSchema, 422: errorSchema },
+            response: { 201: k.kind === 'extension' ? extensionCreated : k.schema, 400: errorSchema, 409: errorSchema, 422: errorSchema },
           },
         },
         async (request, reply) => {
           const { principal, tenantId } = managedTenant(request);
           const input = await toWrite(k.kind, request.body as Record<string, unknown>);
-          const created = await audited(principal, tenantId, { action: `routing.${k.action}.create`, targetType: k.action }, (tx) => tx.create(k.kind, tenantId, input as never), view);
-          return reply.code(201).send(view(created));
+          let sipPassword: string | null = null;
+          const created = await audited(
+            principal,
+            tenantId,
+            { action: `routing.${k.action}.create`, targetType: k.action },
+            async (tx) => {
+              const made = await tx.create(k.kind, tenantId, input as never);
+              // An extension's SIP password is made with it, in the same transaction; the audit entry never has it.
+              if (k.kind === 'extension' && deps.sip) sipPassword = await resetSipPassword(tx.sql, deps.sip.secretsKey, tenantId, made.id);
+              return made;
+            },
+            view,
+          );
+          if (k.kind === 'extension') sipChanged(tenantId, created as { id: string; endpoint: string });
+          if (sipPassword === null) return reply.code(201).send(view(created));
+          // The one reply that carries the password: no cache keeps it.
+          return reply.code(201).header('cache-control', 'no-store').send({ ...(view(created) as object), sipPassword });
         },
       );
 
@@ -203,6 +243,7 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             },
             view,
           );
+          if (k.kind === 'extension') sipChanged(tenantId, updated as { id: string; endpoint: string });
           return view(updated);
         },
       );
@@ -228,7 +269,70 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
             },
             () => null,
           );
+          if (k.kind === 'extension') sipChanged(tenantId, before as { id: string; endpoint: string });
           return reply.code(204).send(null);
+        },
+      );
+    }
+
+    // Extensions' SIP passwords (docs/routing.md, "Provisioning")
+
+    if (deps.sip) {
+      const sip = deps.sip;
+      r.post(
+        '/api/routing/extensions/:id/sip-password',
+        {
+          config: WRITE,
+          schema: {
+            tags: TAGS,
+            summary: "Give an extension a new SIP password (shown only in this reply); its phone must register with it",
+            params: idParams,
+            response: { 200: z.object({ id: z.string(), endpoint: z.string(), sipPassword: z.string() }), 404: errorSchema },
+          },
+        },
+        async (request, reply) => {
+          const { principal, tenantId } = managedTenant(request);
+          const { id } = request.params;
+          const extension = await routing.get('extension', tenantId, id);
+          if (extension === null) throw notFound('extension', id);
+          const sipPassword = await audited(
+            principal,
+            tenantId,
+            { action: 'routing.extension.sip_password_reset', targetType: 'extension', targetId: id },
+            async (tx) => {
+              const password = await resetSipPassword(tx.sql, sip.secretsKey, tenantId, id);
+              if (password === null) throw notFound('extension', id);
+              return password;
+            },
+            () => ({ endpoint: extension.endpoint }),
+          );
+          sipChanged(tenantId, extension);
+          reply.header('cache-control', 'no-store');
+          return { id, endpoint: extension.endpoint, sipPassword };
+        },
+      );
+
+      r.get(
+        '/api/routing/extensions/:id/provisioning',
+        {
+          config: READ,
+          schema: { tags: TAGS, summary: "Whether an extension's PJSIP endpoint is on every ARI server (the last push or removal per server)", params: idParams, response: { 200: provisioningSchema, 404: errorSchema } },
+        },
+        async (request) => {
+          const { tenantId } = managedTenant(request);
+          const { id } = request.params;
+          const credentials = await extensionCredentials(routing.sql, tenantId, id);
+          if (credentials === null) throw notFound('extension', id);
+          const servers = sip.statusOf?.(credentials.endpoint) ?? [];
+          const hasSipPassword = credentials.sealedPassword !== null;
+          return {
+            id,
+            endpoint: credentials.endpoint,
+            enabled: credentials.enabled,
+            hasSipPassword,
+            provisioned: credentials.enabled && hasSipPassword && servers.length > 0 && servers.every((s) => s.state === 'pushed'),
+            servers,
+          };
         },
       );
     }
