@@ -52,6 +52,10 @@ function exited(child: ChildProcess): Promise<void> {
     : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+// Opening the embedded database (and migrating it) takes seconds, and far longer on a busy machine: the tests
+// that open it are given 120 s.
+const OPENS_DATABASE_MS = 120_000;
+
 describe('embedded data folder lock', () => {
   it('refuses a second process and takes over the lock once the holder is dead', async () => {
     const dataDir = await tempDir();
@@ -75,7 +79,7 @@ describe('embedded data folder lock', () => {
       await store.close();
     }
     expect(existsSync(lockPath)).toBe(false);
-  });
+  }, OPENS_DATABASE_MS);
 
   it('refuses a second open in the same process until the first is closed', async () => {
     const dataDir = await tempDir();
@@ -85,7 +89,7 @@ describe('embedded data folder lock', () => {
     await first.close();
     const second = await openStore({ dataDir });
     await second.close();
-  });
+  }, OPENS_DATABASE_MS);
 
   it('takes over a lock naming this pid that this process does not hold, or one it cannot read', async () => {
     const dataDir = await tempDir();
