@@ -4,21 +4,13 @@ import type { SqlClient } from '../../store/sql-client.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
 import { sealSecret } from '../../tenants/secret-box.ts';
 import { PjsipProvisioner, type DynamicConfigApi } from './provisioner.ts';
+import type { CredentialRow } from './sip-credentials.ts';
 
 // The provisioner over a fake database (rows of extensions) and fake ARI servers that record what they are told.
 
 const KEY = Buffer.alloc(32, 7);
 
-interface Row {
-  id: string;
-  tenant_id: string;
-  number: string;
-  name: string;
-  endpoint: string;
-  caller_id_name: string | null;
-  enabled: boolean;
-  sip_password_sealed: string | null;
-}
+type Row = CredentialRow;
 
 function fakeSql(rows: Row[]): SqlClient {
   return {

@@ -28,7 +28,8 @@ export interface ExtensionCredentials {
   sealedPassword: string | null;
 }
 
-interface Row {
+/** An extension's row as the credentials are read from it. */
+export interface CredentialRow {
   id: string;
   tenant_id: string;
   number: string;
@@ -40,7 +41,7 @@ interface Row {
 }
 
 const COLUMNS = 'id, tenant_id, number, name, endpoint, caller_id_name, enabled, sip_password_sealed';
-const toCredentials = (r: Row): ExtensionCredentials => ({
+const toCredentials = (r: CredentialRow): ExtensionCredentials => ({
   id: r.id,
   tenantId: r.tenant_id,
   number: r.number,
@@ -53,13 +54,13 @@ const toCredentials = (r: Row): ExtensionCredentials => ({
 
 /** One extension of a tenant, or null. */
 export async function extensionCredentials(sql: SqlClient, tenantId: string, extensionId: string): Promise<ExtensionCredentials | null> {
-  const [row] = await guarded('read extension credentials', () => sql.query<Row>(`SELECT ${COLUMNS} FROM extensions WHERE tenant_id = $1 AND id = $2`, [tenantId, extensionId]));
+  const [row] = await guarded('read extension credentials', () => sql.query<CredentialRow>(`SELECT ${COLUMNS} FROM extensions WHERE tenant_id = $1 AND id = $2`, [tenantId, extensionId]));
   return row ? toCredentials(row) : null;
 }
 
 /** Every extension of every tenant (what an Asterisk (re)connecting is given). */
 export async function allExtensionCredentials(sql: SqlClient): Promise<ExtensionCredentials[]> {
-  const rows = await guarded('list extension credentials', () => sql.query<Row>(`SELECT ${COLUMNS} FROM extensions ORDER BY tenant_id, created_at, id`));
+  const rows = await guarded('list extension credentials', () => sql.query<CredentialRow>(`SELECT ${COLUMNS} FROM extensions ORDER BY tenant_id, created_at, id`));
   return rows.map(toCredentials);
 }
 

@@ -14,7 +14,8 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export function useAction(): Action {
+/** `describe` turns a failure into the words shown (a page may name the objects an error is about). */
+export function useAction(describe: (error: unknown) => string = errorText): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = useCallback(async (work: () => Promise<unknown>) => {
@@ -24,12 +25,12 @@ export function useAction(): Action {
       await work();
       return true;
     } catch (reason) {
-      setError(errorText(reason));
+      setError(describe(reason));
       return false;
     } finally {
       setBusy(false);
     }
-  }, []);
+  }, [describe]);
   const clear = useCallback(() => setError(null), []);
   return { busy, error, run, clear };
 }
