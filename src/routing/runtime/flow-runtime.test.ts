@@ -132,6 +132,13 @@ describe('flow runtime', () => {
     expect(h.steps.map((s) => s.step.kind)).toContain('voicemail');
   });
 
+  it('reads a frame whose type is not written first (another writer than Asterisk) just the same', async () => {
+    const h = harness(config);
+    h.runtime.onFrame(Buffer.from(JSON.stringify({ application: 'callflow', timestamp: '2026-12-06T05:00:00.000+0000', type: 'StasisStart', args: ['route'], channel: caller })));
+    await h.settled();
+    expect(h.calls[0]).toBe(`answer ${caller.id}`);
+  });
+
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {
     const h = harness(config);
     h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { exten: '999' } } }));

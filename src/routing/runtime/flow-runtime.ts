@@ -78,8 +78,34 @@ interface Flow<S> {
 
 const HANGUP_REASONS: Record<number, HangupReason> = { 1: 'unallocated', 16: 'normal', 17: 'busy', 19: 'no_answer', 21: 'rejected', 26: 'answered_elsewhere', 34: 'congestion' };
 
-/** Frames worth parsing: a quick look for the type before JSON.parse (most frames concern no flow). */
+/** Frames worth parsing: a look at the type before JSON.parse (most frames concern no flow). */
+const FLOW_TYPES: ReadonlySet<string> = new Set(FLOW_EVENT_TYPES);
+/** Types that matter while no flow runs: a routed call starting, a phone going on- or offline. */
+const IDLE_TYPES: ReadonlySet<string> = new Set(['StasisStart', 'EndpointStateChange']);
+const TYPE_KEY = Buffer.from('"type":"');
 const TYPE_MARKERS = FLOW_EVENT_TYPES.map((t) => Buffer.from(`"${t}"`));
+/** Asterisk writes an event's type first: looked for within the frame's first bytes only. */
+const TYPE_WINDOW = 32;
+const ROUTE_MARK = Buffer.from('"route"');
+
+/** The event's type when the frame starts with it (as Asterisk writes events), else null. */
+function leadingType(bytes: Buffer): string | null {
+  const at = bytes.subarray(0, TYPE_WINDOW).indexOf(TYPE_KEY);
+  if (at < 0) return null;
+  const start = at + TYPE_KEY.length;
+  const end = bytes.indexOf(0x22, start);
+  return end < 0 || end - start > 64 ? null : bytes.toString('latin1', start, end);
+}
+
+/** Whether a frame may concern a flow, decided without parsing it. */
+function mayConcernFlows(bytes: Buffer, flowsRunning: boolean): boolean {
+  const type = leadingType(bytes);
+  if (type === null) return TYPE_MARKERS.some((m) => bytes.includes(m)); // another writer's order: look for every type
+  if (!FLOW_TYPES.has(type)) return false;
+  if (!flowsRunning && !IDLE_TYPES.has(type)) return false;
+  // A StasisStart concerns routing only with the route argument, or as a member the runtime originated.
+  return type !== 'StasisStart' || flowsRunning || bytes.includes(ROUTE_MARK);
+}
 
 export class FlowRuntime<S> {
   private readonly flows = new Map<string, Flow<S>>();
@@ -99,8 +125,7 @@ export class FlowRuntime<S> {
 
   /** One frame as received from the ARI socket. Cheap when it concerns no flow. */
   onFrame(bytes: Buffer): void {
-    if (this.stopped || !TYPE_MARKERS.some((m) => bytes.includes(m))) return;
-    if (this.flows.size === 0 && !bytes.includes('"StasisStart"') && !bytes.includes('"EndpointStateChange"')) return;
+    if (this.stopped || !mayConcernFlows(bytes, this.flows.size > 0)) return;
     let raw: unknown;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
