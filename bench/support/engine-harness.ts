@@ -13,6 +13,9 @@ import type { SqlStore } from '../../src/store/sql-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { IdempotencyKeys } from '../../src/api/idempotency.ts';
 import type { Logger } from '../../src/app/logger.ts';
+import { startFlow, step } from '../../src/routing/flow/machine.ts';
+import type { FlowState } from '../../src/routing/flow/state.ts';
+import { FlowRuntime } from '../../src/routing/runtime/flow-runtime.ts';
 import { defaultConfig } from './benchmark.ts';
 
 // The engine wired as the composition root (src/app/compose.ts) wires it for one ARI server: the real
@@ -126,6 +129,9 @@ export async function startEngine(options: EngineHarnessOptions): Promise<Engine
 }
 
 function connect(engine: Engine, ariUrl: string, serverName: string, tap: EngineHarnessOptions['tap'], logger: Logger, onSynced: () => void): AriConnection {
+  // Every frame also passes the routing runtime, as in `callflow start` (no number is routed here: it only
+  // looks at each frame's type and lets it go).
+  let flows: FlowRuntime<FlowState> | null = null;
   const connection: AriConnection = new AriConnection(
     { name: serverName, url: ariUrl, username: 'test', password: 'test', app: 'callflow', subscribeAll: true },
     {
@@ -133,8 +139,12 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
         ? (bytes, receivedAt) => {
             tap(bytes.toString('utf8'), receivedAt);
             engine.acceptBytes(bytes, receivedAt, serverName);
+            flows?.onFrame(bytes);
           }
-        : (bytes, receivedAt) => engine.acceptBytes(bytes, receivedAt, serverName),
+        : (bytes, receivedAt) => {
+            engine.acceptBytes(bytes, receivedAt, serverName);
+            flows?.onFrame(bytes);
+          },
       onConnected: () =>
         engine
           .resync(serverName, async () => ({ channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }))
@@ -142,6 +152,17 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
     },
     { logger },
   );
+  flows = new FlowRuntime<FlowState>({
+    server: serverName,
+    app: 'callflow',
+    machine: { start: startFlow, step },
+    ari: connection.rest,
+    routing: { snapshotFor: async () => null, advanceRoundRobin: async () => undefined, voicemailLeft: async () => undefined },
+    media: { mediaOf: async () => 'sound:beep' },
+    checkPin: () => false,
+    onStep: () => undefined,
+    logger,
+  });
   engine.addConnection(connection, {
     name: serverName,
     kind: 'ari',
