@@ -60,6 +60,13 @@ export const callSchema = z
     backfilled: z
       .boolean()
       .describe("True when some of the call's facts were rebuilt from Asterisk's CEL for a window the engine could not see (a backfilled ingest gap)"),
+    route: z
+      .object({
+        path: z.array(z.string()).describe('the routing steps in order, as the timeline words them (the latest 64)'),
+        answeredBy: z.string().nullable().describe('the extension number that answered, if one did'),
+      })
+      .nullable()
+      .describe("The path a call routed by the engine took (docs/routing.md); null for any other call"),
     legs: z.array(legSchema),
     eventCount: z.number().int(),
     updatedAt: iso,

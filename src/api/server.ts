@@ -22,6 +22,7 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 import { routingRoutes, type ExtensionSipDeps } from './routes/routing.ts';
 import { routingCallRoutes } from './routes/routing-calls.ts';
+import type { PresenceBoard } from '../routing/runtime/presence-board.ts';
 import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
@@ -51,6 +52,7 @@ export interface AccountDeps {
   onRoutingChanged?: (tenantId: string) => void;
   /** A stored recording's audio from the connected Asterisk servers (voicemail messages), or null. */
   recordingAudio?: (name: string) => Promise<Buffer | null>;
+  presence?: (tenantId: string) => Promise<PresenceBoard>;
   /** Extensions' SIP passwords and their provisioning on Asterisk (routes/routing.ts). */
   sip?: ExtensionSipDeps;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
@@ -157,7 +159,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(auditRoutes(accounts));
     if (accounts.routing) {
       await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}), ...(accounts.sip ? { sip: accounts.sip } : {}) }));
-      await app.register(routingCallRoutes({ routing: accounts.routing, ...(accounts.recordingAudio ? { recordingAudio: accounts.recordingAudio } : {}) }));
+      await app.register(
+        routingCallRoutes({
+          routing: accounts.routing,
+          ...(accounts.recordingAudio ? { recordingAudio: accounts.recordingAudio } : {}),
+          ...(accounts.presence ? { presence: accounts.presence } : {}),
+        }),
+      );
     }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.

@@ -211,6 +211,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           if (celBackfill.hasSource(server.name)) await celBackfill.backfillClosed(server.name, await gaps.closedGap(server.name));
           let view: { channels: AriChannel[]; bridges: AriBridge[] } | null = null;
           await engine.resync(server.name, async () => (view = { channels: await connection.rest.listChannels(), bridges: await connection.rest.listBridges() }));
+          // Phones' states first: a flow taken over below rings only the phones that can answer.
+          await connection.rest
+            .listEndpoints('PJSIP')
+            .then((endpoints) => flows.seedPhones(endpoints))
+            .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not read the phones\' states (presence)'));
           // Routed calls no flow drives (this engine restarted meanwhile) are taken over, never left in silence.
           const seen = view as { channels: AriChannel[]; bridges: AriBridge[] } | null;
           if (seen) await flows.takeOver(seen.channels, seen.bridges).catch((error: unknown) => log.error({ err: error }, 'routed calls could not be taken over'));
@@ -258,6 +263,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // The next call of the tenant reads its routing anew.
       onRoutingChanged: (tenantId: string) => routingService.changed(tenantId),
       recordingAudio: (name: string) => routingService.recordingAudio(name),
+      presence: (tenantId: string) => routingService.presence(tenantId),
       sip: provisioning.sip,
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,

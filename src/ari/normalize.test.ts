@@ -51,7 +51,8 @@ describe('normalizeAriEvent', () => {
   });
   it("reads a routing step (engine-made) under the caller's channel, its data bounded", () => {
     const step = normalizeAriEvent({ type: 'CallflowRoutingStep', channel_id: '1.1', text: 'IVR Main: pressed 2', step: { kind: 'ivr-choice', digits: '2' } }, at);
-    expect(step).toMatchObject({ kind: 'routing_step', channelId: '1.1', text: 'IVR Main: pressed 2', step: { kind: 'ivr-choice', digits: '2' } });
+    expect(step).toMatchObject({ kind: 'routing_step', channelId: '1.1', text: 'IVR Main: pressed 2', step: { kind: 'ivr-choice', digits: '2' }, answeredBy: null });
+    expect(normalizeAriEvent({ type: 'CallflowRoutingStep', channel_id: '1.1', text: 'answered by 102', step: { kind: 'answered' }, answered_by: '102' }, at)).toMatchObject({ answeredBy: '102' });
     const clips = new ClipTally();
     const big = normalizeAriEvent({ type: 'CallflowRoutingStep', channel_id: '1.1', text: 'x', step: { blob: 'y'.repeat(10_000) } }, at, clips);
     expect(big).toMatchObject({ kind: 'routing_step', step: {} });

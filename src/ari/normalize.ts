@@ -377,7 +377,8 @@ function routingStepOf(raw: Json, type: string, at: string): CallEvent {
     if (JSON.stringify(raw.step).length <= ROUTING_STEP_DATA_CHARS) data = raw.step;
     else tally.note('text');
   }
-  return { kind: 'routing_step', type, at, channelId: id(raw.channel_id, 'channel_id'), text: str(raw.text, EVENT_LIMITS.text, 'text'), step: data };
+  const answeredBy = typeof raw.answered_by === 'string' && raw.answered_by !== '' ? number(raw.answered_by) : null;
+  return { kind: 'routing_step', type, at, channelId: id(raw.channel_id, 'channel_id'), text: str(raw.text, EVENT_LIMITS.text, 'text'), step: data, answeredBy };
 }
 
 /** Types the engine stores but does not interpret: filed under the channel they name, if any. */

@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import type { AriApplication, AriAsteriskInfo, AriBridge, AriChannel } from './types.ts';
+import type { AriApplication, AriAsteriskInfo, AriBridge, AriChannel, AriEndpoint } from './types.ts';
 
 // ARI REST client for one Asterisk server. Scalars go in the query string (as the recorded traffic
 // does); only `variables` travel in a JSON body, the one form Asterisk accepts for them.
@@ -123,6 +123,11 @@ export class AriRest {
       if (statusOf(error) === 404) return null;
       throw error;
     }
+  }
+
+  /** The endpoints of one technology (`PJSIP`), with their registration state. */
+  async listEndpoints(technology: string): Promise<AriEndpoint[]> {
+    return this.expectArray<AriEndpoint>('GET', `/endpoints/${seg(technology)}`);
   }
 
   async getInfo(): Promise<AriAsteriskInfo> {

@@ -50,6 +50,14 @@ export interface AriBridge {
   video_source_id?: string;
 }
 
+/** One entry of `GET /ari/endpoints/{tech}`: `state` is `online`, `offline`, `unknown` or `disabled`. */
+export interface AriEndpoint {
+  technology: string;
+  resource: string;
+  state?: string;
+  channel_ids: string[];
+}
+
 /** Reply of `GET /ari/asterisk/info`; every section is optional (the `only` filter drops the others). */
 export interface AriAsteriskInfo {
   build?: { os: string; kernel: string; machine: string; options: string; date: string; user: string };

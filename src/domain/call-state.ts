@@ -1,3 +1,4 @@
+import { ROUTE_PATH_MAX, type CallRoute } from './call.ts';
 import { compareUniqueids } from './channel-name.ts';
 
 // The facts a call accumulates from its events. Derived fields (status, disposition, direction, ...)
@@ -80,6 +81,14 @@ export interface CallState {
   readonly lastEventAt: string;
   /** Some of the call's events were made from Asterisk's CEL (a backfill); absent: none were. */
   readonly backfilled?: boolean;
+  /** The routing path, from the call's routing steps; absent: the call was not routed by the engine. */
+  readonly route?: CallRoute;
+}
+
+/** The route with one more step (the oldest dropped past ROUTE_PATH_MAX). */
+export function routeWithStep(route: CallRoute | undefined, text: string, answeredBy: string | null): CallRoute {
+  const path = route === undefined ? [text] : route.path.length >= ROUTE_PATH_MAX ? [...route.path.slice(1 - ROUTE_PATH_MAX), text] : [...route.path, text];
+  return { path, answeredBy: answeredBy ?? route?.answeredBy ?? null };
 }
 
 /** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
@@ -126,7 +135,16 @@ export function mergeCalls(a: CallState, b: CallState): CallState {
     firstEventAt: minIso(a.firstEventAt, b.firstEventAt),
     lastEventAt: maxIso(a.lastEventAt, b.lastEventAt),
     ...(a.backfilled || b.backfilled ? { backfilled: true } : {}),
+    ...mergedRoute(a.route, b.route),
   };
+}
+
+function mergedRoute(a: CallRoute | undefined, b: CallRoute | undefined): { route?: CallRoute } {
+  if (a === undefined || b === undefined) {
+    const route = a ?? b;
+    return route === undefined ? {} : { route };
+  }
+  return { route: { path: [...a.path, ...b.path].slice(-ROUTE_PATH_MAX), answeredBy: a.answeredBy ?? b.answeredBy } };
 }
 
 /**

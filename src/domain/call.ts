@@ -38,6 +38,17 @@ export interface Leg {
   techCause: number | null;
 }
 
+/** The path a routed call took through the engine's routing (docs/routing.md), from its routing steps. */
+export interface CallRoute {
+  /** The steps' texts in order ("number 5551000 → IVR Main", "IVR Main: pressed 2", …); the latest ROUTE_PATH_MAX. */
+  path: string[];
+  /** The extension number that answered the call's ring, if one did. */
+  answeredBy: string | null;
+}
+
+/** Steps a record keeps of its route (a flow is bounded far below this; a hostile event stream is not). */
+export const ROUTE_PATH_MAX = 64;
+
 export interface CallRecord {
   id: string;
   /** Which configured Asterisk server the call ran on. */
@@ -76,6 +87,11 @@ export interface CallRecord {
    * events then (a backfill of an ingest gap, src/cel). Records stored before this field existed read as false.
    */
   backfilled: boolean;
+  /**
+   * The path of a call routed by the engine (null for any other call). Records stored before this field
+   * existed read as null.
+   */
+  route: CallRoute | null;
   legs: Leg[];
   /** Events of this call received so far (all types, including ones not interpreted). */
   eventCount: number;

@@ -106,7 +106,7 @@ export type CallEvent =
   /** Recording of a channel (target `channel:ID`); bridge recordings are stored as `other`. */
   | (Base & { kind: 'recording'; channelId: string; name: string; state: string; target: string })
   /** Engine-made (`CallflowRoutingStep`): one step of a routed call's path, e.g. "IVR Main: pressed 2" (src/routing). */
-  | (Base & { kind: 'routing_step'; channelId: string; text: string; step: Record<string, unknown> })
+  | (Base & { kind: 'routing_step'; channelId: string; text: string; step: Record<string, unknown>; answeredBy: string | null })
   /** Events with no channel (BridgeCreated, DeviceStateChanged, global ChannelVarset, ...): stored only. */
   | (Base & { kind: 'other'; channelIds: string[] });
 

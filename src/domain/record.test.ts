@@ -36,3 +36,33 @@ describe('to of an originated call', () => {
     });
   }
 });
+
+describe('route of a call routed by the engine', () => {
+  const caller: ChannelSnapshot = { id: '200.1', name: 'PJSIP/trunk-00000001', state: 'Ring', callerNumber: '+15550001', callerName: 'Carol', connectedNumber: '', connectedName: '', context: 'routed-in', exten: '5551000', createdAt: at, linkedId: null };
+  const step = (text: string, answeredBy: string | null = null): CallEvent => ({ kind: 'routing_step', type: 'CallflowRoutingStep', at, channelId: caller.id, text, step: {}, answeredBy });
+
+  it('keeps the steps in order and the extension that answered; a call without steps has no route', () => {
+    const registry = new CallRegistry('s');
+    let call = registry.process({ kind: 'channel_created', type: 'ChannelCreated', at, channel: caller }, 1);
+    expect(toRecord(call!.state, policy).route).toBeNull();
+    const steps = [step('number 5551000 → IVR Main'), step('IVR Main: pressed 2'), step('ring group Sales: ringing 101, 102'), step('answered by 102', '102')];
+    for (const [i, e] of steps.entries()) call = registry.process(e, i + 2);
+    expect(toRecord(call!.state, policy).route).toEqual({
+      path: ['number 5551000 → IVR Main', 'IVR Main: pressed 2', 'ring group Sales: ringing 101, 102', 'answered by 102'],
+      answeredBy: '102',
+    });
+    // A later step without an answer keeps who answered.
+    call = registry.process(step('hung up: caller'), 10);
+    expect(toRecord(call!.state, policy).route?.answeredBy).toBe('102');
+  });
+
+  it('keeps only the latest 64 steps of an endless stream', () => {
+    const registry = new CallRegistry('s');
+    let call = registry.process({ kind: 'channel_created', type: 'ChannelCreated', at, channel: caller }, 1);
+    for (let i = 0; i < 200; i++) call = registry.process(step(`step ${i}`), i + 2);
+    const path = toRecord(call!.state, policy).route!.path;
+    expect(path).toHaveLength(64);
+    expect(path[0]).toBe('step 136');
+    expect(path[63]).toBe('step 199');
+  });
+});

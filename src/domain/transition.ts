@@ -1,5 +1,5 @@
 import type { CallState, DialFact, LegEnd, LegState } from './call-state.ts';
-import { withLegAdded } from './call-state.ts';
+import { routeWithStep, withLegAdded } from './call-state.ts';
 import { isKnownCause } from './causes.ts';
 import type { CallEvent, ChannelSnapshot } from './events.ts';
 
@@ -249,5 +249,6 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,
     lastEventAt: at > state.lastEventAt ? at : state.lastEventAt,
     ...(state.backfilled || event.backfill ? { backfilled: true } : {}),
+    ...(event.kind === 'routing_step' ? { route: routeWithStep(state.route, event.text, event.answeredBy) } : state.route !== undefined ? { route: state.route } : {}),
   };
 }

@@ -8,7 +8,7 @@ import type { StoredEvent, StoredQuarantinedRow } from './types.ts';
 // declares them (keys not listed here, e.g. fields added later, follow in stored order).
 const CALL_KEYS: readonly (keyof CallRecord)[] = [
   'id', 'server', 'tenantId', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
-  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'legs', 'eventCount', 'updatedAt',
+  'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'route', 'legs', 'eventCount', 'updatedAt',
 ];
 const LEG_KEYS: readonly (keyof Leg)[] = [
   'channelId', 'name', 'endpoint', 'state', 'callerNumber', 'callerName', 'connectedNumber', 'context', 'exten',
@@ -23,7 +23,7 @@ function inKeyOrder<T>(stored: Record<string, unknown>, keys: readonly string[])
 }
 
 /** Fields added to the record after calls were stored, with the value an older record reads as. */
-const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false, backfilled: false, tenantId: DEFAULT_TENANT };
+const ADDED_LATER: Partial<CallRecord> = { endEstimated: false, answerEstimated: false, backfilled: false, tenantId: DEFAULT_TENANT, route: null };
 
 export function toCallRecord(stored: unknown): CallRecord {
   const record = inKeyOrder<CallRecord>({ ...ADDED_LATER, ...(stored as Record<string, unknown>) }, CALL_KEYS);
@@ -35,10 +35,11 @@ export function toCallRecord(stored: unknown): CallRecord {
 
 /**
  * A stored record's text as the API sends it. Records written before a field of ADDED_LATER existed are
- * read and written again with it; current ones (the newest such key is found near the start) go out as they are.
+ * read and written again with it; current ones (with the newest such keys, which jsonb puts near the start: short
+ * keys first) go out as they are.
  */
 export function callRecordText(stored: string): string {
-  return stored.includes('"tenantId":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
+  return stored.includes('"route":') && stored.includes('"tenantId":') ? stored : JSON.stringify(toCallRecord(JSON.parse(stored)));
 }
 
 export interface EventDbRow {

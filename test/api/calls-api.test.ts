@@ -29,7 +29,7 @@ for (const kind of storeKinds()) {
       // Records go out as stored, with their fields in the documented order, and equal to GET /api/calls/:id.
       expect(Object.keys(body.items[0])).toEqual([
         'id', 'server', 'tenantId', 'status', 'disposition', 'direction', 'from', 'to', 'startedAt', 'answeredAt', 'answerEstimated', 'endedAt',
-        'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'legs', 'eventCount', 'updatedAt',
+        'durationMs', 'talkMs', 'hangupCause', 'hangupCauseText', 'closedBy', 'endEstimated', 'backfilled', 'route', 'legs', 'eventCount', 'updatedAt',
       ]);
       for (const item of body.items) {
         const { timeline: _t, crm: _c, ...one } = (await t.server.inject({ method: 'GET', url: `/api/calls/${item.id}` })).json();

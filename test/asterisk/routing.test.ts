@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallDetail } from '../../src/domain/call.ts';
+import type { PresenceBoard } from '../../src/routing/runtime/presence-board.ts';
 import { DRIVER_APP, type AriChannel, type AriEvent } from './support/ari-driver.ts';
 import { asteriskSkipReason, skipNote, useAsteriskE2E } from './support/e2e-env.ts';
 import { runSipp } from './support/sipp.ts';
@@ -118,6 +119,32 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
       expect(path.some((p) => /ringing 101/.test(p))).toBe(true);
       expect(detail.legs.map((l) => l.channelId)).toEqual(expect.arrayContaining([routed, member]));
       expect(detail.disposition).toBe('answered');
+    } finally {
+      uas.kill();
+    }
+  }, timeout);
+
+  it("presence board: each phone as Asterisk reports it, a call no flow made included", async () => {
+    const { asterisk, driver, engine } = e2e();
+    await routing();
+    const inject = engine.app.server.inject.bind(engine.app.server) as unknown as Inject;
+    const board = (): Promise<PresenceBoard> => api<PresenceBoard>(inject, 'GET', '/api/routing/presence');
+    const stateOf = async (number: string): Promise<string | undefined> => (await board()).extensions.find((e) => e.number === number)?.state;
+    // 101's endpoint has no contact; 102's is a phone (sipp) that is free.
+    await until(async () => (await stateOf('101')) === 'unavailable', 10_000, '101 to show unavailable');
+    expect(await stateOf('102')).toBe('idle');
+    const uas = await runSipp({ scenario: { builtin: 'uas' }, port: asterisk.sippUasPort, calls: 1, timeoutMs: 60_000 });
+    try {
+      // A call straight to 102's phone, made by the test over ARI: no routing flow knows of it.
+      const direct = await driver.request<AriChannel>('POST', '/channels', { endpoint: 'PJSIP/default-102', app: DRIVER_APP });
+      await until(async () => (await stateOf('102')) === 'in-call', 20_000, '102 to show in a call');
+      const sales = (await board()).ringGroups.find((g) => g.name === 'Sales')!;
+      expect(sales.counts).toEqual({ idle: 0, ringing: 0, 'in-call': 1, unavailable: 1 });
+      expect(sales.members.map((m) => [m.number, m.state])).toEqual([['101', 'unavailable'], ['102', 'in-call']]);
+      await driver.request('DELETE', `/channels/${direct.id}`);
+      await until(async () => (await stateOf('102')) === 'idle', 20_000, '102 to show free again');
+      const { code, output } = await uas.done;
+      if (code !== 0) throw new Error(`sipp uas exited ${code}:\n${output.slice(-2000)}`);
     } finally {
       uas.kill();
     }

@@ -232,11 +232,11 @@ describe.each(storeKinds())('store reads (%s)', (kind) => {
     await expect(t.store.getEventsPage(callId, -1, 10)).rejects.toMatchObject({ code: 'CF_REQUEST_INVALID' });
   });
 
-  it('reads records stored before endEstimated, answerEstimated, backfilled and tenantId existed as false and default, in their documented places', async () => {
+  it('reads records stored before endEstimated, answerEstimated, backfilled, tenantId and route existed as false, default and null, in their documented places', async () => {
     const server = uniqueId('pbx');
-    const { endEstimated: _dropped, answerEstimated: _alsoDropped, backfilled: _too, tenantId: _none, ...old } = makeCall({ server, shape: 'ringing' });
+    const { endEstimated: _dropped, answerEstimated: _alsoDropped, backfilled: _too, tenantId: _none, route: _unrouted, ...old } = makeCall({ server, shape: 'ringing' });
     await storeOldRecord(t.store, old);
-    const expected = { ...old, endEstimated: false, answerEstimated: false, backfilled: false, tenantId: 'default' };
+    const expected = { ...old, endEstimated: false, answerEstimated: false, backfilled: false, tenantId: 'default', route: null };
     const keys = Object.keys(makeCall());
     const read = [
       await t.store.getCall(old.id),

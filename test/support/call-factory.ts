@@ -91,6 +91,7 @@ export function makeCall(options: CallOptions = {}): CallRecord {
     closedBy: finished ? 'hangup' : null,
     endEstimated: false,
     backfilled: false,
+    route: null,
     legs,
     eventCount: 10,
     updatedAt: endedAt ?? answeredAt ?? startedAt,

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ERROR_CODES } from '../../errors.ts';
+import { AppError, ERROR_CODES } from '../../errors.ts';
+import type { PresenceBoard } from '../../routing/runtime/presence-board.ts';
 import type { RoutingStore } from '../../routing/objects/routing-store.ts';
 import { simulateRoute } from '../../routing/simulate.ts';
 import { stepText } from '../../routing/runtime/step-text.ts';
@@ -17,6 +18,8 @@ export interface RoutingCallDeps {
   routing: RoutingStore;
   /** A stored recording's audio from the connected Asterisk servers, or null when none has it. */
   recordingAudio?: (name: string) => Promise<Buffer | null>;
+  /** The tenant's presence board (the flow runtimes' view of the phones); absent: no board (503). */
+  presence?: (tenantId: string) => Promise<PresenceBoard>;
 }
 
 const READ = { permission: 'routing:read', validationCode: ERROR_CODES.ROUTING_INVALID } as const;
@@ -41,6 +44,26 @@ const simulateResult = z
     steps: z.array(z.object({ kind: z.string(), text: z.string(), data: z.record(z.string(), z.unknown()) })),
   })
   .meta({ id: 'RoutingSimulation' });
+
+const presenceState = z.enum(['idle', 'ringing', 'in-call', 'unavailable']);
+const presenceResult = z
+  .object({
+    at: z.string(),
+    extensions: z.array(
+      z.object({ id: z.string(), number: z.string(), name: z.string(), endpoint: z.string(), enabled: z.boolean(), state: presenceState, since: z.string().nullable() }),
+    ),
+    ringGroups: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        number: z.string().nullable(),
+        strategy: z.string(),
+        members: z.array(z.object({ extensionId: z.string(), number: z.string(), state: presenceState })),
+        counts: z.object({ idle: z.number(), ringing: z.number(), 'in-call': z.number(), unavailable: z.number() }),
+      }),
+    ),
+  })
+  .meta({ id: 'RoutingPresence' });
 
 const messageParams = z.object({ id: z.string().min(1).max(64), messageId: z.string().min(1).max(64) });
 
@@ -69,6 +92,23 @@ export function routingCallRoutes(deps: RoutingCallDeps): FastifyPluginAsync {
           outcome: result.outcome,
           steps: result.steps.map((s) => ({ kind: s.kind, text: stepText(s, config), data: s as unknown as Record<string, unknown> })),
         };
+      },
+    );
+
+    r.get(
+      '/api/routing/presence',
+      {
+        config: READ,
+        schema: {
+          tags: TAGS,
+          summary: "The presence board: each extension's phone (idle, ringing, in a call, unavailable: from Asterisk's device and endpoint states and the engine's flows) and each ring group's members",
+          response: { 200: presenceResult, 503: errorSchema },
+        },
+      },
+      async (request) => {
+        const { tenantId } = managedTenant(request);
+        if (!deps.presence) throw new AppError(ERROR_CODES.ARI_UNAVAILABLE, 'presence is not available in this process (no routing runtime)');
+        return deps.presence(tenantId);
       },
     );
 

@@ -150,6 +150,7 @@ async function queueFailedFinish(deps: ClickToCallDeps, channelId: string, start
     closedBy: null,
     endEstimated: false,
     backfilled: false,
+    route: null,
     legs: [],
     eventCount: 0,
     updatedAt: at,

@@ -14,7 +14,8 @@ describe('ARI events as flow inputs', () => {
     ['a playback ending', { type: 'PlaybackFinished', playback: { id: 'f1-p3', state: 'done' } }, { kind: 'playback', playbackId: 'f1-p3', event: { type: 'playback-finished', playbackId: 'f1-p3' } }],
     ['a recording ending', { type: 'RecordingFinished', recording: { name: 'f1-r4', duration: 12.4 } }, { kind: 'recording', recordingId: 'f1-r4', event: { type: 'recording-finished', recordingId: 'f1-r4', durationS: 12 } }],
     ['a recording failing', { type: 'RecordingFailed', recording: { name: 'f1-r4', duration: 3 } }, { kind: 'recording', recordingId: 'f1-r4', event: { type: 'recording-finished', recordingId: 'f1-r4', durationS: 0 } }],
-    ['an endpoint going offline', { type: 'EndpointStateChange', endpoint: { technology: 'PJSIP', resource: 'acme-101', state: 'offline' } }, { kind: 'endpoint', resource: 'acme-101', online: false }],
+    ['an endpoint going offline', { type: 'EndpointStateChange', endpoint: { technology: 'PJSIP', resource: 'acme-101', state: 'offline' } }, { kind: 'endpoint', resource: 'acme-101', state: 'offline' }],
+    ['a phone in use', { type: 'DeviceStateChanged', device_state: { name: 'PJSIP/acme-101', state: 'INUSE' } }, { kind: 'device', name: 'PJSIP/acme-101', state: 'INUSE' }],
   ])('%s', (_name, raw, expected) => {
     expect(flowInputOf(raw as Record<string, unknown>)).toEqual(expected);
   });
@@ -27,6 +28,8 @@ describe('ARI events as flow inputs', () => {
     ['a playback without id', { type: 'PlaybackFinished', playback: {} }],
     ['another technology', { type: 'EndpointStateChange', endpoint: { technology: 'IAX2', resource: 'x', state: 'online' } }],
     ['an unrelated type', { type: 'BridgeCreated', bridge: { id: 'b' } }],
+    ['a device that is no phone', { type: 'DeviceStateChanged', device_state: { name: 'Local/100@from-test', state: 'INUSE' } }],
+    ['a device state without state', { type: 'DeviceStateChanged', device_state: { name: 'PJSIP/acme-101' } }],
   ])('ignores %s', (_name, raw) => {
     expect(flowInputOf(raw as Record<string, unknown>)).toBeNull();
   });

@@ -13,8 +13,10 @@ export type FlowInput =
   | { kind: 'channel'; channelId: string; event: FlowEvent }
   | { kind: 'playback'; playbackId: string; event: FlowEvent }
   | { kind: 'recording'; recordingId: string; event: FlowEvent }
-  /** A PJSIP endpoint went online or offline (presence of the extension whose endpoint it is). */
-  | { kind: 'endpoint'; resource: string; online: boolean };
+  /** A PJSIP endpoint's registration changed (`online`, `offline`, …): presence of its extension. */
+  | { kind: 'endpoint'; resource: string; state: string }
+  /** A device's state changed (`PJSIP/101` `INUSE`): presence of the extension whose phone it is. */
+  | { kind: 'device'; name: string; state: string };
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +33,7 @@ export const FLOW_EVENT_TYPES = [
   'RecordingFinished',
   'RecordingFailed',
   'EndpointStateChange',
+  'DeviceStateChanged',
 ] as const;
 
 /** The flow input an ARI event is, or null when it concerns no flow. */
@@ -80,7 +83,14 @@ export function flowInputOf(raw: Json): FlowInput | null {
       const endpoint = isObject(raw.endpoint) ? raw.endpoint : null;
       const resource = endpoint ? textOf(endpoint.resource) : null;
       if (!endpoint || resource === null || endpoint.technology !== 'PJSIP') return null;
-      return { kind: 'endpoint', resource, online: endpoint.state === 'online' };
+      return { kind: 'endpoint', resource, state: textOf(endpoint.state) ?? 'unknown' };
+    }
+    case 'DeviceStateChanged': {
+      const device = isObject(raw.device_state) ? raw.device_state : null;
+      const name = device ? textOf(device.name) : null;
+      const state = device ? textOf(device.state) : null;
+      if (name === null || state === null || !name.startsWith('PJSIP/')) return null;
+      return { kind: 'device', name, state };
     }
     default:
       return null;

@@ -139,6 +139,25 @@ describe('flow runtime', () => {
     expect(h.calls[0]).toBe(`answer ${caller.id}`);
   });
 
+  it("passes over a member whose phone Asterisk reports busy or unreachable, on a call no flow made too", async () => {
+    const busyConfig = snapshot({
+      numbers: { '5551000': { type: 'ring-group', id: 'g1' } },
+      extensions: [extension('e1', '101'), extension('e2', '102'), extension('e3', '103')],
+      ringGroups: [ringGroup('g1', ['e1', 'e2', 'e3'], { name: 'Sales', strategy: 'simultaneous', skipBusy: true })],
+    });
+    const h = harness(busyConfig);
+    h.runtime.seedPhones(['acme-101', 'acme-102', 'acme-103'].map((resource) => ({ technology: 'PJSIP', resource, state: resource === 'acme-103' ? 'offline' : 'online', channel_ids: [] })));
+    // While no flow runs: 102 picks up a call of its own (device state, as Asterisk sends it).
+    h.runtime.onFrame(Buffer.from(JSON.stringify({ type: 'DeviceStateChanged', application: 'callflow', device_state: { name: 'PJSIP/acme-102', state: 'INUSE' } })));
+    expect(h.runtime.presenceOf(busyConfig, 'e2')).toBe('in-call');
+    expect(h.runtime.presenceOf(busyConfig, 'e3')).toBe('unavailable');
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: caller }));
+    await h.settled();
+    expect(h.steps.map((s) => s.text)).toEqual(['number 5551000 → ring group Sales', 'extension 102 skipped (busy)', 'extension 103 skipped (unavailable)', 'ring group Sales: ringing 101']);
+    // The ring shows on the board before the phone reports it.
+    expect(h.runtime.presenceOf(busyConfig, 'e1')).toBe('ringing');
+  });
+
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {
     const h = harness(config);
     h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { exten: '999' } } }));

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { HangupReason } from '../../ari/rest.ts';
-import type { AriBridge, AriChannel } from '../../ari/types.ts';
+import type { AriBridge, AriChannel, AriEndpoint } from '../../ari/types.ts';
 import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
 import type { FlowCommand, FlowContext, FlowEvent, RoutingStep } from '../flow/types.ts';
 import { flowInputOf, MEMBER_ARG, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
+import { phonePresence, PhoneStates } from './phone-states.ts';
 import { stepText } from './step-text.ts';
 
 // Runs the flows of one ARI server: hands each event to the pure flow machine and carries out the commands it
@@ -48,8 +49,11 @@ export interface FlowRuntimeDeps<S> {
   routing: FlowRouting;
   media: { mediaOf(prompt: Prompt): Promise<string> };
   checkPin(hash: string, pin: string): boolean;
-  /** A routing step of a call, for its timeline (stored as a CallflowRoutingStep event). */
-  onStep(channelId: string, text: string, step: RoutingStep): void;
+  /**
+   * A routing step of a call, for its timeline (stored as a CallflowRoutingStep event); `answeredBy`: the number of
+   * the extension that answered, on an `answered` step.
+   */
+  onStep(channelId: string, text: string, step: RoutingStep, answeredBy: string | null): void;
   logger: Logger;
   now?: () => number;
 }
@@ -80,13 +84,15 @@ const HANGUP_REASONS: Record<number, HangupReason> = { 1: 'unallocated', 16: 'no
 
 /** Frames worth parsing: a look at the type before JSON.parse (most frames concern no flow). */
 const FLOW_TYPES: ReadonlySet<string> = new Set(FLOW_EVENT_TYPES);
-/** Types that matter while no flow runs: a routed call starting, a phone going on- or offline. */
-const IDLE_TYPES: ReadonlySet<string> = new Set(['StasisStart', 'EndpointStateChange']);
+/** Types that matter while no flow runs: a routed call starting, a phone's state (presence). */
+const IDLE_TYPES: ReadonlySet<string> = new Set(['StasisStart', 'EndpointStateChange', 'DeviceStateChanged']);
 const TYPE_KEY = Buffer.from('"type":"');
 const TYPE_MARKERS = FLOW_EVENT_TYPES.map((t) => Buffer.from(`"${t}"`));
 /** Asterisk writes an event's type first: looked for within the frame's first bytes only. */
 const TYPE_WINDOW = 32;
 const ROUTE_MARK = Buffer.from('"route"');
+/** Only phones' device states matter (most device state frames are of Local channels). */
+const PJSIP_DEVICE_MARK = Buffer.from('"name":"PJSIP/');
 
 /** The event's type when the frame starts with it (as Asterisk writes events), else null. */
 function leadingType(bytes: Buffer): string | null {
@@ -103,6 +109,7 @@ function mayConcernFlows(bytes: Buffer, flowsRunning: boolean): boolean {
   if (type === null) return TYPE_MARKERS.some((m) => bytes.includes(m)); // another writer's order: look for every type
   if (!FLOW_TYPES.has(type)) return false;
   if (!flowsRunning && !IDLE_TYPES.has(type)) return false;
+  if (type === 'DeviceStateChanged') return bytes.includes(PJSIP_DEVICE_MARK);
   // A StasisStart concerns routing only with the route argument, or as a member the runtime originated.
   return type !== 'StasisStart' || flowsRunning || bytes.includes(ROUTE_MARK);
 }
@@ -111,7 +118,8 @@ export class FlowRuntime<S> {
   private readonly flows = new Map<string, Flow<S>>();
   /** channel id, playback id or recording id → flow */
   private readonly byKey = new Map<string, Flow<S>>();
-  private readonly offline = new Set<string>();
+  /** Phones as Asterisk reports them (device and registration state). */
+  readonly phones = new PhoneStates();
   private readonly roomSizes = new Map<string, number>();
   private stopped = false;
   flowsStarted = 0;
@@ -143,8 +151,10 @@ export class FlowRuntime<S> {
         void this.start(input).catch((error: unknown) => this.d.logger.error({ err: error, server: this.d.server }, 'a routed call could not start its flow'));
         return;
       case 'endpoint':
-        if (input.online) this.offline.delete(input.resource);
-        else this.offline.add(input.resource);
+        this.phones.endpoint(input.resource, input.state, this.now());
+        return;
+      case 'device':
+        this.phones.device(input.name, input.state, this.now());
         return;
       case 'channel':
         this.deliver(this.byKey.get(input.channelId), input.event);
@@ -188,6 +198,11 @@ export class FlowRuntime<S> {
     }
     if (restarted + released > 0) this.d.logger.warn({ server: this.d.server, restarted, released }, 'routed calls without a flow taken over after a (re)connect');
     return { restarted, released };
+  }
+
+  /** After a (re)connect: the phones as Asterisk lists them now (changes missed meanwhile included). */
+  seedPhones(endpoints: readonly AriEndpoint[]): void {
+    this.phones.seed(endpoints, this.now());
   }
 
   /** Ends every flow's timers; the calls themselves are left to Asterisk (a restart takes them over). */
@@ -253,15 +268,27 @@ export class FlowRuntime<S> {
     };
   }
 
-  private presenceOf(config: RoutingSnapshot, extensionId: string): Presence {
+  /**
+   * An extension's presence: what Asterisk says of its phone when that is busy, ringing or unreachable (a call no
+   * flow made counts too); else what this runtime's flows are doing with it (a ring the phone has not reported
+   * yet); else idle.
+   */
+  presenceOf(config: RoutingSnapshot, extensionId: string): Presence {
     const extension = config.extensions.get(extensionId);
-    if (extension && this.offline.has(extension.endpoint)) return 'unavailable';
+    const phone = extension ? phonePresence(this.phones.of(extension.endpoint)) : null;
+    if (phone !== null && phone !== 'idle') return phone;
     for (const flow of this.flows.values()) {
       if (flow.tenantId !== config.tenantId) continue;
       if (flow.talking === extensionId) return 'in-call';
       if (flow.ringing.has(extensionId)) return 'ringing';
     }
     return 'idle';
+  }
+
+  /** When the extension's phone last changed state as Asterisk reports it (null: never reported). */
+  phoneSince(config: RoutingSnapshot, extensionId: string): number | null {
+    const extension = config.extensions.get(extensionId);
+    return extension ? (this.phones.of(extension.endpoint)?.since ?? null) : null;
   }
 
   private enqueue(flow: Flow<S>, commands: FlowCommand[]): void {
@@ -369,7 +396,7 @@ export class FlowRuntime<S> {
         flow.timers.delete(command.timerId);
         return;
       case 'step':
-        this.d.onStep(flow.callerChannelId, stepText(command.step, flow.config), command.step);
+        this.d.onStep(flow.callerChannelId, stepText(command.step, flow.config), command.step, answeredNumber(command.step, flow.config));
         if (command.step.kind === 'answered') {
           flow.talking = command.step.extensionId;
           flow.ringing.clear();
@@ -436,4 +463,10 @@ function ignoreMissing(error: unknown): void {
   const status = (error as { details?: { status?: number } }).details?.status;
   if (status === 404) return;
   throw error;
+}
+
+/** The number of the extension an `answered` step names, else null. */
+function answeredNumber(step: RoutingStep, config: RoutingSnapshot): string | null {
+  if (step.kind !== 'answered' || step.extensionId === null) return null;
+  return config.extensions.get(step.extensionId)?.number ?? null;
 }

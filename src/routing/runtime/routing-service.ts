@@ -14,6 +14,7 @@ import type { RoutingSnapshot } from '../objects/model.ts';
 import type { RoutingStore } from '../objects/routing-store.ts';
 import { FlowRuntime } from './flow-runtime.ts';
 import { promptMediaRoutes } from './media-routes.ts';
+import { presenceBoard, type PresenceBoard } from './presence-board.ts';
 import { PromptAudio } from './prompt-audio.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
 import { OfflineSpeech } from './speech.ts';
@@ -82,7 +83,7 @@ export class RoutingService {
       },
       media: this.audio,
       checkPin: (hash, pin) => verifyPinSync(pin, hash),
-      onStep: (channelId, text, s) => this.d.ingest(server, routingStepEvent(channelId, text, s)),
+      onStep: (channelId, text, s, answeredBy) => this.d.ingest(server, routingStepEvent(channelId, text, s, answeredBy)),
       logger: this.d.logger.child({ component: 'routing', server }),
     });
     this.runtimes.set(server, runtime);
@@ -100,6 +101,12 @@ export class RoutingService {
       if (audio !== null) return audio;
     }
     return null;
+  }
+
+  /** The tenant's extensions and ring groups with their phones' states, as every connected Asterisk sees them. */
+  async presence(tenantId: string): Promise<PresenceBoard> {
+    const config = await this.snapshots.get(tenantId);
+    return presenceBoard(config, [...this.runtimes.values()], Date.now());
   }
 
   /** A tenant's routing changed: the next call reads it anew. */
@@ -133,6 +140,6 @@ export class RoutingService {
 }
 
 /** A routing step as the engine stores it: an event of the caller's channel (src/ari/normalize.ts). */
-export function routingStepEvent(channelId: string, text: string, s: RoutingStep): string {
-  return JSON.stringify({ type: ROUTING_STEP, timestamp: new Date().toISOString(), channel_id: channelId, text, step: s });
+export function routingStepEvent(channelId: string, text: string, s: RoutingStep, answeredBy: string | null = null): string {
+  return JSON.stringify({ type: ROUTING_STEP, timestamp: new Date().toISOString(), channel_id: channelId, text, step: s, ...(answeredBy === null ? {} : { answered_by: answeredBy }) });
 }

@@ -66,6 +66,7 @@ export function callSnapshots(script: CallScript = {}): CallRecord[] {
     closedBy: null,
     endEstimated: false,
     backfilled: false,
+    route: null,
     legs: [first],
     eventCount: 3,
     updatedAt: startedAt,
