@@ -62,7 +62,7 @@ export interface EngineDeps {
   policy: DirectionPolicy;
   /** The tenant of each call the engine founds, and of each it rebuilds (absent: the default tenant's). */
   tenantOf?: TenantOf;
-  ingest: { batchSize: number; flushIntervalMs: number; maxBufferedEvents: number };
+  ingest: { batchSize: number; flushIntervalMs: number; maxBufferedEvents: number; finishedGraceMs?: number };
   planOutbox?: (change: CallChange) => OutboxInsert[];
   /** Where a stop keeps the events the database did not take in time; absent: they are counted as lost. */
   spool?: Spool;

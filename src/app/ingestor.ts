@@ -256,7 +256,7 @@ export class Ingestor {
 
   /** The pipeline's next batch, numbered in write order. */
   private drain(): { drained: DrainedBatch; provenance: Provenance[] } {
-    const drained = this.o.pipeline.drain(this.now());
+    const drained = this.o.pipeline.drain(this.arrivalClock());
     // The spill's progress rides along only when it moved: most batches never touch the spill log.
     const spill = this.spillSeq > this.spillSeqMarked ? { spill: this.spillSeq } : {};
     this.spillSeqMarked = this.spillSeq;
@@ -308,7 +308,21 @@ export class Ingestor {
     this.lastCommitAt = this.now();
     this.committedEvents += eventCount(write.drained.batch);
     this.o.onCommitted?.(write.drained, performance.now() - write.startedAt);
-    this.o.pipeline.evictFinished(this.now(), this.o.finishedGraceMs ?? 10_000);
+    this.o.pipeline.evictFinished(this.arrivalClock(), this.o.finishedGraceMs ?? 10_000);
+  }
+
+  /**
+   * The clock finished calls are kept by: when the events taken in arrived, not the wall clock. After an outage
+   * the events that arrived during it are read back from the spill log with their arrival times; a call that
+   * finished just before it is then kept until events of `finishedGraceMs` later are in, as without the outage,
+   * so that a late event of it still finds it. (Kept by the wall clock, it was forgotten at the first commit
+   * after the outage, and its late event founded a new call under its id whose record overwrote its own.)
+   * Before any event, and never ahead of, the wall clock.
+   */
+  private arrivalClock(): number {
+    const now = this.now();
+    const arrived = this.o.pipeline.latestArrivalMs;
+    return arrived > 0 && arrived < now ? arrived : now;
   }
 
   private resumeIfDrained(): void {

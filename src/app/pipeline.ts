@@ -81,6 +81,11 @@ export class Pipeline {
   // millisecond instead of once per event saves a good part of the per-event cost.
   private lastReceivedMs = Number.NaN;
   private lastReceivedIso = '';
+  /**
+   * When the latest event ingested so far arrived (ms; 0 before any). Behind the wall clock while events read
+   * back from the spill log or the stop spool are taken in: those arrived during an outage.
+   */
+  latestArrivalMs = 0;
   /** Per server, the latest time of an event it sent (its calls' events restored at start-up included). */
   private readonly lastHeard = new Map<string, string>();
 
@@ -177,6 +182,7 @@ export class Pipeline {
     if (ms !== this.lastReceivedMs) {
       this.lastReceivedIso = receivedAt.toISOString();
       this.lastReceivedMs = ms;
+      if (ms > this.latestArrivalMs) this.latestArrivalMs = ms;
     }
     return this.lastReceivedIso;
   }
