@@ -7,6 +7,7 @@ import type { FlowCommand } from '../src/routing/flow/types.ts';
 import type { RoutingSnapshot } from '../src/routing/objects/model.ts';
 import { RoutingStore } from '../src/routing/objects/routing-store.ts';
 import { RoutingService } from '../src/routing/runtime/routing-service.ts';
+import { RecordingStore } from '../src/routing/recordings/recording-store.ts';
 import { context, extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../src/routing/test-fixtures.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Benchmark } from './support/benchmark.ts';
@@ -90,7 +91,16 @@ async function firstCommandLatency(seconds: number, log: (m: string) => void): P
     storedRecordingFile: async () => null,
   } as unknown as AriRest;
   let stepsStored = 0;
-  const service = new RoutingService({ store: routing, logger: silentLogger(), dataDir: 'memory://routing-bench', secretsKey: Buffer.alloc(32, 1), mediaBaseUrl: () => 'http://127.0.0.1:3000', ingest: () => void stepsStored++ });
+  const service = new RoutingService({
+    store: routing,
+    logger: silentLogger(),
+    dataDir: 'memory://routing-bench',
+    secretsKey: Buffer.alloc(32, 1),
+    mediaBaseUrl: () => 'http://127.0.0.1:3000',
+    ingest: () => void stepsStored++,
+    recordings: new RecordingStore(store.sql),
+    recordingRetentionDays: 0,
+  });
   const runtime = service.runtimeFor('bench', ari, 'callflow');
   try {
     // Warm-up: the prompt is spoken once (then served from its file), the routing read once.

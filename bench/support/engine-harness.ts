@@ -157,7 +157,7 @@ function connect(engine: Engine, ariUrl: string, serverName: string, tap: Engine
     app: 'callflow',
     machine: { start: startFlow, step },
     ari: connection.rest,
-    routing: { snapshotFor: async () => null, advanceRoundRobin: async () => undefined, voicemailLeft: async () => undefined },
+    routing: { snapshotFor: async () => null, advanceRoundRobin: async () => undefined, voicemailLeft: async () => undefined, callRecorded: async () => undefined },
     media: { mediaOf: async () => 'sound:beep' },
     checkPin: () => false,
     onStep: () => undefined,

@@ -22,7 +22,9 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { userRoutes } from './routes/users.ts';
 import { routingRoutes, type ExtensionSipDeps } from './routes/routing.ts';
 import { routingCallRoutes } from './routes/routing-calls.ts';
+import type { RecordingStore } from '../routing/recordings/recording-store.ts';
 import type { PresenceBoard } from '../routing/runtime/presence-board.ts';
+import { callRecordingRoutes } from './routes/call-recordings.ts';
 import type { RoutingStore } from '../routing/objects/routing-store.ts';
 import { authThrottle } from './auth-throttle.ts';
 import { crmSettingsRoutes, type CrmSettingsDeps } from './routes/crm-settings.ts';
@@ -50,9 +52,8 @@ export interface AccountDeps {
   routing?: RoutingStore;
   /** A tenant's routing changed. */
   onRoutingChanged?: (tenantId: string) => void;
-  /** A stored recording's audio from the connected Asterisk servers (voicemail messages), or null. */
-  recordingAudio?: (name: string) => Promise<Buffer | null>;
-  presence?: (tenantId: string) => Promise<PresenceBoard>;
+  /** What routing keeps on Asterisk and learns from it: recordings' audio, call recordings, presence. */
+  media?: RoutingMediaDeps;
   /** Extensions' SIP passwords and their provisioning on Asterisk (routes/routing.ts). */
   sip?: ExtensionSipDeps;
   /** Per-tenant CRM settings (GET/PUT /api/settings/crm); absent: not served. */
@@ -60,6 +61,16 @@ export interface AccountDeps {
   sessionTtlMs?: number;
   accountFailureLimit?: number;
   accountFailureWindowMs?: number;
+}
+
+export interface RoutingMediaDeps {
+  /** A stored recording's audio (a voicemail message's, a call's) from the connected Asterisk servers, or null. */
+  recordingAudio(name: string): Promise<Buffer | null>;
+  /** Deletes a stored recording's file everywhere; false when a server could not be asked. */
+  deleteRecordingAudio(name: string): Promise<boolean>;
+  /** The tenant's presence board. */
+  presence(tenantId: string): Promise<PresenceBoard>;
+  recordings: RecordingStore;
 }
 
 const ACCOUNT_DEFAULTS = { sessionTtlMs: 12 * 3_600_000, accountFailureLimit: 10, accountFailureWindowMs: 15 * 60_000 };
@@ -158,14 +169,33 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(tenantRoutes(accounts));
     await app.register(auditRoutes(accounts));
     if (accounts.routing) {
-      await app.register(routingRoutes({ tenants: accounts.tenants, routing: accounts.routing, ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}), ...(accounts.sip ? { sip: accounts.sip } : {}) }));
+      const { media } = accounts;
+      await app.register(
+        routingRoutes({
+          tenants: accounts.tenants,
+          routing: accounts.routing,
+          ...(accounts.onRoutingChanged ? { onRoutingChanged: accounts.onRoutingChanged } : {}),
+          ...(accounts.sip ? { sip: accounts.sip } : {}),
+          ...(media ? { deleteRecordingAudio: (name: string) => media.deleteRecordingAudio(name) } : {}),
+        }),
+      );
       await app.register(
         routingCallRoutes({
           routing: accounts.routing,
-          ...(accounts.recordingAudio ? { recordingAudio: accounts.recordingAudio } : {}),
-          ...(accounts.presence ? { presence: accounts.presence } : {}),
+          ...(media ? { recordingAudio: (name: string) => media.recordingAudio(name), presence: (tenantId: string) => media.presence(tenantId) } : {}),
         }),
       );
+      if (media) {
+        await app.register(
+          callRecordingRoutes({
+            store: deps.store,
+            recordings: media.recordings,
+            tenants: accounts.tenants,
+            recordingAudio: (name) => media.recordingAudio(name),
+            deleteRecordingAudio: (name) => media.deleteRecordingAudio(name),
+          }),
+        );
+      }
     }
     if (accounts.crm) await app.register(crmSettingsRoutes({ tenants: accounts.tenants, crm: accounts.crm }));
     // Keys' last-used times are written in batches, not on every request.

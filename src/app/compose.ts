@@ -30,6 +30,7 @@ import { loadTenantRuleSet } from '../tenants/rule-set.ts';
 import { Spool } from './spool.ts';
 import { TenantStore } from '../tenants/tenant-store.ts';
 import { RoutingStore } from '../routing/objects/routing-store.ts';
+import { RecordingStore } from '../routing/recordings/recording-store.ts';
 import { RoutingService } from '../routing/runtime/routing-service.ts';
 import { createProvisioning } from '../routing/provisioning/index.ts';
 import { loadSecretsKey } from '../tenants/secret-box.ts';
@@ -95,6 +96,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const accounts = new TenantStore(store.sql);
   // Tenants' call routing (docs/routing.md), over the same database.
   const routing = new RoutingStore(store.sql);
+  const recordings = new RecordingStore(store.sql);
   const tenants = new TenantDirectory();
   // Calls are given their tenant by the rules as stored, read before the first event and after every change.
   const loadTenantRules = async (): Promise<void> => tenants.replace(await loadTenantRuleSet(accounts));
@@ -152,6 +154,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     secretsKey: secrets.key,
     mediaBaseUrl: () => config.routing.mediaBaseUrl ?? listenedAt ?? `http://127.0.0.1:${config.http.port}`,
     ingest: (server, text) => void engine.acceptRaw(text, new Date(), server),
+    recordings,
+    recordingRetentionDays: config.routing.recordingRetentionDays,
   });
 
   // Extensions' PJSIP endpoints pushed to every ARI server, again at each (re)connection (docs/routing.md).
@@ -262,8 +266,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       routing,
       // The next call of the tenant reads its routing anew.
       onRoutingChanged: (tenantId: string) => routingService.changed(tenantId),
-      recordingAudio: (name: string) => routingService.recordingAudio(name),
-      presence: (tenantId: string) => routingService.presence(tenantId),
+      media: {
+        recordingAudio: (name: string) => routingService.recordingAudio(name),
+        deleteRecordingAudio: (name: string) => routingService.deleteRecordingAudio(name),
+        presence: (tenantId: string) => routingService.presence(tenantId),
+        recordings,
+      },
       sip: provisioning.sip,
       // Open while no keys and no users exist only where the configuration already allows a keyless API.
       openAllowed: isLoopbackHost(config.http.host) || config.http.insecureNoAuth,
@@ -305,6 +313,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       }
       if (redis) await redis.connect().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'Redis unreachable; CRM rate limits fall back per instance'));
       crm.worker.start();
+      routingService.startRetention();
       const address = await server.listen({ host: config.http.host, port: config.http.port });
       listenedAt = loopbackBase(address);
       announceAccess(logger, config.http, address);

@@ -204,6 +204,19 @@ export class AriRest {
     });
   }
 
+  /**
+   * Records everything mixed in a bridge to the stored recording `name` (wav), until the bridge goes or
+   * `maxDurationSeconds` pass: a whole conversation, both sides.
+   */
+  async recordBridge(bridgeId: string, name: string, options: { maxDurationSeconds: number }): Promise<void> {
+    await this.request('POST', `/bridges/${seg(bridgeId)}/record`, {
+      name,
+      format: 'wav',
+      maxDurationSeconds: options.maxDurationSeconds,
+      ifExists: 'overwrite',
+    });
+  }
+
   async stopRecording(name: string): Promise<void> {
     await this.request('POST', `/recordings/live/${seg(name)}/stop`);
   }
@@ -218,8 +231,15 @@ export class AriRest {
     }
   }
 
-  async deleteStoredRecording(name: string): Promise<void> {
-    await this.request('DELETE', `/recordings/stored/${seg(name)}`);
+  /** Deletes a stored recording's file; false when Asterisk has none by that name (404). */
+  async deleteStoredRecording(name: string): Promise<boolean> {
+    try {
+      await this.request('DELETE', `/recordings/stored/${seg(name)}`);
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
   }
 
   /** `eventSource` like `channel:1795234290.29`, `bridge:{id}`, `endpoint:PJSIP/100`, `deviceState:{name}`. */

@@ -96,7 +96,12 @@ export function fromEnv(env: Env): ConfigInput {
     database: { url: env.DATABASE_URL, dataDir: env.CALLFLOW_DATA_DIR, poolSize: num(env.DATABASE_POOL_SIZE) },
     redis: { url: env.REDIS_URL },
     secrets: { key: env.SECRETS_KEY },
-    routing: { mediaBaseUrl: env.MEDIA_BASE_URL, phoneContext: env.ROUTING_PHONE_CONTEXT, phoneTransport: env.ROUTING_PHONE_TRANSPORT },
+    routing: {
+      mediaBaseUrl: env.MEDIA_BASE_URL,
+      phoneContext: env.ROUTING_PHONE_CONTEXT,
+      phoneTransport: env.ROUTING_PHONE_TRANSPORT,
+      recordingRetentionDays: num(env.ROUTING_RECORDING_RETENTION_DAYS),
+    },
     ari: { servers: ariServers ?? single },
     direction: {
       inboundContexts: list(env.DIRECTION_INBOUND_CONTEXTS),

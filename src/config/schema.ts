@@ -102,6 +102,8 @@ export const configSchema = z.object({
         .string()
         .regex(/^[A-Za-z0-9_.-]{1,80}$/, 'letters, digits, ., - and _ (at most 80)')
         .optional(),
+      /** Call recordings older than this many days are deleted (the file on Asterisk and its row); 0 keeps them. */
+      recordingRetentionDays: z.number().int().min(0).max(36_500).default(90),
     })
     .prefault({}),
   direction: directionRules.prefault({}),

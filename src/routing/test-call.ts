@@ -101,6 +101,8 @@ export function actionsOf(commands: FlowCommand[]): string[] {
         return [`record ${c.recordingId} ${c.maxDurationS}s${c.beep ? ' beep' : ''}`];
       case 'stop-recording':
         return [`stop-recording ${c.recordingId}`];
+      case 'record-call':
+        return [`record-call ${c.bridgeId} ${c.recordingId} ${c.policy}`];
       case 'start-timer':
         return [`timer ${c.timerId} ${c.ms}ms`];
       case 'cancel-timer':

@@ -12,9 +12,9 @@ import { sleep, until } from './support/wait.ts';
 // the engine's); 101's endpoint has no contact (unreachable), 102's is a sipp UAS that answers. The prompts are
 // spoken by the offline voice and fetched by Asterisk from the engine over HTTP.
 
-type Inject = (o: { method: 'GET' | 'POST' | 'PUT'; url: string; payload?: unknown; headers?: Record<string, string> }) => Promise<{ statusCode: number; json(): unknown; body: string }>;
+type Inject = (o: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; payload?: unknown; headers?: Record<string, string> }) => Promise<{ statusCode: number; json(): unknown; body: string }>;
 
-async function api<T>(inject: Inject, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown): Promise<T> {
+async function api<T>(inject: Inject, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<T> {
   // The API is open on loopback (no users, no keys): its caller is the operator, who names the tenant.
   const res = await inject({ method, url, headers: { 'x-tenant-id': 'default' }, ...(payload === undefined ? {} : { payload }) });
   if (res.statusCode >= 300) throw new Error(`${method} ${url} -> ${res.statusCode} ${res.body}`);
@@ -190,5 +190,60 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
     expect(detail.timeline.filter((t) => t.kind === 'routing').map((t) => t.text)).toEqual(
       expect.arrayContaining(['IVR Main: pressed 9', expect.stringMatching(/^voicemail Front desk: 0:0[1-9] left$/)]),
     );
+    // Deleting the message deletes its audio on Asterisk too.
+    const deleted = await engine.app.server.inject({ method: 'DELETE', url: `/api/routing/voicemail-boxes/${box}/messages/${message.id}`, headers: { 'x-tenant-id': 'default' } });
+    expect(deleted.statusCode).toBe(204);
+    await expect(driver.request('GET', `/recordings/stored/${encodeURIComponent(name)}`)).rejects.toThrow(/404/);
+  }, timeout);
+
+  it('a number that records its calls: the conversation is kept with the call, played back, and deleted with its file', async () => {
+    const { asterisk, driver, engine } = e2e();
+    const { menu } = await routing();
+    const inject = engine.app.server.inject.bind(engine.app.server) as unknown as Inject;
+    await api(inject, 'PUT', '/api/routing/numbers/5551000', { destination: { type: 'ivr', id: menu }, record: true });
+    const uas = await runSipp({ scenario: { builtin: 'uas' }, port: asterisk.sippUasPort, calls: 1, timeoutMs: 60_000 });
+    try {
+      const since = driver.eventCount();
+      const { caller, routed } = await call();
+      await playbackOf(since, routed, 'PlaybackFinished');
+      await driver.request('POST', `/channels/${caller.id}/dtmf`, { dtmf: '2' });
+      await driver.waitEvent(
+        (e) => e.type === 'ChannelEnteredBridge' && (e.bridge as { channels?: string[] }).channels?.length === 2 && (e.bridge as { channels: string[] }).channels.includes(routed),
+        30_000,
+        'the caller and the answering phone in one bridge',
+        since,
+      );
+      // Something to hear: a recording of silence has no length.
+      await driver.request('POST', `/channels/${caller.id}/play`, { media: 'tone:440' });
+      await sleep(2_500);
+      await driver.request('DELETE', `/channels/${caller.id}`);
+      const { code, output } = await uas.done;
+      if (code !== 0) throw new Error(`sipp uas exited ${code}:\n${output.slice(-2000)}`);
+
+      const detail = await callDetail(routed);
+      expect(detail.route?.answeredBy).toBe('102');
+      expect(detail.route?.path).toEqual(expect.arrayContaining(['IVR Main: pressed 2', 'answered by 102', 'call recorded (the number records its calls)']));
+      let recordings: { items: { id: string; durationS: number; policy: string; audioUrl: string }[] } = { items: [] };
+      await until(async () => {
+        recordings = await api(inject, 'GET', `/api/calls/${encodeURIComponent(detail.id)}/recordings`);
+        return recordings.items.length > 0;
+      }, 30_000, 'the call recording to be stored');
+      expect(recordings.items).toHaveLength(1);
+      const [recording] = recordings.items;
+      expect(recording).toMatchObject({ policy: 'number' });
+      expect(recording!.durationS).toBeGreaterThanOrEqual(1);
+      const audio = await engine.app.server.inject({ method: 'GET', url: recording!.audioUrl, headers: { 'x-tenant-id': 'default' } });
+      expect(audio.statusCode).toBe(200);
+      expect(audio.rawPayload.subarray(0, 4).toString('ascii')).toBe('RIFF');
+      expect(audio.rawPayload.length).toBeGreaterThan(8_000);
+
+      const deleted = await engine.app.server.inject({ method: 'DELETE', url: `/api/recordings/${encodeURIComponent(recording!.id)}`, headers: { 'x-tenant-id': 'default' } });
+      expect(deleted.statusCode).toBe(204);
+      await expect(driver.request('GET', `/recordings/stored/${encodeURIComponent(recording!.id)}`)).rejects.toThrow(/404/);
+      expect((await api<{ items: unknown[] }>(inject, 'GET', `/api/calls/${encodeURIComponent(detail.id)}/recordings`)).items).toEqual([]);
+    } finally {
+      uas.kill();
+      await api(inject, 'PUT', '/api/routing/numbers/5551000', { destination: { type: 'ivr', id: menu }, record: false });
+    }
   }, timeout);
 });

@@ -6,6 +6,7 @@ import type { RouteEntry } from '../../src/api/route-table.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { allows, TENANT_ROLES, type Permission, type Role } from '../../src/tenants/permissions.ts';
 import { batchOf, makeCall, makeEventRow } from '../support/call-factory.ts';
+import { RecordingStore } from '../../src/routing/recordings/recording-store.ts';
 
 // The authorization matrix, generated from the server's own route table: every route × every role × acting on
 // its own tenant, on another tenant, and in no tenant. Two tenants are seeded with calls, events, deliveries,
@@ -31,6 +32,8 @@ interface Seeded {
   /** Routing objects by the path segment of their routes (/api/routing/<segment>/:id), and a voicemail message. */
   routingIds: Record<string, string>;
   messageId: string;
+  /** A call recording of the call. */
+  recordingId: string;
   markers: string[];
 }
 const seeded = {} as Record<Tenant, Seeded>;
@@ -105,10 +108,13 @@ async function seedTenant(name: Tenant): Promise<void> {
   const routed = await call('PUT', `/api/routing/numbers/${encodeURIComponent(number)}`, platform(tenantId), { destination: { type: 'schedule', id: routingIds.schedules } });
   expect(routed.statusCode, routed.body).toBe(200);
   const message = await app.routing.addMessage(tenantId, routingIds['voicemail-boxes']!, { callId, from, durationS: 5, recordingId: `recording-of-${name}` });
+  const recordingId = `callrec-of-${name}`;
+  await new RecordingStore(app.store.sql).add({ id: recordingId, tenantId, server: `matrix-${name}`, channelId: record.legs[0]!.channelId, from, policy: 'number', durationS: 30, startedAt: record.startedAt });
   seeded[name] = {
     tenantId,
     routingIds,
     messageId: message.id,
+    recordingId,
     callId,
     from,
     to,
@@ -116,7 +122,7 @@ async function seedTenant(name: Tenant): Promise<void> {
     userIds,
     keyIds,
     number,
-    markers: [callId, from, `event-of-${name}`, `delivery-of-${name}`, `@matrix-${name}.test`, `key-admin-of-${name}`, number, `routing-of-${name}`, `-of-${name}`, `recording-of-${name}`],
+    markers: [callId, from, `event-of-${name}`, `delivery-of-${name}`, `@matrix-${name}.test`, `key-admin-of-${name}`, number, `routing-of-${name}`, `-of-${name}`, `recording-of-${name}`, recordingId],
   };
 }
 
@@ -127,6 +133,7 @@ function pathFor(route: RouteEntry, target: Seeded): string {
     if (param === 'number') return encodeURIComponent(target.number);
     if (about === 'routing') return param === 'messageId' ? target.messageId : (target.routingIds[route.url.split('/')[3] ?? ''] ?? target.callId);
     if (about === 'deliveries') return String(target.deliveryId);
+    if (about === 'recordings') return target.recordingId;
     if (about === 'users') return target.userIds.agent!;
     if (about === 'keys') return target.keyIds.reporter!;
     if (about === 'tenants') return target.tenantId;
@@ -189,7 +196,7 @@ afterAll(async () => {
 describe('authorization matrix (every route × role × tenant)', () => {
   it('covers the routes that hold tenant data, taken from the route table', () => {
     const urls = routesUnderTest().map((r) => `${r.method} ${r.url}`);
-    for (const expected of ['GET /api/calls', 'GET /api/calls/:id', 'GET /api/calls/:id/events', 'GET /api/calls/export.csv', 'GET /api/stats/calls', 'GET /api/deliveries', 'POST /api/deliveries/:id/retry', 'GET /api/users', 'DELETE /api/keys/:id', 'GET /api/audit', 'PATCH /api/tenants/:id', 'GET /api/routing/extensions/:id', 'PUT /api/routing/announcements/:id', 'DELETE /api/routing/voicemail-boxes/:id', 'PUT /api/routing/numbers/:number', 'PATCH /api/routing/voicemail-boxes/:id/messages/:messageId']) {
+    for (const expected of ['GET /api/calls', 'GET /api/calls/:id', 'GET /api/calls/:id/events', 'GET /api/calls/export.csv', 'GET /api/stats/calls', 'GET /api/deliveries', 'POST /api/deliveries/:id/retry', 'GET /api/users', 'DELETE /api/keys/:id', 'GET /api/audit', 'PATCH /api/tenants/:id', 'GET /api/routing/extensions/:id', 'PUT /api/routing/announcements/:id', 'DELETE /api/routing/voicemail-boxes/:id', 'PUT /api/routing/numbers/:number', 'PATCH /api/routing/voicemail-boxes/:id/messages/:messageId', 'GET /api/calls/:id/recordings', 'GET /api/recordings/:id/audio', 'DELETE /api/recordings/:id']) {
       expect(urls).toContain(expected);
     }
   });
@@ -228,6 +235,8 @@ describe('authorization matrix (every route × role × tenant)', () => {
     expect(csv.body).toContain(seeded.a.callId);
     expect(csv.body).not.toContain(seeded.b.callId);
     expect((await call('GET', '/api/stats/calls', keys.a.reporter!)).json().total).toBe(1);
+    const recordings = await call('GET', `/api/calls/${seeded.a.callId}/recordings`, reporter);
+    expect(recordings.json().items.map((r: { id: string }) => r.id)).toEqual([seeded.a.recordingId]);
   });
 
   it("narrows an agent to its own extensions' calls", async () => {
@@ -274,6 +283,8 @@ describe('authorization matrix (every route × role × tenant)', () => {
     expect(numbers).toEqual([expect.objectContaining({ number: b.number, destination: { type: 'schedule', id: b.routingIds.schedules }, record: false })]);
     const messages = (await call('GET', `/api/routing/voicemail-boxes/${b.routingIds['voicemail-boxes']}/messages`, platform(b.tenantId))).json().items;
     expect(messages).toEqual([expect.objectContaining({ id: b.messageId, heard: false })]);
+    const recordings = (await call('GET', `/api/calls/${b.callId}/recordings`, platform(b.tenantId))).json().items;
+    expect(recordings.map((r: { id: string }) => r.id)).toEqual([b.recordingId]);
     // Tenant B's people still get in with their own passwords.
     expect((await call('POST', '/api/session', {}, { email: 'agent@matrix-b.test', password: 'password of agent b' })).statusCode).toBe(200);
   });

@@ -46,6 +46,8 @@ export interface RoutingRouteDeps {
   onRoutingChanged?: (tenantId: string) => void;
   /** Extensions' SIP passwords and their provisioning on Asterisk (docs/routing.md, "Provisioning"); absent: none. */
   sip?: ExtensionSipDeps;
+  /** Deletes a stored recording's file on Asterisk (a deleted voicemail message's audio); absent: files are left. */
+  deleteRecordingAudio?: (name: string) => Promise<boolean>;
 }
 
 export interface ExtensionSipDeps {
@@ -384,6 +386,8 @@ export function routingRoutes(deps: RoutingRouteDeps): FastifyPluginAsync {
           },
           () => null,
         );
+        // The audio goes too; a server that cannot be asked now keeps the file (logged by the runtime).
+        if (deps.deleteRecordingAudio) await deps.deleteRecordingAudio(before.recordingId);
         return reply.code(204).send(null);
       },
     );

@@ -2,7 +2,7 @@ import { extensionOutcome } from './extension.ts';
 import { CAUSE, type Tx } from './ids.ts';
 import { groupLegGone, groupRingNext, groupTotalTimeout } from './ring-group.ts';
 import type { Leg, Phase } from './state.ts';
-import type { FlowContext, FlowEvent } from './types.ts';
+import type { FlowContext, FlowEvent, RecordPolicy } from './types.ts';
 
 // Ringing, whoever is rung (an extension, a ring group's members, an outside number): the caller stays unanswered
 // while phones ring, so the carrier's ringback plays and the caller is not billed for the wait; the first leg to
@@ -50,7 +50,7 @@ export function onRinging(tx: Tx, ctx: FlowContext, phase: RingingPhase, event: 
   switch (event.type) {
     case 'answered': {
       const leg = phase.legs.find((l) => l.channelId === event.channelId);
-      return leg ? bridgeTo(tx, phase, leg) : phase;
+      return leg ? bridgeTo(tx, ctx, phase, leg) : phase;
     }
     case 'hangup':
     case 'command-failed': {
@@ -108,13 +108,26 @@ function targetLost(tx: Tx, ctx: FlowContext, phase: RingingPhase, outcome: LegO
   }
 }
 
-function bridgeTo(tx: Tx, phase: RingingPhase, winner: Leg): Phase {
+function bridgeTo(tx: Tx, ctx: FlowContext, phase: RingingPhase, winner: Leg): Phase {
   releaseRinging(tx, { ...phase, legs: phase.legs.filter((l) => l !== winner) }, CAUSE.answeredElsewhere);
   tx.answer();
   const bridgeId = tx.id('b');
   tx.emit({ type: 'bridge', bridgeId, channelIds: [tx.call.callerChannelId, winner.channelId] });
   tx.step({ kind: 'answered', extensionId: winner.extensionId, channelId: winner.channelId });
+  const policy = recordPolicyOf(ctx, tx.call.dialed, winner.extensionId);
+  if (policy !== null) {
+    const recordingId = tx.id('r');
+    tx.emit({ type: 'record-call', bridgeId, recordingId, policy });
+    tx.step({ kind: 'recording', recordingId, policy });
+  }
   return { phase: 'bridged', bridgeId, peerChannelId: winner.channelId, extensionId: winner.extensionId };
+}
+
+/** Whether the conversation is recorded, and why: the number called records its calls, or the extension that answered. */
+export function recordPolicyOf(ctx: FlowContext, dialed: string, extensionId: string | null): RecordPolicy | null {
+  if (ctx.config.numbers.get(dialed)?.record) return 'number';
+  if (extensionId !== null && ctx.config.extensions.get(extensionId)?.record) return 'extension';
+  return null;
 }
 
 /** Q.850 cause of a leg that ended unanswered → which forwarding rule applies. */

@@ -47,6 +47,11 @@ export type FlowCommand =
   | { type: 'bridge'; bridgeId: string; channelIds: string[]; conference?: ConferenceJoin }
   | { type: 'record'; channelId: string; recordingId: string; maxDurationS: number; beep: boolean }
   | { type: 'stop-recording'; recordingId: string }
+  /**
+   * Records the whole conversation on `bridgeId` (both sides mixed) until the bridge goes: a recording policy of
+   * the number called or of the extension that answered. The runtime stores it with the call when it finishes.
+   */
+  | { type: 'record-call'; bridgeId: string; recordingId: string; policy: RecordPolicy }
   | { type: 'start-timer'; timerId: string; ms: number }
   | { type: 'cancel-timer'; timerId: string }
   /** A routing step for the call's timeline, history, CRM and webhooks ("IVR Main: pressed 2"). */
@@ -70,6 +75,9 @@ export interface ConferenceJoin {
   record: boolean;
 }
 
+/** Why a call is recorded: the number it called records its calls, or the extension that answered does. */
+export type RecordPolicy = 'number' | 'extension';
+
 /** One step of a call's path, as shown on its timeline and returned by the simulator. */
 export type RoutingStep =
   | { kind: 'number'; number: string; destination: Destination | null }
@@ -79,6 +87,7 @@ export type RoutingStep =
   | { kind: 'ring'; targetType: 'extension' | 'ring-group'; targetId: string; name: string; extensionIds: string[] }
   | { kind: 'skipped'; extensionId: string; reason: 'busy' | 'unavailable' | 'disabled' }
   | { kind: 'answered'; extensionId: string | null; channelId: string }
+  | { kind: 'recording'; recordingId: string; policy: RecordPolicy }
   | { kind: 'no-answer'; targetType: 'extension' | 'ring-group'; targetId: string }
   | { kind: 'forward'; extensionId: string; condition: 'always' | 'busy' | 'noAnswer' | 'unreachable'; destination: Destination }
   | { kind: 'fallback'; fromType: string; fromId: string; destination: Destination }

@@ -6,7 +6,7 @@ import type { FlowState } from '../flow/state.ts';
 import type { RoutingStep } from '../flow/types.ts';
 import { extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
-import { FlowRuntime, type FlowAri } from './flow-runtime.ts';
+import { FlowRuntime, type CallRecording, type FlowAri } from './flow-runtime.ts';
 
 // The runtime carries out what the machine decides, in order per flow, and tells the machine what failed so a
 // call never waits in silence. Asterisk is played by a recorder of the ARI calls (the real-Asterisk test of
@@ -24,6 +24,7 @@ interface Harness {
   steps: { channelId: string; text: string; step: RoutingStep }[];
   advanced: string[];
   voicemails: unknown[];
+  recorded: CallRecording[];
   /** ARI calls whose name starts with one of these fail (with a 404 for hangups, else a 500). */
   failing: Set<string>;
   settled(): Promise<void>;
@@ -46,11 +47,13 @@ function harness(config: RoutingSnapshot | null): Harness {
     createBridgeWithId: (id) => call(`bridge ${id}`)(),
     addChannel: (bridgeId, channelId) => call(`add ${bridgeId} ${channelId}`)(),
     record: (id, name) => call(`record ${id} ${name}`)(),
+    recordBridge: (bridgeId, name) => call(`record-bridge ${bridgeId} ${name}`)(),
     stopRecording: (name) => call(`stop-recording ${name}`)(),
   };
   const steps: Harness['steps'] = [];
   const advanced: string[] = [];
   const voicemails: unknown[] = [];
+  const recorded: CallRecording[] = [];
   const runtime = new FlowRuntime<FlowState>({
     server: 'pbx',
     app: 'callflow',
@@ -60,6 +63,7 @@ function harness(config: RoutingSnapshot | null): Harness {
       snapshotFor: async (dialed) => (config?.numbers.has(dialed) ? config : null),
       advanceRoundRobin: async (tenantId, groupId, next) => void advanced.push(`${tenantId}/${groupId}=${next}`),
       voicemailLeft: async (message) => void voicemails.push(message),
+      callRecorded: async (recording) => void recorded.push(recording),
     },
     media: { mediaOf: async (prompt) => (prompt.kind === 'text' ? `sound:http://media/${prompt.text.length}` : 'sound:x') },
     checkPin: () => false,
@@ -69,7 +73,7 @@ function harness(config: RoutingSnapshot | null): Harness {
   const settled = async (): Promise<void> => {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   };
-  return { runtime, calls, steps, advanced, voicemails, failing, settled };
+  return { runtime, calls, steps, advanced, voicemails, recorded, failing, settled };
 }
 
 const menu = ivrMenu('m1', { name: 'Main', options: { '2': { type: 'ring-group', id: 'g1' } }, failover: { type: 'voicemail', id: 'v1' } });
@@ -156,6 +160,37 @@ describe('flow runtime', () => {
     expect(h.steps.map((s) => s.text)).toEqual(['number 5551000 → ring group Sales', 'extension 102 skipped (busy)', 'extension 103 skipped (unavailable)', 'ring group Sales: ringing 101']);
     // The ring shows on the board before the phone reports it.
     expect(h.runtime.presenceOf(busyConfig, 'e1')).toBe('ringing');
+  });
+
+  it('records the conversation of a number that records its calls, and stores it when Asterisk finishes the file after the call', async () => {
+    const recordedConfig = snapshot({
+      numbers: { '5551000': { type: 'ring-group', id: 'g1' } },
+      extensions: [extension('e1', '101')],
+      ringGroups: [ringGroup('g1', ['e1'], { name: 'Sales' })],
+    });
+    recordedConfig.numbers.get('5551000')!.record = true;
+    const h = harness(recordedConfig);
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: caller }));
+    await h.settled();
+    const flow = `f${caller.id}`;
+    const member = h.calls.find((c) => c.startsWith('originate'))!.split(' ')[2]!;
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['member', flow], channel: { ...caller, id: member, name: 'PJSIP/acme-101-00000002' } }));
+    await h.settled();
+    const recordBridge = h.calls.find((c) => c.startsWith('record-bridge'));
+    expect(recordBridge).toMatch(new RegExp(`^record-bridge ${flow}:b\\d+ ${flow}:r\\d+$`));
+    expect(h.steps.map((s) => s.text)).toContain('call recorded (the number records its calls)');
+    const recordingId = recordBridge!.split(' ')[2]!;
+    // The caller hangs up: the flow ends; the recording ends with the bridge, after it.
+    h.runtime.onFrame(frame({ type: 'ChannelDestroyed', cause: 16, channel: caller }));
+    await h.settled();
+    expect(h.runtime.activeFlows).toBe(0);
+    h.runtime.onFrame(frame({ type: 'RecordingFinished', recording: { name: recordingId, duration: 42.4, target_uri: `bridge:${flow}:b1` } }));
+    await h.settled();
+    expect(h.recorded).toEqual([{ tenantId: 't1', recordingId, callerChannelId: caller.id, from: '+15550001', policy: 'number', startedAt: expect.any(Number), durationS: 42 }]);
+    // Reported once: a repeated event stores nothing more.
+    h.runtime.onFrame(frame({ type: 'RecordingFinished', recording: { name: recordingId, duration: 42.4 } }));
+    await h.settled();
+    expect(h.recorded).toHaveLength(1);
   });
 
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HangupReason } from '../../ari/rest.ts';
 import type { AriBridge, AriChannel, AriEndpoint } from '../../ari/types.ts';
 import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
-import type { FlowCommand, FlowContext, FlowEvent, RoutingStep } from '../flow/types.ts';
+import type { FlowCommand, FlowContext, FlowEvent, RecordPolicy, RoutingStep } from '../flow/types.ts';
 import { flowInputOf, MEMBER_ARG, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
 import { phonePresence, PhoneStates } from './phone-states.ts';
 import { stepText } from './step-text.ts';
@@ -29,6 +29,7 @@ export interface FlowAri {
   createBridgeWithId(bridgeId: string, type: string, name?: string): Promise<unknown>;
   addChannel(bridgeId: string, channelId: string): Promise<void>;
   record(channelId: string, name: string, options: { maxDurationSeconds: number; beep: boolean }): Promise<void>;
+  recordBridge(bridgeId: string, name: string, options: { maxDurationSeconds: number }): Promise<void>;
   stopRecording(name: string): Promise<void>;
 }
 
@@ -38,7 +39,25 @@ export interface FlowRouting {
   snapshotFor(dialed: string): Promise<RoutingSnapshot | null>;
   advanceRoundRobin(tenantId: string, groupId: string, nextIndex: number): Promise<void>;
   voicemailLeft(message: { tenantId: string; boxId: string; recordingId: string; durationS: number; from: string | null; callerChannelId: string }): Promise<void>;
+  /** A call recording (record-call) finished: kept with the call. */
+  callRecorded(recording: CallRecording): Promise<void>;
 }
+
+/** A conversation recorded by policy, as the runtime reports it once Asterisk has finished the file. */
+export interface CallRecording {
+  tenantId: string;
+  recordingId: string;
+  callerChannelId: string;
+  from: string | null;
+  policy: RecordPolicy;
+  startedAt: number;
+  durationS: number;
+}
+
+/** A recorded conversation runs at most this long (a forgotten call must not fill the disk). */
+export const CALL_RECORDING_MAX_S = 4 * 3600;
+/** Call recordings the runtime waits to hear the end of; past this the oldest is given up (logged). */
+const PENDING_RECORDINGS_MAX = 10_000;
 
 export interface FlowRuntimeDeps<S> {
   server: string;
@@ -103,12 +122,15 @@ function leadingType(bytes: Buffer): string | null {
   return end < 0 || end - start > 64 ? null : bytes.toString('latin1', start, end);
 }
 
-/** Whether a frame may concern a flow, decided without parsing it. */
-function mayConcernFlows(bytes: Buffer, flowsRunning: boolean): boolean {
+/** A call recording outlives its flow: its end matters while any is under way. */
+const RECORDING_TYPES: ReadonlySet<string> = new Set(['RecordingFinished', 'RecordingFailed']);
+
+/** Whether a frame may concern a flow (or a call recording under way), decided without parsing it. */
+function mayConcernFlows(bytes: Buffer, flowsRunning: boolean, recordingsPending: boolean): boolean {
   const type = leadingType(bytes);
   if (type === null) return TYPE_MARKERS.some((m) => bytes.includes(m)); // another writer's order: look for every type
   if (!FLOW_TYPES.has(type)) return false;
-  if (!flowsRunning && !IDLE_TYPES.has(type)) return false;
+  if (!flowsRunning && !IDLE_TYPES.has(type) && !(recordingsPending && RECORDING_TYPES.has(type))) return false;
   if (type === 'DeviceStateChanged') return bytes.includes(PJSIP_DEVICE_MARK);
   // A StasisStart concerns routing only with the route argument, or as a member the runtime originated.
   return type !== 'StasisStart' || flowsRunning || bytes.includes(ROUTE_MARK);
@@ -121,6 +143,11 @@ export class FlowRuntime<S> {
   /** Phones as Asterisk reports them (device and registration state). */
   readonly phones = new PhoneStates();
   private readonly roomSizes = new Map<string, number>();
+  /**
+   * Call recordings under way, by name: kept apart from the flows, since a recording ends when its bridge goes,
+   * which is after the flow that started it has ended.
+   */
+  private readonly recordings = new Map<string, Omit<CallRecording, 'durationS'>>();
   private stopped = false;
   flowsStarted = 0;
   commandsFailed = 0;
@@ -133,7 +160,7 @@ export class FlowRuntime<S> {
 
   /** One frame as received from the ARI socket. Cheap when it concerns no flow. */
   onFrame(bytes: Buffer): void {
-    if (this.stopped || !mayConcernFlows(bytes, this.flows.size > 0)) return;
+    if (this.stopped || !mayConcernFlows(bytes, this.flows.size > 0, this.recordings.size > 0)) return;
     let raw: unknown;
     try {
       raw = JSON.parse(bytes.toString('utf8'));
@@ -163,6 +190,7 @@ export class FlowRuntime<S> {
         this.deliver(this.byKey.get(input.playbackId), input.event);
         return;
       case 'recording':
+        this.callRecordingDone(input.recordingId, input.event);
         this.deliver(this.byKey.get(input.recordingId), input.event);
         return;
       default: {
@@ -382,6 +410,10 @@ export class FlowRuntime<S> {
       case 'stop-recording':
         await ari.stopRecording(command.recordingId).catch(ignoreMissing);
         return;
+      case 'record-call':
+        this.noteRecording({ tenantId: flow.tenantId, recordingId: command.recordingId, callerChannelId: flow.callerChannelId, from: flow.from, policy: command.policy, startedAt: this.now() });
+        await ari.recordBridge(command.bridgeId, command.recordingId, { maxDurationSeconds: CALL_RECORDING_MAX_S });
+        return;
       case 'start-timer': {
         const timer = setTimeout(() => {
           flow.timers.delete(command.timerId);
@@ -432,6 +464,29 @@ export class FlowRuntime<S> {
     flow.legs.delete(channelId);
     flow.ringing.delete(extensionId);
     if (flow.talking === extensionId) flow.talking = null;
+  }
+
+  private noteRecording(recording: Omit<CallRecording, 'durationS'>): void {
+    if (this.recordings.size >= PENDING_RECORDINGS_MAX) {
+      const [oldest] = this.recordings.keys();
+      this.recordings.delete(oldest!);
+      this.d.logger.error({ server: this.d.server, recording: oldest }, 'too many call recordings without an end: the oldest is no longer waited for (its file stays on Asterisk)');
+    }
+    this.recordings.set(recording.recordingId, recording);
+  }
+
+  /** A call recording ended: stored with the call (a failed one, with no audio, is only logged). */
+  private callRecordingDone(recordingId: string, event: FlowEvent): void {
+    const pending = this.recordings.get(recordingId);
+    if (!pending || event.type !== 'recording-finished') return;
+    this.recordings.delete(recordingId);
+    if (event.durationS <= 0) {
+      this.d.logger.warn({ server: this.d.server, recording: recordingId }, 'a call recording ended without audio');
+      return;
+    }
+    this.d.routing.callRecorded({ ...pending, durationS: event.durationS }).catch((error: unknown) => {
+      this.d.logger.error({ err: error, server: this.d.server, recording: recordingId }, 'a call recording could not be stored (its file stays on Asterisk)');
+    });
   }
 
   private noteBridged(flow: Flow<S>, command: Extract<FlowCommand, { type: 'bridge' }>): void {

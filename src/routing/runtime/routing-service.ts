@@ -12,6 +12,7 @@ import type { FlowState } from '../flow/state.ts';
 import type { RoutingStep } from '../flow/types.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
 import type { RoutingStore } from '../objects/routing-store.ts';
+import type { RecordingStore } from '../recordings/recording-store.ts';
 import { FlowRuntime } from './flow-runtime.ts';
 import { promptMediaRoutes } from './media-routes.ts';
 import { presenceBoard, type PresenceBoard } from './presence-board.ts';
@@ -39,7 +40,14 @@ export interface RoutingServiceDeps {
   mediaBaseUrl: () => string;
   /** Stores a routing step as an event of the call (through the engine's ingest, like an ARI event). */
   ingest(server: string, text: string): void;
+  recordings: RecordingStore;
+  /** Call recordings older than this are deleted (file and row); 0 keeps them. */
+  recordingRetentionDays: number;
 }
+
+/** How often the retention sweep looks for expired call recordings, and how many it takes per round. */
+const RETENTION_SWEEP_MS = 3_600_000;
+const RETENTION_BATCH = 200;
 
 export class RoutingService {
   private readonly runtimes = new Map<string, FlowRuntime<FlowState>>();
@@ -49,6 +57,7 @@ export class RoutingService {
   private readonly speech = new OfflineSpeech();
   private readonly promptDir: string;
   private readonly temporaryPromptDir: boolean;
+  private retentionTimer: NodeJS.Timeout | null = null;
   readonly audio: PromptAudio;
   readonly routes: FastifyPluginAsync;
 
@@ -80,6 +89,18 @@ export class RoutingService {
         voicemailLeft: async (m) => {
           await this.d.store.addMessage(m.tenantId, m.boxId, { callId: null, from: m.from, durationS: m.durationS, recordingId: m.recordingId });
         },
+        callRecorded: async (r) => {
+          await this.d.recordings.add({
+            id: r.recordingId,
+            tenantId: r.tenantId,
+            server,
+            channelId: r.callerChannelId,
+            from: r.from,
+            policy: r.policy,
+            durationS: r.durationS,
+            startedAt: new Date(r.startedAt).toISOString(),
+          });
+        },
       },
       media: this.audio,
       checkPin: (hash, pin) => verifyPinSync(pin, hash),
@@ -109,6 +130,42 @@ export class RoutingService {
     return presenceBoard(config, [...this.runtimes.values()], Date.now());
   }
 
+  /**
+   * Deletes a stored recording (a voicemail message's or a call's audio) from every server that has it; false
+   * when a server could not be asked (the file may still be there).
+   */
+  async deleteRecordingAudio(name: string): Promise<boolean> {
+    let all = true;
+    for (const rest of this.rests.values()) {
+      await rest.deleteStoredRecording(name).catch((error: unknown) => {
+        all = false;
+        this.d.logger.warn({ err: (error as Error).message }, 'could not delete a stored recording');
+      });
+    }
+    return all;
+  }
+
+  /** Deletes call recordings past the retention (files first, then rows); returns how many went. */
+  async sweepRecordings(now = Date.now()): Promise<number> {
+    const days = this.d.recordingRetentionDays;
+    if (days === 0) return 0;
+    const expired = await this.d.recordings.olderThan(new Date(now - days * 86_400_000), RETENTION_BATCH);
+    const gone: string[] = [];
+    for (const r of expired) if (await this.deleteRecordingAudio(r.id)) gone.push(r.id);
+    await this.d.recordings.deleteIds(gone);
+    if (gone.length > 0) this.d.logger.info({ recordings: gone.length, retentionDays: days }, 'call recordings past their retention deleted');
+    return gone.length;
+  }
+
+  /** Starts the hourly retention sweep (stopped by close). */
+  startRetention(): void {
+    if (this.retentionTimer !== null || this.d.recordingRetentionDays === 0) return;
+    this.retentionTimer = setInterval(() => {
+      this.sweepRecordings().catch((error: unknown) => this.d.logger.error({ err: error }, 'the call recording retention sweep failed; it runs again in an hour'));
+    }, RETENTION_SWEEP_MS);
+    this.retentionTimer.unref();
+  }
+
   /** A tenant's routing changed: the next call reads it anew. */
   changed(tenantId: string): void {
     this.snapshots.drop(tenantId);
@@ -126,6 +183,8 @@ export class RoutingService {
   }
 
   async close(): Promise<void> {
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
     for (const runtime of this.runtimes.values()) runtime.stop();
     await this.speech.close();
     if (this.temporaryPromptDir) rmSync(this.promptDir, { recursive: true, force: true });

@@ -23,6 +23,8 @@ export function stepText(step: RoutingStep, config: RoutingSnapshot): string {
       return `extension ${ext(step.extensionId)} skipped (${step.reason})`;
     case 'answered':
       return `answered by ${step.extensionId === null ? 'the far end' : ext(step.extensionId)}`;
+    case 'recording':
+      return `call recorded (${step.policy === 'number' ? 'the number records its calls' : 'the extension records its calls'})`;
     case 'no-answer':
       return `${step.targetType === 'ring-group' ? `ring group ${config.ringGroups.get(step.targetId)?.name ?? step.targetId}` : `extension ${ext(step.targetId)}`}: no answer`;
     case 'forward':
