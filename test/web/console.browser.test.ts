@@ -1,0 +1,231 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAsterisk } from '../support/fake-asterisk.ts';
+import { contrastRatio } from './support/contrast.ts';
+import {
+  CHROMIUM_SKIP_NOTE,
+  HAS_CHROMIUM,
+  buildDashboard,
+  horizontalOverflowPx,
+  launchChromium,
+  openPage,
+  screenshot,
+  startEngine,
+  type EngineUnderTest,
+} from './support/dashboard-harness.ts';
+
+// The operator console against a real engine connected to a fake Asterisk: the presence board shows what the
+// Asterisk lists and reports of the tenant's phones (101 registered, 102 not), follows a device state pushed
+// over the events socket within a poll, keeps the last board and says so when a poll fails; the wall board
+// drops the navigation; the theme switch turns the whole dashboard dark, for good, and readable.
+
+const OPERATOR = { email: 'root@example.test', name: 'Root Operator', password: 'correct horse battery' };
+const OWNER = { email: 'owner@acme.test', name: 'Olga Owner', password: 'owner password 1' };
+const PHONE = { width: 390, height: 844 };
+
+async function apiSession(baseUrl: string, who: { email: string; password: string }) {
+  const login = await fetch(`${baseUrl}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: who.email, password: who.password }),
+  });
+  expect(login.status).toBe(200);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  return async <T>(method: string, path: string, body?: unknown, tenantId?: string): Promise<{ status: number; body: T }> => {
+    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (tenantId) headers['x-tenant-id'] = tenantId;
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+async function logIn(page: Page, baseUrl: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.waitForSelector('[data-testid="login-form"]');
+  await page.fill('input[name="email"]', who.email);
+  await page.fill('input[name="password"]', who.password);
+  await page.click('[data-testid="login-form"] button[type="submit"]');
+  await page.waitForSelector('.topbar [data-testid="account-chip"]');
+}
+
+const tile = (page: Page, number: string) => page.locator(`.presence-tile[data-extension="${number}"]`);
+const groupCount = (page: Page, group: string, state: string) =>
+  page.locator(`[data-ring-group="${group}"] .presence-count[data-count="${state}"] .count-value`);
+
+/** Colours of an element as the browser paints them: its text and the first opaque background up the tree. */
+async function paintedColours(page: Page, selector: string): Promise<{ color: string; background: string }> {
+  // A string, as the other browser tests evaluate: this project's tsconfig has no DOM types.
+  return page.evaluate(`(() => {
+    const element = document.querySelector(${JSON.stringify(selector)});
+    if (!element) throw new Error('no ' + ${JSON.stringify(selector)});
+    const color = getComputedStyle(element).color;
+    for (let at = element; at; at = at.parentElement) {
+      const background = getComputedStyle(at).backgroundColor;
+      if (!/rgba\\(.*,\\s*0\\)$/.test(background) && background !== 'transparent') return { color, background };
+    }
+    return { color, background: 'rgb(255, 255, 255)' };
+  })()`);
+}
+
+/** <html data-theme>, as the theme switch sets it. */
+function theme(page: Page): Promise<string | undefined> {
+  return page.evaluate('document.documentElement.dataset.theme');
+}
+
+/** The browser logs refused requests (401 before the login, the presence polls this test cuts) on its console. */
+function unexpected(errors: string[]): string[] {
+  return errors.filter((text) => !/status of 401\b|Failed to load resource: net::ERR_FAILED/.test(text));
+}
+
+describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP_NOTE}`, () => {
+  const asterisk = new FakeAsterisk();
+  let engine: EngineUnderTest;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    // The phones as Asterisk lists them when the engine connects: 101 registered and free, 102 offline.
+    asterisk.setEndpoints([
+      { technology: 'PJSIP', resource: 'acme-101', state: 'online', channel_ids: [] },
+      { technology: 'PJSIP', resource: 'acme-102', state: 'offline', channel_ids: [] },
+    ]);
+    const { url } = await asterisk.start();
+    await buildDashboard();
+    engine = await startEngine({
+      SIMULATOR: 'off',
+      ARI_SERVERS: JSON.stringify([{ name: 'pbx', url, username: 'test', password: 'test', app: 'callflow' }]),
+    });
+    await asterisk.waitForConnection(1, 20_000);
+    const made = await fetch(`${engine.baseUrl}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...OPERATOR, role: 'operator' }),
+    });
+    expect(made.status).toBe(201);
+    const operator = await apiSession(engine.baseUrl, OPERATOR);
+    const tenant = await operator<{ id: string }>('POST', '/api/tenants', { name: 'Acme Corp', slug: 'acme', timezone: 'Europe/Berlin' });
+    expect(tenant.status).toBe(201);
+    expect((await operator('POST', '/api/users', { ...OWNER, role: 'owner' }, tenant.body.id)).status).toBe(201);
+    const owner = await apiSession(engine.baseUrl, OWNER);
+    const ids: string[] = [];
+    for (const [number, name] of [['101', 'Alice'], ['102', 'Bob']] as const) {
+      const created = await owner<{ id: string; endpoint: string }>('POST', '/api/routing/extensions', { number, name });
+      expect(created.status).toBe(201);
+      expect(created.body.endpoint).toBe(`acme-${number}`);
+      ids.push(created.body.id);
+    }
+    const group = await owner('POST', '/api/routing/ring-groups', { name: 'Sales', number: '600', members: ids.map((extensionId) => ({ extensionId })) });
+    expect(group.status).toBe(201);
+    browser = await launchChromium();
+    ({ page, errors } = await openPage(browser));
+    await logIn(page, engine.baseUrl, OWNER);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await engine?.stop();
+    await asterisk.stop();
+  });
+
+  it('shows each phone and ring group as Asterisk reports them, and follows a device state change within a poll', async () => {
+    await page.click('nav[aria-label="Views"] >> text=Console');
+    await page.waitForSelector('#console-title');
+    await tile(page, '101').and(page.locator('[data-state="idle"]')).waitFor({ timeout: 10_000 });
+    expect(await tile(page, '101').locator('[data-testid="presence-state"]').textContent()).toBe('Idle');
+    expect(await tile(page, '101').textContent()).toContain('Alice');
+    expect(await tile(page, '102').getAttribute('data-state')).toBe('unavailable');
+    expect(await tile(page, '102').locator('[data-testid="presence-state"]').textContent()).toBe('Unavailable');
+    expect(await groupCount(page, 'Sales', 'idle').textContent()).toBe('1');
+    expect(await groupCount(page, 'Sales', 'unavailable').textContent()).toBe('1');
+    expect(await page.locator('[data-ring-group="Sales"] [data-member="102"]').getAttribute('data-state')).toBe('unavailable');
+    // The owner may read calls: the live calls panel is there (no calls now).
+    await page.locator('[data-testid="console-calls"]').waitFor({ state: 'attached' });
+
+    // 101 picks up a call of its own: Asterisk says so over the events socket.
+    const changedAt = Date.now();
+    asterisk.sendDeviceState('PJSIP/acme-101', 'INUSE');
+    await tile(page, '101').and(page.locator('[data-state="in-call"]')).waitFor({ timeout: 6_000 });
+    expect(Date.now() - changedAt).toBeLessThan(6_000);
+    expect(await tile(page, '101').locator('[data-testid="presence-state"]').textContent()).toBe('In a call');
+    expect(await tile(page, '101').locator('.tile-since').textContent()).toMatch(/^for \d+:\d\d$/);
+    await groupCount(page, 'Sales', 'in-call').waitFor();
+    expect(await groupCount(page, 'Sales', 'in-call').textContent()).toBe('1');
+    expect(await groupCount(page, 'Sales', 'idle').textContent()).toBe('0');
+    await screenshot(page, 'console-board');
+
+    // The engine stops answering: the last board stays, with a clear note; when it answers again, the note goes.
+    await page.route('**/api/routing/presence', (route) => route.abort());
+    await page.waitForSelector('[data-testid="presence-error"]', { timeout: 6_000 });
+    expect(await tile(page, '101').getAttribute('data-state')).toBe('in-call');
+    await page.unroute('**/api/routing/presence');
+    await page.waitForSelector('[data-testid="presence-error"]', { state: 'detached', timeout: 6_000 });
+    expect(unexpected(errors)).toEqual([]);
+  });
+
+  it('opens the wall board without the navigation, with large tiles, and leaves it again', async () => {
+    await page.goto(`${engine.baseUrl}/#/console`);
+    await page.click('[data-testid="wall-open"]');
+    await page.waitForSelector('.console-view[data-wall="true"]');
+    expect(await page.locator('.topbar').count()).toBe(0);
+    expect(await page.locator('nav[aria-label="Views"]').count()).toBe(0);
+    await tile(page, '101').waitFor();
+    const numberSize = Number(
+      await page.evaluate(`parseFloat(getComputedStyle(document.querySelector('.presence-tile[data-extension="101"] .tile-number')).fontSize)`),
+    );
+    expect(numberSize).toBeGreaterThanOrEqual(32);
+    await screenshot(page, 'console-wall');
+    await page.click('[data-testid="wall-exit"]');
+    await page.waitForSelector('.topbar nav[aria-label="Views"]');
+    expect(await page.locator('.console-view[data-wall="true"]').count()).toBe(0);
+  });
+
+  it('switches the dashboard to dark, keeps it across a reload, and keeps text readable', async () => {
+    await page.goto(`${engine.baseUrl}/#/console`);
+    await tile(page, '101').waitFor();
+    await page.selectOption('[data-testid="theme-switch"]', 'dark');
+    expect(await theme(page)).toBe('dark');
+    await page.reload();
+    await tile(page, '101').waitFor();
+    expect(await theme(page)).toBe('dark');
+    expect(await page.inputValue('[data-testid="theme-switch"]')).toBe('dark');
+
+    const body = await paintedColours(page, 'body');
+    expect(contrastRatio(body.color, body.background)).toBeGreaterThanOrEqual(7);
+    // The page really is dark, not light text on light.
+    expect(contrastRatio(body.background, 'rgb(0, 0, 0)')).toBeLessThan(2);
+    for (const selector of ['#console-title', '.panel h2', '.tile-name', '.presence-tile[data-extension="101"] [data-testid="presence-state"]', '.presence-tile[data-extension="102"] [data-testid="presence-state"]', '.head-actions .muted']) {
+      const { color, background } = await paintedColours(page, selector);
+      expect({ selector, ok: contrastRatio(color, background) >= 4.5 }).toEqual({ selector, ok: true });
+    }
+    await screenshot(page, 'console-dark');
+
+    // Back to light, then "System" follows the browser's preference.
+    await page.selectOption('[data-testid="theme-switch"]', 'light');
+    expect(await theme(page)).toBe('light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.selectOption('[data-testid="theme-switch"]', 'system');
+    expect(await theme(page)).toBe('dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForSelector('html[data-theme="light"]', { state: 'attached' });
+  });
+
+  it('fits a phone: console and wall board without horizontal overflow, in both themes', async () => {
+    const phone = await openPage(browser, PHONE);
+    await logIn(phone.page, engine.baseUrl, OWNER);
+    for (const theme of ['light', 'dark'] as const) {
+      await phone.page.selectOption('[data-testid="theme-switch"]', theme);
+      for (const hash of ['#/console', '#/console?wall=1', '#/']) {
+        await phone.page.goto(`${engine.baseUrl}/${hash}`);
+        if (hash.startsWith('#/console')) await tile(phone.page, '102').waitFor();
+        else await phone.page.waitForSelector('#live-title');
+        expect({ theme, hash, overflowPx: await horizontalOverflowPx(phone.page) }).toEqual({ theme, hash, overflowPx: 0 });
+      }
+    }
+    await screenshot(phone.page, 'console-phone-dark');
+    await phone.page.context().close();
+  });
+});
