@@ -53,6 +53,9 @@ export class FakeAriRest {
     if (key === 'POST /ari/bridges') return this.createBridge(p);
     let m = /^\/ari\/channels\/([^/]+)(?:\/(answer|ring|dial|variable))?$/.exec(path);
     if (m) return this.channelAction(method, decodeURIComponent(m[1]!), m[2] ?? '', p);
+    // A bridge created with the id it is to have (as the routing runtime creates them).
+    m = /^\/ari\/bridges\/([^/]+)$/.exec(path);
+    if (m && method === 'POST') return this.createBridge({ ...p, bridgeId: decodeURIComponent(m[1]!) });
     m = /^\/ari\/bridges\/([^/]+)\/addChannel$/.exec(path);
     if (m && method === 'POST') return this.addToBridge(decodeURIComponent(m[1]!), p.channel);
     m = /^\/ari\/applications\/([^/]+)(\/subscription)?$/.exec(path);

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAsterisk } from '../support/fake-asterisk.ts';
+import { FakeAsterisk, asteriskTimestamp } from '../support/fake-asterisk.ts';
 import { contrastRatio } from './support/contrast.ts';
 import {
   CHROMIUM_SKIP_NOTE,
@@ -16,12 +16,15 @@ import {
 
 // The operator console against a real engine connected to a fake Asterisk: the presence board shows what the
 // Asterisk lists and reports of the tenant's phones (101 registered, 102 not), follows a device state pushed
-// over the events socket within a poll, keeps the last board and says so when a poll fails; the wall board
-// drops the navigation; the theme switch turns the whole dashboard dark, for good, and readable.
+// over the events socket within a poll, keeps the last board and says so when a poll fails; a call routed by
+// the engine to a ring group shows its caller, path and answering extension in the console, the live page and
+// its own page; the wall board drops the navigation; the theme switch turns the whole dashboard dark, for good,
+// and readable.
 
 const OPERATOR = { email: 'root@example.test', name: 'Root Operator', password: 'correct horse battery' };
 const OWNER = { email: 'owner@acme.test', name: 'Olga Owner', password: 'owner password 1' };
 const PHONE = { width: 390, height: 844 };
+const NUMBER = '+4930123456';
 
 async function apiSession(baseUrl: string, who: { email: string; password: string }) {
   const login = await fetch(`${baseUrl}/api/session`, {
@@ -81,7 +84,8 @@ function unexpected(errors: string[]): string[] {
 }
 
 describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP_NOTE}`, () => {
-  const asterisk = new FakeAsterisk();
+  // Channel events for what the engine asks of it: a routed call's member rings and answers as on a real Asterisk.
+  const asterisk = new FakeAsterisk({ emitChannelEvents: true });
   let engine: EngineUnderTest;
   let browser: Browser;
   let page: Page;
@@ -110,6 +114,7 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
     const tenant = await operator<{ id: string }>('POST', '/api/tenants', { name: 'Acme Corp', slug: 'acme', timezone: 'Europe/Berlin' });
     expect(tenant.status).toBe(201);
     expect((await operator('POST', '/api/users', { ...OWNER, role: 'owner' }, tenant.body.id)).status).toBe(201);
+    expect((await operator('POST', `/api/tenants/${tenant.body.id}/numbers`, { number: NUMBER, label: 'Main line' })).status).toBe(201);
     const owner = await apiSession(engine.baseUrl, OWNER);
     const ids: string[] = [];
     for (const [number, name] of [['101', 'Alice'], ['102', 'Bob']] as const) {
@@ -118,8 +123,9 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
       expect(created.body.endpoint).toBe(`acme-${number}`);
       ids.push(created.body.id);
     }
-    const group = await owner('POST', '/api/routing/ring-groups', { name: 'Sales', number: '600', members: ids.map((extensionId) => ({ extensionId })) });
+    const group = await owner<{ id: string }>('POST', '/api/routing/ring-groups', { name: 'Sales', number: '600', members: ids.map((extensionId) => ({ extensionId })) });
     expect(group.status).toBe(201);
+    expect((await owner('PUT', `/api/routing/numbers/${encodeURIComponent(NUMBER)}`, { destination: { type: 'ring-group', id: group.body.id }, record: false })).status).toBe(200);
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser));
     await logIn(page, engine.baseUrl, OWNER);
@@ -163,7 +169,72 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
     expect(await tile(page, '101').getAttribute('data-state')).toBe('in-call');
     await page.unroute('**/api/routing/presence');
     await page.waitForSelector('[data-testid="presence-error"]', { state: 'detached', timeout: 6_000 });
+
+    // 101 hangs up: idle again, and the group counts it so.
+    asterisk.sendDeviceState('PJSIP/acme-101', 'NOT_INUSE');
+    await tile(page, '101').and(page.locator('[data-state="idle"]')).waitFor({ timeout: 6_000 });
+    await groupCount(page, 'Sales', 'idle').and(page.locator('text=1')).waitFor({ timeout: 6_000 });
+    expect(await groupCount(page, 'Sales', 'in-call').count()).toBe(0);
     expect(unexpected(errors)).toEqual([]);
+  });
+
+  it('shows a routed call with its caller, its path and who answered, in the console, the live page and its own page', async () => {
+    await page.goto(`${engine.baseUrl}/#/console`);
+    await page.waitForSelector('[data-testid="console-calls"]', { state: 'attached' });
+    await page.waitForSelector('.connection[data-connection="open"]');
+    // A call from the trunk to the tenant's number enters the engine's routing: number → ring group Sales.
+    const caller = {
+      id: 'trunk-call-1',
+      name: 'PJSIP/trunk-00000001',
+      state: 'Ring',
+      protocol_id: '',
+      caller: { name: 'Erika Muster', number: '+4915112345678' },
+      connected: { name: '', number: '' },
+      accountcode: '',
+      dialplan: { context: 'from-trunk', exten: NUMBER, priority: 1, app_name: 'Stasis', app_data: 'callflow,route' },
+      creationtime: asteriskTimestamp(),
+      language: 'en',
+    };
+    asterisk.channels.set(caller.id, caller);
+    const timestamp = caller.creationtime;
+    asterisk.send({ type: 'ChannelCreated', timestamp, channel: caller, application: 'callflow' });
+    asterisk.send({ type: 'StasisStart', timestamp, args: ['route'], channel: caller, application: 'callflow' });
+    // The group rings its members; 101 answers (its channel enters the app as a member, with the runtime's arguments).
+    const deadline = Date.now() + 10_000;
+    let member: { id: string } | undefined;
+    while (!member && Date.now() < deadline) {
+      member = [...asterisk.channels.values()].find((channel) => channel.name.startsWith('PJSIP/acme-101'));
+      if (!member) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(member, 'the engine rang PJSIP/acme-101').toBeDefined();
+    const originated = asterisk.requests.find((r) => r.method === 'POST' && r.path === '/ari/channels' && r.query.endpoint === 'PJSIP/acme-101');
+    const appArgs = originated?.query.appArgs ?? (originated?.body as { appArgs?: string } | null)?.appArgs ?? 'member';
+    const answered = { ...asterisk.channels.get(member!.id)!, state: 'Up' };
+    asterisk.send({ type: 'ChannelStateChange', timestamp: asteriskTimestamp(), channel: answered, application: 'callflow' });
+    asterisk.send({ type: 'StasisStart', timestamp: asteriskTimestamp(), args: appArgs.split(','), channel: answered, application: 'callflow' });
+
+    const row = page.locator(`.console-call[data-call-id="${caller.id}"]`);
+    await row.locator('[data-testid="answered-by"]', { hasText: 'answered by 101' }).waitFor({ timeout: 10_000 });
+    expect(await row.locator('.cc-caller').textContent()).toContain('Erika Muster');
+    expect(await row.locator('.cc-caller').textContent()).toContain('+4915112345678');
+    const routeText = (await row.locator('[data-testid="call-route"]').textContent()) ?? '';
+    expect(routeText).toContain('answered by 101');
+    // The engine's own flow put 101 on the call: its tile says so within a poll.
+    await tile(page, '101').and(page.locator('[data-state="in-call"]')).waitFor({ timeout: 6_000 });
+    await screenshot(page, 'console-routed-call');
+
+    await page.goto(`${engine.baseUrl}/#/`);
+    const liveRoute = page.locator(`.live-row[data-call-id="${caller.id}"] [data-testid="live-route"]`);
+    await liveRoute.waitFor();
+    expect(await liveRoute.textContent()).toContain('answered by 101');
+
+    await page.goto(`${engine.baseUrl}/#/calls/${caller.id}`);
+    await page.waitForSelector('[data-testid="call-route"] .route-list li');
+    const steps = await page.locator('[data-testid="call-route"] .route-list li').allTextContents();
+    expect(steps[0]).toContain(NUMBER);
+    expect(steps[0]).toContain('Sales');
+    expect(steps.at(-1)).toContain('answered by 101');
+    expect(await page.locator('[data-testid="call-route"] [data-testid="answered-by"]').textContent()).toBe('answered by 101');
   });
 
   it('opens the wall board without the navigation, with large tiles, and leaves it again', async () => {
