@@ -237,6 +237,50 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
     expect(await page.locator('[data-testid="call-route"] [data-testid="answered-by"]').textContent()).toBe('answered by 101');
   });
 
+  it('polls one request at a time, and not at all while the tab is hidden', async () => {
+    await page.goto(`${engine.baseUrl}/#/console`);
+    await tile(page, '101').waitFor();
+    // A slow engine: each answer takes 3 s. The console waits for it rather than asking again every 2 s.
+    let inFlight = 0;
+    let most = 0;
+    let asked = 0;
+    await page.route('**/api/routing/presence', async (route) => {
+      asked++;
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      inFlight--;
+      await route.continue().catch(() => undefined);
+    });
+    await page.waitForTimeout(7_000);
+    await page.unroute('**/api/routing/presence');
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(most).toBe(1);
+
+    // Hidden (another tab in front): no polls; shown again: a poll at once.
+    const seen: number[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/api/routing/presence')) seen.push(Date.now());
+    };
+    await page.waitForTimeout(3_500);
+    await page.evaluate(`(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    })()`);
+    await page.waitForTimeout(500);
+    page.on('request', onRequest);
+    await page.waitForTimeout(4_500);
+    expect(seen).toEqual([]);
+    const shownAt = Date.now();
+    await page.evaluate(`(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      document.dispatchEvent(new Event('visibilitychange'));
+    })()`);
+    await page.waitForTimeout(1_000);
+    page.off('request', onRequest);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen[0]! - shownAt).toBeLessThan(1_000);
+  });
+
   it('opens the wall board without the navigation, with large tiles, and leaves it again', async () => {
     await page.goto(`${engine.baseUrl}/#/console`);
     await page.click('[data-testid="wall-open"]');
