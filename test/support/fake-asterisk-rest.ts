@@ -1,4 +1,4 @@
-import type { AriBridge, AriChannel } from '../../src/ari/types.ts';
+import type { AriBridge, AriChannel, AriEndpoint } from '../../src/ari/types.ts';
 
 // The REST side of the fake Asterisk as plain data: live channels, bridges and variables, and the
 // routes that read and change them. No I/O here; fake-asterisk.ts owns the sockets.
@@ -23,6 +23,8 @@ export class FakeAriRest {
   readonly variables = new Map<string, Map<string, string>>();
   /** Reply of GET /ari/asterisk/info. */
   info: unknown = {};
+  /** The phones GET /ari/endpoints[/PJSIP] lists (none unless a test sets them). */
+  endpoints: AriEndpoint[] = [];
   private nextId = 1;
 
   constructor(private readonly hooks: FakeAriHooks) {}
@@ -44,10 +46,16 @@ export class FakeAriRest {
     if (key === 'GET /ari/channels') return { status: 200, body: [...this.channels.values()] };
     if (key === 'GET /ari/bridges') return { status: 200, body: [...this.bridges.values()] };
     if (key === 'GET /ari/asterisk/info') return { status: 200, body: this.info };
+    if (key === 'GET /ari/endpoints') return { status: 200, body: this.endpoints };
+    const technology = /^GET \/ari\/endpoints\/([^/]+)$/.exec(key)?.[1];
+    if (technology !== undefined) return { status: 200, body: this.endpoints.filter((e) => e.technology === decodeURIComponent(technology)) };
     if (key === 'POST /ari/channels' || key === 'POST /ari/channels/create') return this.originate(p, variablesOf(body));
     if (key === 'POST /ari/bridges') return this.createBridge(p);
     let m = /^\/ari\/channels\/([^/]+)(?:\/(answer|ring|dial|variable))?$/.exec(path);
     if (m) return this.channelAction(method, decodeURIComponent(m[1]!), m[2] ?? '', p);
+    // A bridge created with the id it is to have (as the routing runtime creates them).
+    m = /^\/ari\/bridges\/([^/]+)$/.exec(path);
+    if (m && method === 'POST') return this.createBridge({ ...p, bridgeId: decodeURIComponent(m[1]!) });
     m = /^\/ari\/bridges\/([^/]+)\/addChannel$/.exec(path);
     if (m && method === 'POST') return this.addToBridge(decodeURIComponent(m[1]!), p.channel);
     m = /^\/ari\/applications\/([^/]+)(\/subscription)?$/.exec(path);

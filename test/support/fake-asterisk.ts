@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AriBridge, AriChannel } from '../../src/ari/types.ts';
+import type { AriBridge, AriChannel, AriEndpoint } from '../../src/ari/types.ts';
 import { ariError, asteriskTimestamp, FakeAriRest, type Reply } from './fake-asterisk-rest.ts';
 
 export { asteriskTimestamp };
@@ -234,6 +234,20 @@ export class FakeAsterisk {
 
   setLiveBridges(bridges: AriBridge[]): void {
     this.rest.setLiveBridges(bridges);
+  }
+
+  /** What GET /ari/endpoints/PJSIP answers from now on (the engine reads it at each connect). */
+  setEndpoints(endpoints: AriEndpoint[]): void {
+    this.rest.endpoints = endpoints;
+  }
+
+  /** A phone's device state changed (`PJSIP/<endpoint>`, `INUSE`, `NOT_INUSE`, …), as Asterisk tells every app. */
+  sendDeviceState(name: string, state: string): void {
+    for (const client of this.clients) {
+      client.ws.send(
+        JSON.stringify({ type: 'DeviceStateChanged', timestamp: asteriskTimestamp(), device_state: { name, state }, asterisk_id: ENTITY_ID, application: client.app }),
+      );
+    }
   }
 
   get channels(): Map<string, AriChannel> {

@@ -12,6 +12,7 @@ import { AccountView } from './views/account-view.tsx';
 import { AuditView } from './views/audit-view.tsx';
 import { CrmSettingsView } from './views/crm-settings-view.tsx';
 import { CallDetailView } from './views/call-detail-view.tsx';
+import { ConsoleView } from './views/console-view.tsx';
 import { FirstOperatorPanel } from './views/first-operator-panel.tsx';
 import { HealthView } from './views/health-view.tsx';
 import { HistoryView } from './views/history-view.tsx';
@@ -38,13 +39,14 @@ function currentRoute(): Route {
   return cachedRoute;
 }
 
-type NavView = 'live' | 'history' | 'stats' | 'health' | 'routing' | 'users' | 'keys' | 'crm' | 'audit' | 'tenants';
+type NavView = 'live' | 'history' | 'stats' | 'console' | 'health' | 'routing' | 'users' | 'keys' | 'crm' | 'audit' | 'tenants';
 
 /** Each view with the permission it needs (null: everyone). */
 const NAV: { view: NavView; href: string; label: string; permission: string | null }[] = [
   { view: 'live', href: '#/', label: 'Live', permission: 'calls:read' },
   { view: 'history', href: '#/history', label: 'History', permission: 'calls:read' },
   { view: 'stats', href: '#/stats', label: 'Statistics', permission: 'calls:read' },
+  { view: 'console', href: '#/console', label: 'Console', permission: 'routing:read' },
   { view: 'health', href: '#/health', label: 'Health', permission: null },
   { view: 'routing', href: '#/routing/numbers', label: 'Routing', permission: 'routing:read' },
   { view: 'users', href: '#/users', label: 'Users', permission: 'users:manage' },
@@ -94,6 +96,8 @@ function Content({ route, session }: { route: Route; session: Session }) {
       return <RoutingView key={tenantKey} page={route.page} session={session} />;
     case 'account':
       return <AccountView session={session} />;
+    case 'console':
+      return <ConsoleView key={tenantKey} wall={route.wall} showCalls={can(session, 'calls:read')} />;
   }
 }
 
@@ -119,6 +123,16 @@ function Shell({ session }: { session: Session }) {
   const route = useSyncExternalStore(subscribeHash, currentRoute);
   const live = useLiveCalls();
   const activeView = navViewOf(route);
+  // The wall board fills a TV: no top bar, only the board (it has its own way back).
+  if (route.view === 'console' && route.wall) {
+    return (
+      <div className="shell wall-shell">
+        <main className="main wall-main">
+          <Content route={route} session={session} />
+        </main>
+      </div>
+    );
+  }
   return (
     <div className="shell">
       <header className="topbar">

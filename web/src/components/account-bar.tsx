@@ -1,10 +1,11 @@
-// The right end of the top bar: an operator's tenant switcher, who is logged in (with role and tenant; a
+// The right end of the top bar: the theme switch, an operator's tenant switcher, who is logged in (with role and tenant; a
 // link to the account page) and the logout button.
 import { useEffect, useState } from 'react';
 import type { Items, Session, Tenant } from '../api/account-types.ts';
 import { can, logOut, switchTenant } from '../state/session.ts';
 import { useApi } from '../state/use-api.ts';
 import { errorText } from './action-state.ts';
+import { ThemeSwitch } from './theme-switch.tsx';
 
 export const TENANTS_CHANGED = 'callflow:tenants-changed';
 
@@ -55,6 +56,7 @@ export function AccountBar({ session }: { session: Session }) {
   const where = session.tenant?.name ?? (session.role === 'operator' ? 'All tenants' : null);
   return (
     <div className="account-bar">
+      <ThemeSwitch />
       {switcher && <TenantSwitcher session={session} />}
       {!session.open && (
         <a className="account-chip" href="#/account" data-testid="account-chip" title={session.email ?? session.name}>

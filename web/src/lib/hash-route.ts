@@ -17,6 +17,8 @@ export type Route =
   | { view: 'tenants' }
   | { view: 'tenant'; id: string }
   | { view: 'routing'; page: RoutingPageName }
+  /** The operator console; `wall`: the wall-board layout for a TV (no navigation, large tiles). */
+  | { view: 'console'; wall: boolean }
   | { view: 'account' };
 
 export function parseRoute(hash: string): Route {
@@ -47,6 +49,8 @@ export function parseRoute(hash: string): Route {
       const page = ROUTING_PAGES.find((name) => name === parts[1]);
       return { view: 'routing', page: page ?? 'numbers' };
     }
+    case 'console':
+      return { view: 'console', wall: params.get('wall') === '1' };
     case 'tenants':
       if (parts[1]) return { view: 'tenant', id: decodeURIComponent(parts[1]) };
       return { view: 'tenants' };
@@ -79,6 +83,8 @@ export function routeHref(route: Route): string {
       return '#/settings/crm';
     case 'routing':
       return `#/routing/${route.page}`;
+    case 'console':
+      return route.wall ? '#/console?wall=1' : '#/console';
   }
 }
 

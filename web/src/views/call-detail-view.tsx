@@ -1,4 +1,5 @@
-// One call: its facts, its legs drawn over time, what happened in order, and the raw events behind it.
+// One call: its facts, the path the engine's routing took it (when it did), its legs drawn over time, what
+// happened in order, and the raw events behind it.
 import { useEffect, type ReactNode } from 'react';
 import type { CallDetailResponse, ClosedBy, Leg } from '../api/types.ts';
 import { DirectionTag, StatePill } from '../components/call-badges.tsx';
@@ -120,6 +121,22 @@ function CallDetailBody({ detail }: { detail: CallDetailResponse }) {
           <Fact label="Call id"><span className="mono small">{detail.id}</span></Fact>
         </dl>
       </div>
+
+      {detail.route && (
+        <div className="panel" data-testid="call-route">
+          <div className="panel-head">
+            <h2>Route</h2>
+            <span className="muted" data-testid="answered-by">
+              {detail.route.answeredBy ? `answered by ${detail.route.answeredBy}` : 'not answered by an extension'}
+            </span>
+          </div>
+          <ol className="route-list">
+            {detail.route.path.map((step, index) => (
+              <li key={index}>{step}</li>
+            ))}
+          </ol>
+        </div>
+      )}
 
       <div className="panel">
         <div className="panel-head"><h2>Legs over time</h2></div>

@@ -8,6 +8,7 @@ import { Empty } from '../components/page-state.tsx';
 import { callHref } from '../lib/hash-route.ts';
 import { displayNumber, formatCount, formatDuration, formatTime } from '../lib/format.ts';
 import { matchesSearch } from '../lib/live-book.ts';
+import { routeFull, routeSummary } from '../lib/presence.ts';
 import { useLiveCalls, type LiveConnection } from '../state/live-store.ts';
 
 /** Rows drawn at once; past this the search box narrows the list (nobody reads a thousand rows). */
@@ -49,7 +50,12 @@ const LiveRow = memo(function LiveRow({ call, frozenAtMs }: { call: CallRecord; 
       <span className="cell cell-time">
         {frozenAtMs === null ? <LiveDuration call={call} /> : <FrozenDuration call={call} atMs={frozenAtMs} />}
       </span>
-      <span className="cell cell-meta muted">{call.server} · {call.legs.length} {call.legs.length === 1 ? 'leg' : 'legs'}</span>
+      <span className="cell cell-meta muted" title={call.route ? routeFull(call.route) : undefined}>
+        {call.route && call.route.path.length > 0 && (
+          <span className="live-route" data-testid="live-route">{routeSummary(call.route, 1)} · </span>
+        )}
+        {call.server} · {call.legs.length} {call.legs.length === 1 ? 'leg' : 'legs'}
+      </span>
     </a>
   );
 });
@@ -135,7 +141,7 @@ export function LiveView() {
             <span className="cell cell-to">Callee</span>
             <span className="cell cell-dir">Direction</span>
             <span className="cell cell-time">Time</span>
-            <span className="cell cell-meta">Server</span>
+            <span className="cell cell-meta">Route · server</span>
           </div>
           {shown.map((call) => (
             <LiveRow key={call.id} call={call} frozenAtMs={live.offlineSinceMs} />
