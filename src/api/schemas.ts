@@ -64,6 +64,7 @@ export const callSchema = z
       .object({
         path: z.array(z.string()).describe('the routing steps in order, as the timeline words them (the latest 64)'),
         answeredBy: z.string().nullable().describe('the extension number that answered, if one did'),
+        recorded: z.boolean().describe('the conversation is recorded by a policy (GET /api/calls/{id}/recordings)'),
       })
       .nullable()
       .describe("The path a call routed by the engine took (docs/routing.md); null for any other call"),

@@ -85,10 +85,14 @@ export interface CallState {
   readonly route?: CallRoute;
 }
 
-/** The route with one more step (the oldest dropped past ROUTE_PATH_MAX). */
-export function routeWithStep(route: CallRoute | undefined, text: string, answeredBy: string | null): CallRoute {
-  const path = route === undefined ? [text] : route.path.length >= ROUTE_PATH_MAX ? [...route.path.slice(1 - ROUTE_PATH_MAX), text] : [...route.path, text];
-  return { path, answeredBy: answeredBy ?? route?.answeredBy ?? null };
+/**
+ * The route with one more step (the oldest dropped past ROUTE_PATH_MAX). A recording step marks the route
+ * recorded instead of lengthening the path: the path says where the call went.
+ */
+export function routeWithStep(route: CallRoute | undefined, step: { text: string; answeredBy: string | null; recording: boolean }): CallRoute {
+  const before = route?.path ?? [];
+  const path = step.recording ? before : before.length >= ROUTE_PATH_MAX ? [...before.slice(1 - ROUTE_PATH_MAX), step.text] : [...before, step.text];
+  return { path, answeredBy: step.answeredBy ?? route?.answeredBy ?? null, recorded: step.recording || route?.recorded === true };
 }
 
 /** Shared by every call without a final Dial yet (most): states are never mutated, only replaced. */
@@ -144,7 +148,7 @@ function mergedRoute(a: CallRoute | undefined, b: CallRoute | undefined): { rout
     const route = a ?? b;
     return route === undefined ? {} : { route };
   }
-  return { route: { path: [...a.path, ...b.path].slice(-ROUTE_PATH_MAX), answeredBy: a.answeredBy ?? b.answeredBy } };
+  return { route: { path: [...a.path, ...b.path].slice(-ROUTE_PATH_MAX), answeredBy: a.answeredBy ?? b.answeredBy, recorded: a.recorded || b.recorded } };
 }
 
 /**

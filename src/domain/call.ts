@@ -44,6 +44,8 @@ export interface CallRoute {
   path: string[];
   /** The extension number that answered the call's ring, if one did. */
   answeredBy: string | null;
+  /** The conversation is recorded by a policy (its recordings: GET /api/calls/:id/recordings). */
+  recorded: boolean;
 }
 
 /** Steps a record keeps of its route (a flow is bounded far below this; a hostile event stream is not). */

@@ -39,7 +39,7 @@ describe('to of an originated call', () => {
 
 describe('route of a call routed by the engine', () => {
   const caller: ChannelSnapshot = { id: '200.1', name: 'PJSIP/trunk-00000001', state: 'Ring', callerNumber: '+15550001', callerName: 'Carol', connectedNumber: '', connectedName: '', context: 'routed-in', exten: '5551000', createdAt: at, linkedId: null };
-  const step = (text: string, answeredBy: string | null = null): CallEvent => ({ kind: 'routing_step', type: 'CallflowRoutingStep', at, channelId: caller.id, text, step: {}, answeredBy });
+  const step = (text: string, answeredBy: string | null = null, kind = 'answered'): CallEvent => ({ kind: 'routing_step', type: 'CallflowRoutingStep', at, channelId: caller.id, text, step: { kind }, answeredBy });
 
   it('keeps the steps in order and the extension that answered; a call without steps has no route', () => {
     const registry = new CallRegistry('s');
@@ -50,7 +50,11 @@ describe('route of a call routed by the engine', () => {
     expect(toRecord(call!.state, policy).route).toEqual({
       path: ['number 5551000 → IVR Main', 'IVR Main: pressed 2', 'ring group Sales: ringing 101, 102', 'answered by 102'],
       answeredBy: '102',
+      recorded: false,
     });
+    // A recording marks the route; the path stays where the call went.
+    call = registry.process(step('call recorded (the number records its calls)', null, 'recording'), 9);
+    expect(toRecord(call!.state, policy).route).toMatchObject({ recorded: true, path: expect.not.arrayContaining(['call recorded (the number records its calls)']) });
     // A later step without an answer keeps who answered.
     call = registry.process(step('hung up: caller'), 10);
     expect(toRecord(call!.state, policy).route?.answeredBy).toBe('102');

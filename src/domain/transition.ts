@@ -249,6 +249,6 @@ export function applyEvent(state: CallState, event: CallEvent, order: number, te
     firstEventAt: state.eventCount === 0 || at < state.firstEventAt ? at : state.firstEventAt,
     lastEventAt: at > state.lastEventAt ? at : state.lastEventAt,
     ...(state.backfilled || event.backfill ? { backfilled: true } : {}),
-    ...(event.kind === 'routing_step' ? { route: routeWithStep(state.route, event.text, event.answeredBy) } : state.route !== undefined ? { route: state.route } : {}),
+    ...(event.kind === 'routing_step' ? { route: routeWithStep(state.route, { text: event.text, answeredBy: event.answeredBy, recording: event.step.kind === 'recording' }) } : state.route !== undefined ? { route: state.route } : {}),
   };
 }

@@ -222,7 +222,9 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
 
       const detail = await callDetail(routed);
       expect(detail.route?.answeredBy).toBe('102');
-      expect(detail.route?.path).toEqual(expect.arrayContaining(['IVR Main: pressed 2', 'answered by 102', 'call recorded (the number records its calls)']));
+      expect(detail.route?.path).toEqual(expect.arrayContaining(['IVR Main: pressed 2', 'answered by 102']));
+      expect(detail.route?.recorded).toBe(true);
+      expect(detail.timeline.map((t) => t.text)).toContain('call recorded (the number records its calls)');
       let recordings: { items: { id: string; durationS: number; policy: string; audioUrl: string }[] } = { items: [] };
       await until(async () => {
         recordings = await api(inject, 'GET', `/api/calls/${encodeURIComponent(detail.id)}/recordings`);

@@ -3,6 +3,7 @@ import type { AriBridge, AriChannel, AriEndpoint } from '../../src/ari/types.ts'
 // The REST side of the fake Asterisk as plain data: live channels, bridges and variables, and the
 // routes that read and change them. No I/O here; fake-asterisk.ts owns the sockets.
 
+/** `body` goes as JSON, except a Buffer, which goes as is (a stored recording's file). */
 export type Reply = { status: number; body?: unknown };
 
 export interface FakeAriHooks {
@@ -25,9 +26,27 @@ export class FakeAriRest {
   info: unknown = {};
   /** The phones GET /ari/endpoints[/PJSIP] lists (none unless a test sets them). */
   endpoints: AriEndpoint[] = [];
+  /** Recordings under way (bridge or channel), by name. */
+  readonly liveRecordings = new Map<string, { target: string }>();
+  /** Stored recordings' files, by name: a test finishes a recording with finishRecording(). */
+  readonly storedRecordings = new Map<string, Buffer>();
   private nextId = 1;
 
   constructor(private readonly hooks: FakeAriHooks) {}
+
+  /** Ends a recording under way: its file is stored; returns the RecordingFinished event for the test to send. */
+  finishRecording(name: string, audio: Buffer, durationS: number): Record<string, unknown> {
+    const live = this.liveRecordings.get(name);
+    if (!live) throw new Error(`no recording ${name} under way`);
+    this.liveRecordings.delete(name);
+    this.storedRecordings.set(name, audio);
+    return {
+      type: 'RecordingFinished',
+      timestamp: asteriskTimestamp(),
+      application: 'callflow',
+      recording: { name, format: 'wav', state: 'done', target_uri: live.target, duration: durationS },
+    };
+  }
 
   setLiveChannels(channels: AriChannel[]): void {
     this.channels.clear();
@@ -58,9 +77,32 @@ export class FakeAriRest {
     if (m && method === 'POST') return this.createBridge({ ...p, bridgeId: decodeURIComponent(m[1]!) });
     m = /^\/ari\/bridges\/([^/]+)\/addChannel$/.exec(path);
     if (m && method === 'POST') return this.addToBridge(decodeURIComponent(m[1]!), p.channel);
+    m = /^\/ari\/bridges\/([^/]+)\/record$/.exec(path);
+    if (m && method === 'POST') return this.startRecording(`bridge:${decodeURIComponent(m[1]!)}`, p.name);
+    m = /^\/ari\/recordings\/stored\/([^/]+)(\/file)?$/.exec(path);
+    if (m) return this.storedRecording(method, decodeURIComponent(m[1]!), m[2] !== undefined);
     m = /^\/ari\/applications\/([^/]+)(\/subscription)?$/.exec(path);
     if (m && (method === 'GET' || (method === 'POST' && m[2]))) return this.application(decodeURIComponent(m[1]!), m[2] ? p.eventSource : undefined);
     return ariError(404, 'Resource not found');
+  }
+
+  private startRecording(target: string, name: string | undefined): Reply {
+    if (!name) return ariError(400, 'Recording name must be specified');
+    const bridgeId = target.startsWith('bridge:') ? target.slice('bridge:'.length) : null;
+    if (bridgeId !== null && !this.bridges.has(bridgeId)) return ariError(404, 'Bridge not found');
+    this.liveRecordings.set(name, { target });
+    return { status: 201, body: { name, format: 'wav', state: 'queued', target_uri: target } };
+  }
+
+  private storedRecording(method: string, name: string, file: boolean): Reply {
+    const audio = this.storedRecordings.get(name);
+    if (audio === undefined) return ariError(404, 'Recording not found');
+    if (method === 'DELETE' && !file) {
+      this.storedRecordings.delete(name);
+      return { status: 204 };
+    }
+    if (method === 'GET') return file ? { status: 200, body: audio } : { status: 200, body: { name, format: 'wav' } };
+    return ariError(405, 'Method not allowed');
   }
 
   private originate(p: Record<string, string>, variables: Record<string, string>): Reply {

@@ -329,6 +329,10 @@ export class FakeAsterisk {
       res.writeHead(reply.status).end();
       return;
     }
+    if (Buffer.isBuffer(reply.body)) {
+      res.writeHead(reply.status, { 'content-type': 'audio/wav', 'content-length': reply.body.length }).end(reply.body);
+      return;
+    }
     const json = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) }).end(json);
   }

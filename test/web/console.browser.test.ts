@@ -125,7 +125,7 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
     }
     const group = await owner<{ id: string }>('POST', '/api/routing/ring-groups', { name: 'Sales', number: '600', members: ids.map((extensionId) => ({ extensionId })) });
     expect(group.status).toBe(201);
-    expect((await owner('PUT', `/api/routing/numbers/${encodeURIComponent(NUMBER)}`, { destination: { type: 'ring-group', id: group.body.id }, record: false })).status).toBe(200);
+    expect((await owner('PUT', `/api/routing/numbers/${encodeURIComponent(NUMBER)}`, { destination: { type: 'ring-group', id: group.body.id }, record: true })).status).toBe(200);
     browser = await launchChromium();
     ({ page, errors } = await openPage(browser));
     await logIn(page, engine.baseUrl, OWNER);
@@ -235,6 +235,28 @@ describe.skipIf(!HAS_CHROMIUM)(`operator console in the dashboard${CHROMIUM_SKIP
     expect(steps[0]).toContain('Sales');
     expect(steps.at(-1)).toContain('answered by 101');
     expect(await page.locator('[data-testid="call-route"] [data-testid="answered-by"]').textContent()).toBe('answered by 101');
+
+    // The number records its calls: the bridge is recorded; once Asterisk has the file, the call page plays it.
+    const [recordingName] = [...asterisk.rest.liveRecordings.keys()];
+    expect(recordingName, 'the engine recorded the bridge').toBeDefined();
+    expect(await page.locator('[data-testid="call-route"] [data-testid="route-recorded"]').textContent()).toContain('recorded');
+    const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(8_040)]);
+    asterisk.send(asterisk.rest.finishRecording(recordingName!, wav, 42));
+    await page.reload();
+    const recording = page.locator('[data-testid="call-recordings"] .recording-item');
+    await recording.waitFor({ timeout: 10_000 });
+    expect(await recording.textContent()).toContain('0:42');
+    const src = await recording.locator('audio').getAttribute('src');
+    const audio = await page.evaluate(async (url) => {
+      const response = await fetch(url!);
+      return { status: response.status, type: response.headers.get('content-type'), bytes: (await response.arrayBuffer()).byteLength };
+    }, src);
+    expect(audio).toEqual({ status: 200, type: 'audio/wav', bytes: wav.length });
+    // The owner deletes it: gone from the page and from the PBX.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await recording.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('[data-testid="call-recordings"]').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(asterisk.rest.storedRecordings.has(recordingName!)).toBe(false);
   });
 
   it('polls one request at a time, and not at all while the tab is hidden', async () => {

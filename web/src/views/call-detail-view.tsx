@@ -11,6 +11,7 @@ import { useLiveCalls } from '../state/live-store.ts';
 import { useNow } from '../state/ticker.ts';
 import { useApi } from '../state/use-api.ts';
 import { ApiError } from '../api/client.ts';
+import { CallRecordingsPanel } from './call-recordings-panel.tsx';
 import { RawEventsPanel } from './raw-events-panel.tsx';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -129,6 +130,11 @@ function CallDetailBody({ detail }: { detail: CallDetailResponse }) {
             <span className="muted" data-testid="answered-by">
               {detail.route.answeredBy ? `answered by ${detail.route.answeredBy}` : 'not answered by an extension'}
             </span>
+            {detail.route.recorded && (
+              <span className="rec-tag" data-testid="route-recorded" title="A recording policy of the number or extension records this conversation">
+                ● recorded
+              </span>
+            )}
           </div>
           <ol className="route-list">
             {detail.route.path.map((step, index) => (
@@ -175,6 +181,8 @@ function CallDetailBody({ detail }: { detail: CallDetailResponse }) {
           </dl>
         </div>
       )}
+
+      {detail.route && <CallRecordingsPanel callId={detail.id} version={detail.updatedAt} />}
 
       <RawEventsPanel callId={detail.id} eventCount={detail.eventCount} />
     </>

@@ -44,6 +44,7 @@ const ConsoleCall = memo(function ConsoleCall({ call, frozenAtMs }: { call: Call
       <span className="cc-route" data-testid="call-route"><RoutePath call={call} /></span>
       <span className="cc-answered" data-testid="answered-by">
         {call.route?.answeredBy ? `answered by ${call.route.answeredBy}` : ''}
+        {call.route?.recorded && <span className="rec-tag" title="Recorded by policy"> ● rec</span>}
       </span>
     </li>
   );
