@@ -125,6 +125,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     extensionPattern: config.direction.extensionPattern,
     getCall: (id) => store.getCall(id),
     originate: clickToCall(config, connections),
+    // Bitrix24 gets recordings and voicemail messages uploaded; the routing service below fetches them over ARI.
+    recordingAudio: (name) => routingService.recordingAudio(name),
   });
   // Each tenant's stored CRM settings replace, for the default tenant, the environment's.
   for (const stored of await accounts.listTenantCrm()) crm.applyStored(stored.tenantId, stored.config);
@@ -156,6 +158,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     ingest: (server, text) => void engine.acceptRaw(text, new Date(), server),
     recordings,
     recordingRetentionDays: config.routing.recordingRetentionDays,
+    outbox: {
+      // What the call has ingested so far is stored first: the recording ends as the call does.
+      callOfChannel: async (server, channelId) => {
+        await engine.ingestor.flush();
+        const id = (await store.callIdsOfChannels(server, [channelId])).get(channelId);
+        return id === undefined ? null : store.getCall(id);
+      },
+      planMedia: (call, type, media) => crm.planMedia(call, type, media),
+      wake: () => crm.worker.wake(),
+    },
   });
 
   // Extensions' PJSIP endpoints pushed to every ARI server, again at each (re)connection (docs/routing.md).

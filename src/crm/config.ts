@@ -6,6 +6,11 @@ import { AppError, ERROR_CODES } from '../errors.ts';
 
 export const CRM_EVENT_TYPES = ['call.created', 'call.answered', 'call.finished'] as const;
 export type CrmEventType = (typeof CRM_EVENT_TYPES)[number];
+/** Media a call left behind, sent once each: a recorded conversation, a voicemail message (docs/routing.md). */
+export const MEDIA_EVENT_TYPES = ['call.recorded', 'voicemail.left'] as const;
+export type MediaEventType = (typeof MEDIA_EVENT_TYPES)[number];
+/** What a webhook may subscribe to. */
+export const WEBHOOK_EVENT_TYPES = [...CRM_EVENT_TYPES, ...MEDIA_EVENT_TYPES] as const;
 
 /** STATUS_CODE values telephony.externalCall.finish accepts. */
 export const BITRIX_STATUS_CODES = ['200', '304', '603', '603-S', '403', '404', '486', '484', '503', '480', '402', '423', 'OTHER'] as const;
@@ -27,7 +32,7 @@ export const webhookSchema = z.object({
   url: z.url(),
   /** HMAC-SHA256 key of the `Callflow-Signature` header. */
   secret: z.string().min(16, 'at least 16 characters'),
-  events: z.array(z.enum(CRM_EVENT_TYPES)).min(1).default([...CRM_EVENT_TYPES]),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).default([...WEBHOOK_EVENT_TYPES]),
   rate: rate(50, 100),
 });
 export type WebhookConfig = z.infer<typeof webhookSchema>;

@@ -9,7 +9,7 @@ import { memoryTokenStore, type TokenStore } from './bitrix24/auth.ts';
 import type { BitrixClient } from './bitrix24/client.ts';
 import type { Originate } from './bitrix24/click-to-call.ts';
 import { AppError, ERROR_CODES } from '../errors.ts';
-import type { CrmConfig } from './config.ts';
+import type { CrmConfig, MediaEventType } from './config.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimiter } from './flow/rate-limiter.ts';
 import { withLocalFallback } from './flow/fallback-rate-limiter.ts';
 import { createRedisRateLimiter } from './flow/redis-rate-limiter.ts';
@@ -17,7 +17,7 @@ import { createTarget, type Target } from './flow/target.ts';
 import { crmRoutes } from './http/crm-routes.ts';
 import { createOutboxMetrics, readBacklog } from './outbox-metrics.ts';
 import { createOutboxWorker, type OutboxWorker } from './outbox-worker.ts';
-import type { CallChange } from './plan.ts';
+import type { CallChange, RecordingFacts, VoicemailFacts } from './plan.ts';
 import type { Sink } from './sink.ts';
 import type { SinkHealth } from './sink-health.ts';
 import { TenantCrms } from './tenant-crms.ts';
@@ -41,6 +41,8 @@ export interface CrmDeps {
   originate?: Originate;
   /** The call as stored now: registers are built from it, and replays plan from it. */
   getCall?: (id: string) => Promise<CallRecord | null>;
+  /** A stored recording's audio from the PBX: what Bitrix24 gets for a recording or voicemail message. */
+  recordingAudio?: (name: string) => Promise<Buffer | null>;
   /** Overrides for tests: OAuth token storage, Bitrix24 flow-control pauses. */
   tokenStore?: TokenStore;
   bitrixLimitPauseMs?: number;
@@ -49,6 +51,8 @@ export interface CrmDeps {
 }
 
 export interface Crm {
+  /** Rows for media a call left (a recorded conversation, a voicemail message), by the settings of its tenant. */
+  planMedia(call: CallRecord, type: MediaEventType, media: { recording: RecordingFacts } | { voicemail: VoicemailFacts }): OutboxInsert[];
   /** Rows to add to the batch's `outbox` for this call change, by the settings of the call's tenant. */
   plan(change: CallChange): OutboxInsert[];
   readonly worker: OutboxWorker;
@@ -97,6 +101,7 @@ export function createCrm(deps: CrmDeps): Crm {
     target,
     extensionPattern: deps.extensionPattern,
     getCall: deps.getCall,
+    recordingAudio: deps.recordingAudio,
     tokenStore: deps.tokenStore,
     bitrixLimitPauseMs: deps.bitrixLimitPauseMs,
   };
@@ -116,6 +121,7 @@ export function createCrm(deps: CrmDeps): Crm {
   const routes = crmRoutes({ sql, config, logger, originate: deps.originate, getCall: deps.getCall, wake: worker.wake, plan: (change) => tenants.plan(change), tenants });
 
   return {
+    planMedia: (call, type, media) => tenants.planMedia(call, type, media),
     plan: (change) => tenants.plan(change),
     worker,
     routes,

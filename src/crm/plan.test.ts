@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { changesOf, callSnapshots } from '../../test/crm/helpers/calls.ts';
 import { parseCrmConfig } from './config.ts';
-import { planDeliveries, transitionEvents } from './plan.ts';
+import { planDeliveries, planMediaDeliveries, transitionEvents } from './plan.ts';
 
 const secret = 'a-very-long-webhook-secret';
 
@@ -77,5 +77,28 @@ describe('planDeliveries', () => {
     const rows = planDeliveries(cfg, { previous: snaps[2]!, current: snaps[3]!, recordingUrl: 'http://x/r.mp3', transcript: [{ side: 'user', startSec: 0, stopSec: 2, text: 'hi' }] });
     expect(rows).toHaveLength(1);
     expect(rows[0]!.payload).toMatchObject({ recordingUrl: 'http://x/r.mp3', transcript: [{ text: 'hi' }] });
+  });
+});
+
+describe('planMediaDeliveries', () => {
+  const call = callSnapshots({}).at(-1)!;
+  const recording = { id: 'f1:r7', durationS: 42, policy: 'number' as const, audioPath: '/api/recordings/f1%3Ar7/audio' };
+
+  it('goes to Bitrix24 and to the webhooks subscribed to its type, keyed by the media so a call may leave several', () => {
+    const rows = planMediaDeliveries(config({ webhookUrl: 'https://b24.example/rest/1/abc/' }, [{ name: 'all' }, { name: 'finishes', events: ['call.finished'] }, { name: 'media', events: ['call.recorded'] }]), call, 'call.recorded', { recording });
+    expect(rows.map((r) => [r.sink, r.eventType, r.idempotencyKey])).toEqual([
+      ['bitrix24', 'call.recorded', `bitrix24:${call.id}:call.recorded:f1:r7`],
+      ['webhook:all', 'call.recorded', `webhook:all:${call.id}:call.recorded:f1:r7`],
+      ['webhook:media', 'call.recorded', `webhook:media:${call.id}:call.recorded:f1:r7`],
+    ]);
+    expect(rows[0]!.payload).toEqual({ call, recording });
+  });
+
+  it("leaves internal calls out of Bitrix24 unless it takes them, and prefixes another tenant's sinks", () => {
+    const internal = { ...call, direction: 'internal' as const };
+    const voicemail = { boxId: 'vm_1', messageId: 'msg_1', recordingId: 'f1:r3', durationS: 9, from: '101', audioPath: '/x' };
+    expect(planMediaDeliveries(config({ webhookUrl: 'https://b24.example/rest/1/abc/' }), internal, 'voicemail.left', { voicemail })).toEqual([]);
+    const rows = planMediaDeliveries(config({ webhookUrl: 'https://b24.example/rest/1/abc/', sendInternal: true }), internal, 'voicemail.left', { voicemail }, 'acme/');
+    expect(rows.map((r) => r.sink)).toEqual(['acme/bitrix24']);
   });
 });

@@ -1,6 +1,6 @@
 import type { CallRecord } from '../domain/call.ts';
 import type { OutboxInsert } from '../store/types.ts';
-import { BITRIX_SINK, webhookSinkName, type BitrixStatusCode, type CrmConfig, type CrmEventType } from './config.ts';
+import { BITRIX_SINK, webhookSinkName, type BitrixStatusCode, type CrmConfig, type CrmEventType, type MediaEventType } from './config.ts';
 
 // Which sinks get which deliveries for one call transition. Pure: the engine calls it for every call a
 // batch changed and writes the rows in the same transaction as the call state.
@@ -16,9 +16,30 @@ export interface TranscriptMessage {
   text: string;
 }
 
+/** A conversation recorded by policy (call.recorded). `audioPath`: the engine's route that serves its WAV. */
+export interface RecordingFacts {
+  id: string;
+  durationS: number;
+  policy: 'number' | 'extension';
+  audioPath: string;
+}
+
+/** A voicemail message left by the call's caller (voicemail.left). */
+export interface VoicemailFacts {
+  boxId: string;
+  messageId: string;
+  /** The stored recording holding the message's audio. */
+  recordingId: string;
+  durationS: number;
+  from: string | null;
+  audioPath: string;
+}
+
 /** What a delivery carries: the call as it was at that transition, plus optional media facts. */
 export interface DeliveryPayload {
   call: CallRecord;
+  recording?: RecordingFacts;
+  voicemail?: VoicemailFacts;
   recordingUrl?: string;
   transcript?: TranscriptMessage[];
   /** Bitrix24's STATUS_CODE for the finish, when it is known without the call (a click-to-call never placed). */
@@ -92,4 +113,28 @@ export function planDeliveries(config: Pick<CrmConfig, 'webhooks' | 'bitrix24'>,
   }
   // Rows of one sink keep their event order (the outbox delivers per sink and call in id order).
   return rows.sort((a, b) => (a.sink === b.sink ? 0 : a.sink < b.sink ? -1 : 1));
+}
+
+/**
+ * Rows for media a call left (a recorded conversation, a voicemail message): one per sink that wants it, keyed by
+ * the media's own id (a call may leave several). Bitrix24 attaches the audio to its call; webhooks subscribed
+ * to the type get the facts and where the audio is.
+ */
+export function planMediaDeliveries(
+  config: Pick<CrmConfig, 'webhooks' | 'bitrix24'>,
+  call: CallRecord,
+  type: MediaEventType,
+  media: { recording: RecordingFacts } | { voicemail: VoicemailFacts },
+  sinkPrefix = '',
+): OutboxInsert[] {
+  const mediaId = 'recording' in media ? media.recording.id : media.voicemail.messageId;
+  const rows: OutboxInsert[] = [];
+  const add = (name: string): void => {
+    const sink = sinkPrefix + name;
+    rows.push({ sink, callId: call.id, eventType: type, idempotencyKey: `${idempotencyKey(sink, call.id, type)}:${mediaId}`, payload: { call, ...media } });
+  };
+  const b = config.bitrix24;
+  if (b && !(call.direction === 'internal' && !b.sendInternal)) add(BITRIX_SINK);
+  for (const hook of config.webhooks) if ((hook.events as readonly string[]).includes(type)) add(webhookSinkName(hook.name));
+  return rows;
 }

@@ -1,6 +1,8 @@
 import type { OutboxInsert } from '../store/types.ts';
 import type { BitrixClient } from './bitrix24/client.ts';
-import { planDeliveries, type CallChange } from './plan.ts';
+import type { CallRecord } from '../domain/call.ts';
+import type { MediaEventType } from './config.ts';
+import { planDeliveries, planMediaDeliveries, type CallChange } from './plan.ts';
 import type { Sink } from './sink.ts';
 import { DEFAULT_TENANT, sinkPrefix, type TenantSinks } from './tenant-sinks.ts';
 import type { TenantCrmSettings } from './tenant-settings.ts';
@@ -45,6 +47,13 @@ export class TenantCrms {
   /** The default tenant's Bitrix24 client (search, responsible employee), or null. */
   defaultBitrix(): BitrixClient | null {
     return this.get(DEFAULT_TENANT)?.bitrix ?? null;
+  }
+
+  /** Rows for media a call left (a recording, a voicemail message), by the settings of the call's tenant. */
+  planMedia(call: CallRecord, type: MediaEventType, media: Parameters<typeof planMediaDeliveries>[3]): OutboxInsert[] {
+    const tenantId = call.tenantId ?? DEFAULT_TENANT;
+    const entry = this.#entries.get(tenantId);
+    return entry ? planMediaDeliveries(entry.settings, call, type, media, sinkPrefix(tenantId)) : [];
   }
 
   /** Rows for one call change, by the settings of the call's tenant. */

@@ -38,6 +38,7 @@ export interface SinkBuildDeps {
   target: (name: string, limit: RateLimit) => Target;
   extensionPattern?: string;
   getCall?: (id: string) => Promise<CallRecord | null>;
+  recordingAudio?: (name: string) => Promise<Buffer | null>;
   tokenStore?: TokenStore;
   bitrixLimitPauseMs?: number;
 }
@@ -75,6 +76,7 @@ export function buildTenantSinks(tenantId: string, settings: TenantCrmSettings, 
         isExtension: extensionMatcher(deps.extensionPattern),
         logger: deps.logger.child({ sink: name }),
         getCall: deps.getCall,
+        recordingAudio: deps.recordingAudio,
         name,
       }),
     );

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallDetail } from '../../src/domain/call.ts';
 import type { PresenceBoard } from '../../src/routing/runtime/presence-board.ts';
 import { DRIVER_APP, type AriChannel, type AriEvent } from './support/ari-driver.ts';
 import { asteriskSkipReason, skipNote, useAsteriskE2E } from './support/e2e-env.ts';
 import { runSipp } from './support/sipp.ts';
+import { WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver.ts';
 import { sleep, until } from './support/wait.ts';
 
 // Routed calls on a real Asterisk: the default tenant's number 5551000 goes to an IVR menu, whose key 2 rings
@@ -25,6 +26,22 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
   const e2e = useAsteriskE2E({ linkedidChannelvar: true });
   const timeout = 120_000;
   let ids: { box: string; group: string; menu: string } | null = null;
+  // A webhook subscribed to the media calls leave: recordings and voicemail messages.
+  const hooks = new WebhookReceiver('routing-media-webhook-secret');
+  beforeAll(async () => {
+    await hooks.start();
+  });
+  afterAll(async () => {
+    await hooks.close();
+  });
+
+  /** The webhook of `type` for the call `callId`, once delivered (signed with the subscriber's secret). */
+  async function webhookOf(type: string, callId: string): Promise<ReceivedWebhook> {
+    let found: ReceivedWebhook | undefined;
+    await until(async () => (found = hooks.accepted().find((h) => h.type === type && h.callId === callId)) !== undefined, 30_000, `the ${type} webhook`);
+    expect(found!.verification.valid).toBe(true);
+    return found!;
+  }
 
   /** The routing as an admin sets it up through the API (once per file). */
   async function routing(): Promise<{ box: string; group: string; menu: string }> {
@@ -51,6 +68,7 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
       failover: { type: 'voicemail', id: box.id },
     });
     await api(inject, 'PUT', '/api/routing/numbers/5551000', { destination: { type: 'ivr', id: menu.id }, record: false });
+    await api(inject, 'PUT', '/api/settings/crm', { webhooks: [{ name: 'media', url: hooks.url, secret: hooks.secret, events: ['call.recorded', 'voicemail.left'] }] });
     ids = { box: box.id, group: group.id, menu: menu.id };
     return ids;
   }
@@ -190,6 +208,9 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
     expect(detail.timeline.filter((t) => t.kind === 'routing').map((t) => t.text)).toEqual(
       expect.arrayContaining(['IVR Main: pressed 9', expect.stringMatching(/^voicemail Front desk: 0:0[1-9] left$/)]),
     );
+    // The webhook subscribed to voicemail heard of the message, with where to fetch it.
+    const left = await webhookOf('voicemail.left', detail.id);
+    expect(left.body.voicemail).toMatchObject({ boxId: box, messageId: message.id, recordingId: name, from: '5550123', audioPath: `/api/routing/voicemail-boxes/${box}/messages/${message.id}/audio` });
     // Deleting the message deletes its audio on Asterisk too.
     const deleted = await engine.app.server.inject({ method: 'DELETE', url: `/api/routing/voicemail-boxes/${box}/messages/${message.id}`, headers: { 'x-tenant-id': 'default' } });
     expect(deleted.statusCode).toBe(204);
@@ -238,6 +259,9 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
       expect(audio.statusCode).toBe(200);
       expect(audio.rawPayload.subarray(0, 4).toString('ascii')).toBe('RIFF');
       expect(audio.rawPayload.length).toBeGreaterThan(8_000);
+
+      const hook = await webhookOf('call.recorded', detail.id);
+      expect(hook.body.recording).toEqual({ id: recording!.id, durationS: recording!.durationS, policy: 'number', audioPath: recording!.audioUrl });
 
       const deleted = await engine.app.server.inject({ method: 'DELETE', url: `/api/recordings/${encodeURIComponent(recording!.id)}`, headers: { 'x-tenant-id': 'default' } });
       expect(deleted.statusCode).toBe(204);

@@ -3,6 +3,7 @@ import { retryDelivery } from '../../src/crm/deliveries.ts';
 import { getCrmLinks } from '../../src/crm/links.ts';
 import { findResponsibleEmployee } from '../../src/crm/bitrix24/search.ts';
 import type { CallRecord } from '../../src/domain/call.ts';
+import type { CrmDeps } from '../../src/crm/crm-service.ts';
 import { FakeBitrix, type FakeBitrixOptions } from '../support/fake-bitrix.ts';
 import { storeKinds } from '../support/test-store.ts';
 import { callSnapshots, type CallScript } from './helpers/calls.ts';
@@ -15,13 +16,13 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
   const track = closeAfterEach();
 
   /** The worker is not started: a test starts it (or delivers by hand) once it has written what it wants seen. */
-  async function setup(bitrix: Record<string, unknown> = {}, fakeOptions: FakeBitrixOptions = {}, outbox: Record<string, unknown> = {}) {
+  async function setup(bitrix: Record<string, unknown> = {}, fakeOptions: FakeBitrixOptions = {}, outbox: Record<string, unknown> = {}, deps: Partial<CrmDeps> = {}) {
     const fake = track(await new FakeBitrix({ perSecond: 100, burst: 100, ...fakeOptions }).start());
     const config = testCrmConfig({
       bitrix24: { webhookUrl: fake.webhookUrl, userMap: USER_MAP, defaultUserId: 1, showCard: 'never', rate: { perSecond: 100, burst: 100 }, ...bitrix },
       outbox,
     });
-    const h = track(openHarness(await store(), config));
+    const h = track(openHarness(await store(), config, deps));
     return { h, fake };
   }
 
@@ -265,6 +266,49 @@ describe.each(storeKinds())('Bitrix24 sink on %s', (kind) => {
     expect(call.record).toMatchObject({ RECORD_URL: 'https://pbx.example/rec/1.mp3' });
     expect(call.transcription).toMatchObject({ MESSAGES: [{ SIDE: 'Client', START_TIME: 0, STOP_TIME: 2.5, MESSAGE: 'hello' }] });
     expect(fake.served('telephony.externalcall.finish')).toHaveLength(1);
+  });
+
+  it("uploads a call's recording through attachRecord's form: held until the finish when it comes first, at once after it", async () => {
+    const audio = new Map([
+      ['f1:r7', Buffer.from('RIFF-first-recording')],
+      ['f1:r9', Buffer.from('RIFF-second-recording')],
+    ]);
+    const { h, fake } = await setup({}, {}, {}, { recordingAudio: async (name: string) => audio.get(name) ?? null });
+    const snaps = callSnapshots({});
+    const last = snaps.at(-1)!;
+    const recorded = (id: string) => h.crm.planMedia(last, 'call.recorded', { recording: { id, durationS: 42, policy: 'number', audioPath: `/api/recordings/${id}/audio` } });
+    // The recording is reported before the call's finish is delivered: it waits for the finish.
+    await write(h, null, snaps[0]!);
+    await h.store.writeBatch({ events: [], calls: [], merges: [], outbox: recorded('f1:r7') });
+    for (let i = 1; i < snaps.length; i++) await write(h, snaps[i - 1]!, snaps[i]!);
+    await deliverByHand(h);
+    const call = fake.callsByExternalId(snaps[0]!.id)[0]!;
+    expect(call.record).toEqual(expect.objectContaining({ FILENAME: 'f1_r7.wav', FILE_CONTENT: audio.get('f1:r7')!.toString('base64') }));
+    expect(call.record).not.toHaveProperty('RECORD_URL');
+    // Another recording of the finished call goes at once; the same one again changes nothing.
+    await h.store.writeBatch({ events: [], calls: [], merges: [], outbox: [...recorded('f1:r9'), ...recorded('f1:r9')] });
+    await deliverByHand(h);
+    expect(fake.callsByExternalId(snaps[0]!.id)[0]!.record).toMatchObject({ FILENAME: 'f1_r9.wav' });
+    expect(fake.served('telephony.externalcall.attachrecord')).toHaveLength(2);
+  });
+
+  it("tries a recording again while its audio cannot be fetched from the PBX", async () => {
+    let available = false;
+    const { h, fake } = await setup({}, {}, {}, { recordingAudio: async () => (available ? Buffer.from('RIFF') : null) });
+    const snaps = callSnapshots({});
+    for (let i = 0; i < snaps.length; i++) await write(h, i === 0 ? null : snaps[i - 1]!, snaps[i]!);
+    await deliverByHand(h);
+    await h.store.writeBatch({ events: [], calls: [], merges: [], outbox: h.crm.planMedia(snaps.at(-1)!, 'call.recorded', { recording: { id: 'r1', durationS: 3, policy: 'extension', audioPath: '/x' } }) });
+    await h.store.sql.query("UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'");
+    await h.crm.worker.runOnce();
+    await h.store.sql.query("UPDATE outbox SET next_attempt_at = now() WHERE status = 'pending'");
+    await h.crm.worker.runOnce();
+    const [row] = await h.store.sql.query<{ status: string; last_error: unknown }>("SELECT status, last_error FROM outbox WHERE event_type = 'call.recorded'");
+    expect(row).toMatchObject({ status: 'pending' });
+    expect(JSON.stringify(row!.last_error)).toMatch(/could not be fetched/);
+    available = true;
+    await deliverByHand(h);
+    expect(fake.callsByExternalId(snaps[0]!.id)[0]!.record).toMatchObject({ FILENAME: 'r1.wav' });
   });
 
   it('a finish the portal no longer knows becomes a dead letter with the reason', async () => {

@@ -168,7 +168,7 @@ describe('CRM and webhook settings per tenant', () => {
     const audit = (await api('GET', '/api/audit', tenantA)).json().items as { action: string; before: unknown; after: unknown }[];
     const changes = audit.filter((e) => e.action === 'crm_settings.updated');
     expect(changes).toHaveLength(2);
-    expect(changes[0]).toMatchObject({ before: { webhooks: [{ secret: '********', events: ['call.created', 'call.answered', 'call.finished'] }] }, after: { webhooks: [{ secret: '********', events: ['call.finished'] }] } });
+    expect(changes[0]).toMatchObject({ before: { webhooks: [{ secret: '********', events: ['call.created', 'call.answered', 'call.finished', 'call.recorded', 'voicemail.left'] }] }, after: { webhooks: [{ secret: '********', events: ['call.finished'] }] } });
   });
 
   it("takes click-to-call events from a tenant's own portal only with that portal's token, and files them under the tenant", async () => {

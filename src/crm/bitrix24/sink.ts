@@ -1,3 +1,4 @@
+import { crmRequestError } from '../errors.ts';
 import type { Logger } from '../../app/logger.ts';
 import type { CallRecord } from '../../domain/call.ts';
 import { AppError, ERROR_CODES } from '../../errors.ts';
@@ -40,7 +41,14 @@ export interface BitrixLinkData {
   finished?: { statusCode: string; durationSec: number };
   recordAttached?: boolean;
   transcriptAttached?: boolean;
+  /** Stored recordings (a recorded conversation, a voicemail message) waiting for the finish to be attached. */
+  pendingMedia?: string[];
+  /** Stored recordings attached (the last one is Bitrix24's record: a later attach replaces it). */
+  attachedMedia?: string[];
 }
+
+/** Most audio sent in one attachRecord (base64 in FILE_CONTENT); longer files stay in the dashboard. */
+export const MAX_RECORD_UPLOAD_BYTES = 20 * 1024 * 1024;
 
 interface RegisterResult {
   CALL_ID?: unknown;
@@ -65,6 +73,8 @@ export interface BitrixSinkOptions {
    * caller id, connected line or Dial that arrived after the call was first seen is included.
    */
   getCall?: (id: string) => Promise<CallRecord | null>;
+  /** A stored recording's audio from the PBX (null: not there); absent: media deliveries fail for good. */
+  recordingAudio?: (name: string) => Promise<Buffer | null>;
 }
 
 function permanent(message: string): AppError {
@@ -232,11 +242,47 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
       await client.call('telephony.externalCall.attachRecord', { CALL_ID: link.externalCallId, RECORD_URL: payload.recordingUrl }, signal);
       link = await save(call.id, null, { recordAttached: true });
     }
+    for (const name of data.pendingMedia ?? []) {
+      if (!(data.attachedMedia ?? []).includes(name)) link = await attachMedia(link, name, signal);
+    }
     if (payload.transcript?.length && !data.transcriptAttached) {
       const messages = payload.transcript.map((m) => ({ SIDE: m.side === 'user' ? 'User' : 'Client', START_TIME: m.startSec, STOP_TIME: m.stopSec, MESSAGE: m.text }));
       await client.call('telephony.call.attachTranscription', { CALL_ID: link.externalCallId, MESSAGES: messages }, signal);
       await save(call.id, null, { transcriptAttached: true });
     }
+  }
+
+  /**
+   * A recording or voicemail message of the call: attached to its Bitrix24 call through the upload form
+   * (FILENAME + FILE_CONTENT). Bitrix24 takes a record for a finished call, so one that comes first waits in the
+   * link for the finish (onFinished attaches it).
+   */
+  async function onMedia(call: CallRecord, payload: Partial<DeliveryPayload>, signal: AbortSignal): Promise<void> {
+    const name = payload.recording?.id ?? payload.voicemail?.recordingId;
+    if (!name) throw permanent(`call ${call.id}: the delivery names no recording`);
+    const link = await register(call, signal);
+    const data = link.data as BitrixLinkData;
+    if ((data.attachedMedia ?? []).includes(name)) return;
+    if (!data.finished) {
+      if (!(data.pendingMedia ?? []).includes(name)) await save(call.id, null, { pendingMedia: [...(data.pendingMedia ?? []), name] });
+      return;
+    }
+    await attachMedia(link, name, signal);
+  }
+
+  async function attachMedia(link: CrmLink, name: string, signal: AbortSignal): Promise<CrmLink> {
+    if (!options.recordingAudio) throw permanent(`recording ${name}: this engine cannot fetch recordings`);
+    const audio = await options.recordingAudio(name);
+    // Not there (yet, or the PBX cannot be asked): tried again later; a recording deleted meanwhile ends as a dead letter after the retries.
+    if (audio === null) throw crmRequestError(`recording ${name}: its audio could not be fetched from the PBX`, { target: sinkName }, { retryable: true });
+    if (audio.length > MAX_RECORD_UPLOAD_BYTES) throw permanent(`recording ${name}: ${audio.length} bytes, more than Bitrix24 is sent in one request (${MAX_RECORD_UPLOAD_BYTES})`);
+    await client.call(
+      'telephony.externalCall.attachRecord',
+      { CALL_ID: link.externalCallId, FILENAME: `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`, FILE_CONTENT: audio.toString('base64') },
+      signal,
+    );
+    const data = link.data as BitrixLinkData;
+    return save(link.callId, null, { attachedMedia: [...(data.attachedMedia ?? []), name] });
   }
 
   return {
@@ -254,6 +300,9 @@ export function createBitrixSink(options: BitrixSinkOptions): Sink {
           return onAnswered(call, signal);
         case 'call.finished':
           return onFinished(call, delivery.payload as Partial<DeliveryPayload>, signal);
+        case 'call.recorded':
+        case 'voicemail.left':
+          return onMedia(call, delivery.payload as Partial<DeliveryPayload>, signal);
         default:
           throw permanent(`bitrix24 has nothing to do for ${delivery.eventType}`);
       }

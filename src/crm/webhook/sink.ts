@@ -16,6 +16,10 @@ export interface WebhookBody {
   /** When the change happened (the delivery was queued), not when it was sent. */
   time: string;
   call: unknown;
+  /** call.recorded: the recording (its audio at `audioPath` on this engine's API). */
+  recording?: unknown;
+  /** voicemail.left: the message (its audio at `audioPath`). */
+  voicemail?: unknown;
   recordingUrl?: string;
   transcript?: unknown;
 }
@@ -23,6 +27,8 @@ export interface WebhookBody {
 export function webhookBody(delivery: Delivery): WebhookBody {
   const payload = (delivery.payload ?? {}) as Partial<DeliveryPayload>;
   const body: WebhookBody = { id: delivery.idempotencyKey, type: delivery.eventType, time: delivery.createdAt, call: payload.call ?? null };
+  if (payload.recording) body.recording = payload.recording;
+  if (payload.voicemail) body.voicemail = payload.voicemail;
   if (payload.recordingUrl) body.recordingUrl = payload.recordingUrl;
   if (payload.transcript) body.transcript = payload.transcript;
   return body;

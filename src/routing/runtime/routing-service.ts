@@ -13,6 +13,12 @@ import type { RoutingStep } from '../flow/types.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
 import type { RoutingStore } from '../objects/routing-store.ts';
 import type { RecordingStore } from '../recordings/recording-store.ts';
+import type { MediaEventType } from '../../crm/config.ts';
+import type { RecordingFacts, VoicemailFacts } from '../../crm/plan.ts';
+import type { CallRecord } from '../../domain/call.ts';
+import { INSERT_OUTBOX } from '../../store/batch-statements.ts';
+import type { SqlClient } from '../../store/sql-client.ts';
+import type { OutboxInsert } from '../../store/types.ts';
 import { FlowRuntime } from './flow-runtime.ts';
 import { promptMediaRoutes } from './media-routes.ts';
 import { presenceBoard, type PresenceBoard } from './presence-board.ts';
@@ -43,6 +49,16 @@ export interface RoutingServiceDeps {
   recordings: RecordingStore;
   /** Call recordings older than this are deleted (file and row); 0 keeps them. */
   recordingRetentionDays: number;
+  /** Recordings and voicemail messages go to the CRM and webhooks through the outbox; absent: nowhere. */
+  outbox?: MediaOutbox;
+}
+
+export interface MediaOutbox {
+  /** The call a channel is a leg of, as stored once what was ingested is (null: none). */
+  callOfChannel(server: string, channelId: string): Promise<CallRecord | null>;
+  planMedia(call: CallRecord, type: MediaEventType, media: { recording: RecordingFacts } | { voicemail: VoicemailFacts }): OutboxInsert[];
+  /** Tells the outbox worker there is something to deliver. */
+  wake(): void;
 }
 
 /** How often the retention sweep looks for expired call recordings, and how many it takes per round. */
@@ -87,19 +103,30 @@ export class RoutingService {
           this.changed(tenantId);
         },
         voicemailLeft: async (m) => {
-          await this.d.store.addMessage(m.tenantId, m.boxId, { callId: null, from: m.from, durationS: m.durationS, recordingId: m.recordingId });
+          const call = await this.callOf(server, m.callerChannelId);
+          await this.d.store.transaction(async (tx) => {
+            const message = await tx.addMessage(m.tenantId, m.boxId, { callId: call?.id ?? null, from: m.from, durationS: m.durationS, recordingId: m.recordingId });
+            if (call === null || !this.d.outbox) return;
+            const voicemail: VoicemailFacts = {
+              boxId: m.boxId,
+              messageId: message.id,
+              recordingId: m.recordingId,
+              durationS: m.durationS,
+              from: m.from,
+              audioPath: `/api/routing/voicemail-boxes/${encodeURIComponent(m.boxId)}/messages/${encodeURIComponent(message.id)}/audio`,
+            };
+            await insertOutbox(tx.sql, this.d.outbox.planMedia(call, 'voicemail.left', { voicemail }));
+          });
+          this.d.outbox?.wake();
         },
         callRecorded: async (r) => {
-          await this.d.recordings.add({
-            id: r.recordingId,
-            tenantId: r.tenantId,
-            server,
-            channelId: r.callerChannelId,
-            from: r.from,
-            policy: r.policy,
-            durationS: r.durationS,
-            startedAt: new Date(r.startedAt).toISOString(),
+          const call = await this.callOf(server, r.callerChannelId);
+          const recording: RecordingFacts = { id: r.recordingId, durationS: r.durationS, policy: r.policy, audioPath: `/api/recordings/${encodeURIComponent(r.recordingId)}/audio` };
+          await this.d.recordings.transaction(async (tx) => {
+            await tx.add({ id: r.recordingId, tenantId: r.tenantId, server, channelId: r.callerChannelId, from: r.from, policy: r.policy, durationS: r.durationS, startedAt: new Date(r.startedAt).toISOString() });
+            if (call !== null && this.d.outbox) await insertOutbox(tx.sql, this.d.outbox.planMedia(call, 'call.recorded', { recording }));
           });
+          this.d.outbox?.wake();
         },
       },
       media: this.audio,
@@ -110,6 +137,17 @@ export class RoutingService {
     this.runtimes.set(server, runtime);
     this.rests.set(server, rest);
     return runtime;
+  }
+
+  /** The call a channel of `server` is a leg of (null: not stored, or no outbox to tell). */
+  private async callOf(server: string, channelId: string): Promise<CallRecord | null> {
+    if (!this.d.outbox) return null;
+    const call = await this.d.outbox.callOfChannel(server, channelId).catch((error: unknown) => {
+      this.d.logger.warn({ err: (error as Error).message, server, channel: channelId }, 'could not read the call of a recording');
+      return null;
+    });
+    if (call === null) this.d.logger.warn({ server, channel: channelId }, 'a recording whose call is not stored: not sent to the CRM or webhooks');
+    return call;
   }
 
   /** A recording's audio (a voicemail message) from the first server that has it, or null. */
@@ -201,4 +239,9 @@ export class RoutingService {
 /** A routing step as the engine stores it: an event of the caller's channel (src/ari/normalize.ts). */
 export function routingStepEvent(channelId: string, text: string, s: RoutingStep, answeredBy: string | null = null): string {
   return JSON.stringify({ type: ROUTING_STEP, timestamp: new Date().toISOString(), channel_id: channelId, text, step: s, ...(answeredBy === null ? {} : { answered_by: answeredBy }) });
+}
+
+/** Outbox rows written in the caller's transaction (delivered by the CRM's outbox worker). */
+async function insertOutbox(sql: SqlClient, rows: readonly OutboxInsert[]): Promise<void> {
+  if (rows.length > 0) await sql.query(INSERT_OUTBOX, [JSON.stringify(rows)]);
 }

@@ -13,7 +13,7 @@ import { useApi } from '../state/use-api.ts';
 
 /** What the engine shows in place of every secret. */
 const SECRET_MARKER = '********';
-const EVENTS = ['call.created', 'call.answered', 'call.finished'] as const;
+const EVENTS = ['call.created', 'call.answered', 'call.finished', 'call.recorded', 'voicemail.left'] as const;
 
 interface Webhook {
   name: string;
