@@ -168,6 +168,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       planMedia: (call, type, media) => crm.planMedia(call, type, media),
       wake: () => crm.worker.wake(),
     },
+    counters: {
+      flowStarted: (server) => metrics.routingFlowsStarted.inc({ server }),
+      commandFailed: (server) => metrics.routingCommandsFailed.inc({ server }),
+      activeFlows: (server, active) => metrics.routingFlowsActive.set({ server }, active),
+    },
   });
 
   // Extensions' PJSIP endpoints pushed to every ARI server, again at each (re)connection (docs/routing.md).

@@ -42,6 +42,12 @@ export interface EngineMetrics {
   liveSlowDisconnects: Counter<string>;
   listingLookups: Counter<'answer'>;
   callsSwept: Counter<'reason'>;
+  /** Routed calls whose flow started, by server. */
+  routingFlowsStarted: Counter<'server'>;
+  /** ARI commands of routing flows Asterisk refused or that failed, by server (each logged with its reason). */
+  routingCommandsFailed: Counter<'server'>;
+  /** Routed calls in a flow right now, by server. */
+  routingFlowsActive: Gauge<'server'>;
 }
 
 export function createMetrics(): EngineMetrics {
@@ -121,6 +127,14 @@ export function createMetrics(): EngineMetrics {
       labelNames: ['answer'],
       ...r,
     }),
+    routingFlowsStarted: new Counter({ name: 'callflow_routing_flows_started_total', help: 'Routed calls whose flow started (docs/routing.md)', labelNames: ['server'], ...r }),
+    routingCommandsFailed: new Counter({
+      name: 'callflow_routing_commands_failed_total',
+      help: 'ARI commands of routing flows that failed (each is logged; the flow is told and goes on)',
+      labelNames: ['server'],
+      ...r,
+    }),
+    routingFlowsActive: new Gauge({ name: 'callflow_routing_flows_active', help: 'Routed calls in a flow right now', labelNames: ['server'], ...r }),
     callsSwept: new Counter({
       name: 'callflow_calls_swept_total',
       help: 'Open calls closed by the stale-call sweep, by reason: stale (no events; Asterisk, when asked, no longer has its channels), disconnected, unconfigured',

@@ -187,6 +187,25 @@ export class AriRest {
     await this.request('POST', `/channels/${seg(channelId)}/play/${seg(playbackId)}`, { media });
   }
 
+  /** Plays to everyone in a bridge (a conference's join and leave announcements). */
+  async playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void> {
+    await this.request('POST', `/bridges/${seg(bridgeId)}/play/${seg(playbackId)}`, { media });
+  }
+
+  /** Music on hold to everyone in a bridge, until stopBridgeMoh (a conference waiting for its host). */
+  async startBridgeMoh(bridgeId: string): Promise<void> {
+    await this.request('POST', `/bridges/${seg(bridgeId)}/moh`);
+  }
+
+  async stopBridgeMoh(bridgeId: string): Promise<void> {
+    await this.request('DELETE', `/bridges/${seg(bridgeId)}/moh`);
+  }
+
+  /** Mutes a channel: `in`, what it says does not reach the others (a conference participant muted on entry). */
+  async mute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void> {
+    await this.request('POST', `/channels/${seg(channelId)}/mute`, { direction });
+  }
+
   async stopPlayback(playbackId: string): Promise<void> {
     await this.request('DELETE', `/playbacks/${seg(playbackId)}`);
   }

@@ -74,10 +74,10 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
   }
 
   /** Places a routed call to 5551000: the driver's half of the Local caller, and the engine's half's id. */
-  async function call(): Promise<{ caller: AriChannel; routed: string }> {
+  async function call(number = '5551000'): Promise<{ caller: AriChannel; routed: string }> {
     const { driver } = e2e();
     const since = driver.eventCount();
-    const caller = await driver.request<AriChannel>('POST', '/channels', { endpoint: 'Local/5551000@routed-in', app: DRIVER_APP, callerId: '"Carol" <5550123>' });
+    const caller = await driver.request<AriChannel>('POST', '/channels', { endpoint: `Local/${number}@routed-in`, app: DRIVER_APP, callerId: '"Carol" <5550123>' });
     // The other half of the Local pair runs the dialplan into the engine's application (its StasisStart goes to
     // the engine's socket only).
     const otherHalf = caller.name.replace(/;1$/, ';2');
@@ -272,4 +272,42 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
       await api(inject, 'PUT', '/api/routing/numbers/5551000', { destination: { type: 'ivr', id: menu }, record: false });
     }
   }, timeout);
+
+  it("a conference room's options on the real Asterisk: muted entry, music until a host, arrivals and departures announced, no command refused", async () => {
+    const { driver, engine } = e2e();
+    await routing();
+    const inject = engine.app.server.inject.bind(engine.app.server) as unknown as Inject;
+    await api(inject, 'POST', '/api/tenants/default/numbers', { number: '5553000', label: 'conference line' });
+    const room = await api<{ id: string }>(inject, 'POST', '/api/routing/conferences', { name: 'Board', number: '830', waitForHost: true, muteOnEntry: true, announceJoinLeave: true, maxParticipants: 5 });
+    await api(inject, 'PUT', '/api/routing/numbers/5553000', { destination: { type: 'conference', id: room.id }, record: false });
+    const bridgeId = `conf:${room.id}`;
+    const onBridge = (type: string, since: number) =>
+      driver.waitEvent((e) => e.type === type && String((e.playback as { target_uri?: string } | undefined)?.target_uri) === `bridge:${bridgeId}`, 30_000, `${type} on the conference bridge`, since);
+    const entered = (channel: string, since: number) =>
+      driver.waitEvent((e) => e.type === 'ChannelEnteredBridge' && (e.bridge as { id?: string }).id === bridgeId && (e.channel as { id?: string }).id === channel, 30_000, `${channel} in the conference`, since);
+
+    const failedCommands = async (): Promise<number> => {
+      const body = (await engine.app.server.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/callflow_routing_commands_failed_total\{server="[^"]+"\} (\d+)/.exec(body)?.[1] ?? 0);
+    };
+    const failedBefore = await failedCommands();
+    const since = driver.eventCount();
+    const first = await call('5553000');
+    await entered(first.routed, since);
+    const second = await call('5553000');
+    await entered(second.routed, since);
+    // The second arrival is announced to the room.
+    await onBridge('PlaybackStarted', since);
+    const beforeLeave = driver.eventCount();
+    await driver.request('DELETE', `/channels/${second.caller.id}`);
+    await onBridge('PlaybackStarted', beforeLeave);
+    await driver.request('DELETE', `/channels/${first.caller.id}`);
+
+    // Asterisk took every command of the two flows (mute, music on hold, plays on the bridge, joining its bridge).
+    expect(await failedCommands()).toBe(failedBefore);
+    expect((await engine.app.server.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/callflow_routing_flows_started_total\{server="[^"]+"\} [1-9]/);
+    const detail = await callDetail(first.routed);
+    expect(detail.route?.path).toEqual(expect.arrayContaining(['conference Board: joined']));
+  }, timeout);
+
 });

@@ -4,9 +4,9 @@ import { AppError, ERROR_CODES } from '../../errors.ts';
 import { startFlow, step } from '../flow/machine.ts';
 import type { FlowState } from '../flow/state.ts';
 import type { RoutingStep } from '../flow/types.ts';
-import { extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
+import { conferenceRoom, extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
-import { FlowRuntime, type CallRecording, type FlowAri } from './flow-runtime.ts';
+import { CONFERENCE_JOINED, CONFERENCE_LEFT, FlowRuntime, type CallRecording, type FlowAri } from './flow-runtime.ts';
 
 // The runtime carries out what the machine decides, in order per flow, and tells the machine what failed so a
 // call never waits in silence. Asterisk is played by a recorder of the ARI calls (the real-Asterisk test of
@@ -33,6 +33,7 @@ interface Harness {
 function harness(config: RoutingSnapshot | null): Harness {
   const calls: string[] = [];
   const failing = new Set<string>();
+  const bridges = new Set<string>();
   const call = (name: string) => async (): Promise<void> => {
     calls.push(name);
     const failure = [...failing].find((f) => name.startsWith(f));
@@ -44,10 +45,19 @@ function harness(config: RoutingSnapshot | null): Harness {
     play: (id, playbackId, media) => call(`play ${id} ${playbackId} ${media}`)(),
     stopPlayback: (id) => call(`stop-playback ${id}`)(),
     originate: (p) => call(`originate ${p.endpoint} ${p.channelId} ${p.appArgs} originator=${p.originator} timeout=${p.timeoutSeconds}`)(),
-    createBridgeWithId: (id) => call(`bridge ${id}`)(),
+    // As Asterisk: a bridge id that exists already is refused with a 409.
+    createBridgeWithId: async (id) => {
+      await call(`bridge ${id}`)();
+      if (bridges.has(id)) throw new AppError(ERROR_CODES.ARI_REQUEST_FAILED, `Bridge with id '${id}' already exists`, { details: { status: 409 } });
+      bridges.add(id);
+    },
     addChannel: (bridgeId, channelId) => call(`add ${bridgeId} ${channelId}`)(),
     record: (id, name) => call(`record ${id} ${name}`)(),
     recordBridge: (bridgeId, name) => call(`record-bridge ${bridgeId} ${name}`)(),
+    playOnBridge: (bridgeId, playbackId, media) => call(`play-bridge ${bridgeId} ${media}`)(),
+    startBridgeMoh: (bridgeId) => call(`moh-start ${bridgeId}`)(),
+    stopBridgeMoh: (bridgeId) => call(`moh-stop ${bridgeId}`)(),
+    mute: (channelId, direction) => call(`mute ${channelId} ${direction}`)(),
     stopRecording: (name) => call(`stop-recording ${name}`)(),
   };
   const steps: Harness['steps'] = [];
@@ -66,7 +76,8 @@ function harness(config: RoutingSnapshot | null): Harness {
       callRecorded: async (recording) => void recorded.push(recording),
     },
     media: { mediaOf: async (prompt) => (prompt.kind === 'text' ? `sound:http://media/${prompt.text.length}` : 'sound:x') },
-    checkPin: () => false,
+    // A "hash" here is `pin:<digits>`.
+    checkPin: (hash, pin) => hash === `pin:${pin}`,
     onStep: (channelId, text, s) => void steps.push({ channelId, text, step: s }),
     logger: silentLogger(),
   });
@@ -191,6 +202,38 @@ describe('flow runtime', () => {
     h.runtime.onFrame(frame({ type: 'RecordingFinished', recording: { name: recordingId, duration: 42.4 } }));
     await h.settled();
     expect(h.recorded).toHaveLength(1);
+  });
+
+  it("applies a room's options: muted on entry, music until the host comes, arrivals and departures announced", async () => {
+    const room = conferenceRoom('r1', { name: 'Board', hostPinHash: 'pin:9999', waitForHost: true, muteOnEntry: true, announceJoinLeave: true });
+    const confConfig = snapshot({ numbers: { '5552000': { type: 'conference', id: 'r1' } }, conferences: [room] });
+    const h = harness(confConfig);
+    const enter = async (id: string, keys: string): Promise<void> => {
+      const channel = { ...caller, id, dialplan: { context: 'from-trunk', exten: '5552000', priority: 1 } };
+      h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel }));
+      await h.settled();
+      for (const digit of keys) h.runtime.onFrame(frame({ type: 'ChannelDtmfReceived', digit, channel }));
+      await h.settled();
+    };
+    const after = (mark: number): string[] => h.calls.slice(mark).filter((c) => !/^(answer|play |stop-playback|bridge )/.test(c));
+    const joined = `play-bridge conf:r1 sound:http://media/${CONFERENCE_JOINED.length}`;
+    const left = `play-bridge conf:r1 sound:http://media/${CONFERENCE_LEFT.length}`;
+
+    let mark = h.calls.length;
+    await enter('guest.1', '1#');
+    expect(after(mark)).toEqual(['mute guest.1 in', 'add conf:r1 guest.1', 'moh-start conf:r1']);
+    mark = h.calls.length;
+    await enter('guest.2', '2#');
+    expect(after(mark)).toEqual(['mute guest.2 in', 'add conf:r1 guest.2', joined]);
+    mark = h.calls.length;
+    await enter('host.3', '9999#');
+    // The host is not muted, and the music stops.
+    expect(after(mark)).toEqual(['add conf:r1 host.3', 'moh-stop conf:r1', joined]);
+    mark = h.calls.length;
+    h.runtime.onFrame(frame({ type: 'ChannelDestroyed', cause: 16, channel: { ...caller, id: 'guest.2' } }));
+    await h.settled();
+    expect(after(mark)).toEqual([left]);
+    expect(h.runtime.commandsFailed).toBe(0);
   });
 
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {

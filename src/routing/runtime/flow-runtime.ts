@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { HangupReason } from '../../ari/rest.ts';
 import type { AriBridge, AriChannel, AriEndpoint } from '../../ari/types.ts';
 import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
-import type { FlowCommand, FlowContext, FlowEvent, RecordPolicy, RoutingStep } from '../flow/types.ts';
+import type { ConferenceJoin, FlowCommand, FlowContext, FlowEvent, RecordPolicy, RoutingStep } from '../flow/types.ts';
+import { conferenceBridgeId } from '../flow/conference.ts';
 import { flowInputOf, MEMBER_ARG, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
 import { phonePresence, PhoneStates } from './phone-states.ts';
 import { stepText } from './step-text.ts';
@@ -31,7 +32,15 @@ export interface FlowAri {
   record(channelId: string, name: string, options: { maxDurationSeconds: number; beep: boolean }): Promise<void>;
   recordBridge(bridgeId: string, name: string, options: { maxDurationSeconds: number }): Promise<void>;
   stopRecording(name: string): Promise<void>;
+  playOnBridge(bridgeId: string, playbackId: string, media: string): Promise<void>;
+  startBridgeMoh(bridgeId: string): Promise<void>;
+  stopBridgeMoh(bridgeId: string): Promise<void>;
+  mute(channelId: string, direction: 'in' | 'out' | 'both'): Promise<void>;
 }
+
+/** What a conference says when someone comes or goes (rooms with announceJoinLeave). */
+export const CONFERENCE_JOINED = 'A participant has joined the conference.';
+export const CONFERENCE_LEFT = 'A participant has left the conference.';
 
 /** Where routing data comes from and goes to (the routing store). */
 export interface FlowRouting {
@@ -74,6 +83,11 @@ export interface FlowRuntimeDeps<S> {
    */
   onStep(channelId: string, text: string, step: RoutingStep, answeredBy: string | null): void;
   logger: Logger;
+  /** Counted as they happen (metrics). */
+  onFlowStarted?: () => void;
+  onCommandFailed?: () => void;
+  /** The number of flows running changed. */
+  onActiveFlows?: (active: number) => void;
   now?: () => number;
 }
 
@@ -91,6 +105,8 @@ interface Flow<S> {
   /** Channels, playbacks, recordings this flow is waiting to hear of (removed when it ends). */
   keys: Set<string>;
   roomId: string | null;
+  /** How this flow's caller joined its conference (the machine's ConferenceJoin), while in one. */
+  conference: ConferenceJoin | null;
   /** Extensions this flow is ringing or talking to (presence). */
   ringing: Set<string>;
   talking: string | null;
@@ -143,6 +159,10 @@ export class FlowRuntime<S> {
   /** Phones as Asterisk reports them (device and registration state). */
   readonly phones = new PhoneStates();
   private readonly roomSizes = new Map<string, number>();
+  /** Hosts in each conference room, and the rooms playing music on hold until their host comes. */
+  private readonly roomHosts = new Map<string, number>();
+  private readonly waitingRooms = new Set<string>();
+  private announcements = 0;
   /**
    * Call recordings under way, by name: kept apart from the flows, since a recording ends when its bridge goes,
    * which is after the flow that started it has ended.
@@ -265,6 +285,7 @@ export class FlowRuntime<S> {
       timers: new Map(),
       keys: new Set([input.channelId]),
       roomId: null,
+      conference: null,
       ringing: new Set(),
       talking: null,
       legs: new Map(),
@@ -273,6 +294,8 @@ export class FlowRuntime<S> {
     this.flows.set(id, flow);
     this.byKey.set(input.channelId, flow);
     this.flowsStarted++;
+    this.d.onFlowStarted?.();
+    this.d.onActiveFlows?.(this.flows.size);
     const result = this.d.machine.start(id, started, this.context(flow));
     flow.state = result.state;
     this.enqueue(flow, result.commands);
@@ -331,7 +354,7 @@ export class FlowRuntime<S> {
         try {
           await this.execute(flow, command);
         } catch (error) {
-          this.commandsFailed++;
+          this.commandFailed();
           this.d.logger.error({ err: error, server: this.d.server, flow: flow.id, command: command.type }, 'a routing command failed');
           this.failed(flow, command, (error as Error).message);
         }
@@ -398,9 +421,14 @@ export class FlowRuntime<S> {
         await ari.hangup(command.channelId, HANGUP_REASONS[command.cause] ?? 'normal').catch(ignoreMissing);
         return;
       case 'bridge': {
-        await ari.createBridgeWithId(command.bridgeId, 'mixing', command.conference ? `conference ${command.conference.roomId}` : undefined);
+        // A conference's bridge is there already once its first caller is in (Asterisk answers 409): join it.
+        await ari.createBridgeWithId(command.bridgeId, 'mixing', command.conference ? `conference ${command.conference.roomId}` : undefined).catch(ignoreExisting);
+        const join = command.conference;
+        // Muted before it is in: nothing it says reaches the room first.
+        if (join?.muted) for (const channelId of command.channelIds) await ari.mute(channelId, 'in');
         for (const channelId of command.channelIds) await ari.addChannel(command.bridgeId, channelId);
         this.noteBridged(flow, command);
+        if (join) await this.joinedConference(flow, command.bridgeId, join);
         return;
       }
       case 'record':
@@ -466,6 +494,11 @@ export class FlowRuntime<S> {
     if (flow.talking === extensionId) flow.talking = null;
   }
 
+  private commandFailed(): void {
+    this.commandsFailed++;
+    this.d.onCommandFailed?.();
+  }
+
   private noteRecording(recording: Omit<CallRecording, 'durationS'>): void {
     if (this.recordings.size >= PENDING_RECORDINGS_MAX) {
       const [oldest] = this.recordings.keys();
@@ -492,7 +525,30 @@ export class FlowRuntime<S> {
   private noteBridged(flow: Flow<S>, command: Extract<FlowCommand, { type: 'bridge' }>): void {
     if (!command.conference) return;
     flow.roomId = command.conference.roomId;
+    flow.conference = command.conference;
     this.roomSizes.set(flow.roomId, (this.roomSizes.get(flow.roomId) ?? 0) + 1);
+    if (command.conference.host) this.roomHosts.set(flow.roomId, (this.roomHosts.get(flow.roomId) ?? 0) + 1);
+  }
+
+  /**
+   * A room's options as a caller comes in (decided by the machine, ConferenceJoin): while nobody waiting for a
+   * host has one, the room hears music on hold; a host's arrival stops it; arrivals are announced.
+   */
+  private async joinedConference(flow: Flow<S>, bridgeId: string, join: ConferenceJoin): Promise<void> {
+    const { ari } = this.d;
+    const hosts = this.roomHosts.get(join.roomId) ?? 0;
+    if (join.host && hosts === 1 && this.waitingRooms.delete(join.roomId)) await ari.stopBridgeMoh(bridgeId).catch(ignoreMissing);
+    if (join.waitForHost && hosts === 0 && !this.waitingRooms.has(join.roomId)) {
+      this.waitingRooms.add(join.roomId);
+      await ari.startBridgeMoh(bridgeId);
+    }
+    if (join.announceJoinLeave && (this.roomSizes.get(join.roomId) ?? 0) > 1) await this.announce(flow, bridgeId, CONFERENCE_JOINED);
+  }
+
+  /** Plays a sentence to the whole room (its playback is nobody's to wait for). */
+  private async announce(flow: Flow<S>, bridgeId: string, text: string): Promise<void> {
+    const media = await this.d.media.mediaOf({ kind: 'text', text });
+    await this.d.ari.playOnBridge(bridgeId, `${flow.id}:a${++this.announcements}`, media);
   }
 
   private end(flow: Flow<S>): void {
@@ -501,16 +557,37 @@ export class FlowRuntime<S> {
     flow.timers.clear();
     for (const key of flow.keys) if (this.byKey.get(key) === flow) this.byKey.delete(key);
     if (flow.roomId !== null) {
-      const left = (this.roomSizes.get(flow.roomId) ?? 1) - 1;
-      if (left > 0) this.roomSizes.set(flow.roomId, left);
-      else this.roomSizes.delete(flow.roomId);
+      const roomId = flow.roomId;
+      const left = (this.roomSizes.get(roomId) ?? 1) - 1;
+      if (left > 0) this.roomSizes.set(roomId, left);
+      else this.roomSizes.delete(roomId);
+      if (flow.conference?.host) {
+        const hosts = (this.roomHosts.get(roomId) ?? 1) - 1;
+        if (hosts > 0) this.roomHosts.set(roomId, hosts);
+        else this.roomHosts.delete(roomId);
+      }
+      if (left === 0) this.waitingRooms.delete(roomId);
+      if (left > 0 && flow.conference?.announceJoinLeave) {
+        this.announce(flow, conferenceBridgeId(roomId), CONFERENCE_LEFT).catch((error: unknown) => {
+          this.commandFailed();
+          this.d.logger.error({ err: error, server: this.d.server, flow: flow.id }, 'a conference leave announcement could not be played');
+        });
+      }
     }
     this.flows.delete(flow.id);
+    this.d.onActiveFlows?.(this.flows.size);
   }
 
   private now(): number {
     return this.d.now ? this.d.now() : Date.now();
   }
+}
+
+/** Creating what is there already (a conference's bridge) is done. */
+function ignoreExisting(error: unknown): void {
+  const status = (error as { details?: { status?: number } }).details?.status;
+  if (status === 409) return;
+  throw error;
 }
 
 /** Stopping or hanging up what is already gone is done. */

@@ -51,6 +51,8 @@ export interface RoutingServiceDeps {
   recordingRetentionDays: number;
   /** Recordings and voicemail messages go to the CRM and webhooks through the outbox; absent: nowhere. */
   outbox?: MediaOutbox;
+  /** Counted per server as they happen (metrics). */
+  counters?: { flowStarted(server: string): void; commandFailed(server: string): void; activeFlows(server: string, active: number): void };
 }
 
 export interface MediaOutbox {
@@ -133,6 +135,9 @@ export class RoutingService {
       checkPin: (hash, pin) => verifyPinSync(pin, hash),
       onStep: (channelId, text, s, answeredBy) => this.d.ingest(server, routingStepEvent(channelId, text, s, answeredBy)),
       logger: this.d.logger.child({ component: 'routing', server }),
+      onFlowStarted: () => this.d.counters?.flowStarted(server),
+      onCommandFailed: () => this.d.counters?.commandFailed(server),
+      onActiveFlows: (active) => this.d.counters?.activeFlows(server, active),
     });
     this.runtimes.set(server, runtime);
     this.rests.set(server, rest);
