@@ -102,6 +102,7 @@ export function simulateRoute(config: RoutingSnapshot, input: SimulateInput): Si
         case 'answer':
         case 'bridge':
         case 'stop-recording':
+        case 'ringback':
         case 'record-call':
         case 'ring-group-advanced':
           break;

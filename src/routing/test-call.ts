@@ -91,6 +91,8 @@ export function actionsOf(commands: FlowCommand[]): string[] {
         return [`play ${c.playbackId}`];
       case 'stop-playback':
         return [`stop-playback ${c.playbackId}`];
+      case 'ringback':
+        return [`ringback ${c.playbackId}`];
       case 'originate':
         return [`originate ${c.channelId} ${c.endpoint} ${c.timeoutS}s`];
       case 'hangup':

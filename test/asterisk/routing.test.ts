@@ -122,6 +122,15 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
         since,
       );
       const member = (bridged.bridge as { channels: string[] }).channels.find((c) => c !== routed)!;
+      // The caller, answered by the menu, heard a ringing tone while the phones rang; it stopped at the answer.
+      const tone = await driver.waitEvent(
+        (e) => e.type === 'PlaybackStarted' && (e.playback as { media_uri?: string; target_uri?: string }).media_uri === 'tone:ring' && (e.playback as { target_uri?: string }).target_uri === `channel:${routed}`,
+        10_000,
+        'the ringing tone to the caller',
+        since,
+      );
+      const toneId = (tone.playback as { id: string }).id;
+      await driver.waitEvent((e) => e.type === 'PlaybackFinished' && (e.playback as { id?: string }).id === toneId, 10_000, 'the ringing tone to stop', since);
       await sleep(1_000);
       await driver.request('DELETE', `/channels/${caller.id}`);
       const { code, output } = await uas.done;

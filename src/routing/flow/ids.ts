@@ -16,13 +16,16 @@ export class Tx {
   hops: number;
   answered: boolean;
 
+  ringbackId: string | null;
+
   constructor(
     readonly call: CallInfo,
-    from: Pick<FlowState, 'seq' | 'hops' | 'answered'>,
+    from: Pick<FlowState, 'seq' | 'hops' | 'answered' | 'ringbackId'>,
   ) {
     this.seq = from.seq;
     this.hops = from.hops;
     this.answered = from.answered;
+    this.ringbackId = from.ringbackId ?? null;
   }
 
   id(kind: IdKind): string {
@@ -70,9 +73,20 @@ export class Tx {
     return { phase: 'ended' };
   }
 
+  /**
+   * The step's outcome. An answered caller hears a ringing tone while phones ring, from the first member rung to
+   * the end of the ringing, whatever comes next (bridged, voicemail, hangup): stopped before that phase's commands.
+   */
   result(phase: Phase): { state: FlowState; commands: FlowCommand[] } {
+    if (phase.phase === 'ringing' && this.answered && this.ringbackId === null) {
+      this.ringbackId = this.id('p');
+      this.emit({ type: 'ringback', channelId: this.call.callerChannelId, playbackId: this.ringbackId });
+    } else if (phase.phase !== 'ringing' && this.ringbackId !== null) {
+      this.commands.unshift({ type: 'stop-playback', playbackId: this.ringbackId });
+      this.ringbackId = null;
+    }
     return {
-      state: { call: this.call, seq: this.seq, hops: this.hops, answered: this.answered, phase },
+      state: { call: this.call, seq: this.seq, hops: this.hops, answered: this.answered, ringbackId: this.ringbackId, phase },
       commands: this.commands,
     };
   }

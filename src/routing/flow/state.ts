@@ -50,6 +50,11 @@ export interface FlowState {
   hops: number;
   /** The caller's channel was answered (answer is sent once). */
   answered: boolean;
+  /**
+   * The ringing tone an answered caller hears while phones ring (after a menu, say: the carrier's ringback is
+   * over once the call is answered), as a playback; null when none plays. Absent: none.
+   */
+  ringbackId?: string | null;
   phase: Phase;
 }
 

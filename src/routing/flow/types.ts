@@ -40,6 +40,8 @@ export type FlowCommand =
   | { type: 'answer'; channelId: string }
   | { type: 'play'; channelId: string; playbackId: string; prompt: Prompt }
   | { type: 'stop-playback'; playbackId: string }
+  /** A ringing tone to the (answered) caller until stopped (stop-playback). */
+  | { type: 'ringback'; channelId: string; playbackId: string }
   /** Ring an endpoint: `channelId` chosen by the machine; `timeoutS` bounds the ringing on Asterisk too. */
   | { type: 'originate'; channelId: string; endpoint: string; callerId: { name: string | null; number: string | null }; timeoutS: number; extensionId: string | null }
   | { type: 'hangup'; channelId: string; cause: number }

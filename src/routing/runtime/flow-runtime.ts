@@ -398,6 +398,11 @@ export class FlowRuntime<S> {
       case 'stop-playback':
         await ari.stopPlayback(command.playbackId).catch(ignoreMissing);
         return;
+      case 'ringback':
+        this.track(flow, command.playbackId);
+        // Asterisk's ringing tone of the channel's tone zone, looped until stopped.
+        await ari.play(command.channelId, command.playbackId, 'tone:ring');
+        return;
       case 'originate': {
         this.track(flow, command.channelId);
         if (command.extensionId !== null) {
