@@ -319,4 +319,41 @@ describe.skipIf(asteriskSkipReason !== null)(`real Asterisk, routed calls${skipN
     expect(detail.route?.path).toEqual(expect.arrayContaining(['conference Board: joined']));
   }, timeout);
 
+
+  it("a call between the tenant's phones: a provisioned phone dials an extension number and reaches that phone", async () => {
+    const { asterisk, engine, sipTarget } = e2e();
+    await routing();
+    const inject = engine.app.server.inject.bind(engine.app.server) as unknown as Inject;
+    // A new extension: the engine pushes its endpoint to Asterisk; its phone (sipp) calls 102 with its password.
+    const e103 = await api<{ id: string; endpoint: string; sipPassword: string }>(inject, 'POST', '/api/routing/extensions', { number: '105', name: 'Cleo' });
+    await until(async () => (await api<{ provisioned: boolean }>(inject, 'GET', `/api/routing/extensions/${e103.id}/provisioning`)).provisioned, 20_000, 'the phone pushed to Asterisk');
+    const uas = await runSipp({ scenario: { builtin: 'uas' }, port: asterisk.sippUasPort, calls: 1, timeoutMs: 60_000 });
+    try {
+      const phone = await runSipp({
+        scenario: { file: 'uac_auth.xml' },
+        target: sipTarget,
+        service: '102',
+        calls: 1,
+        extra: ['-key', 'caller', e103.endpoint, '-au', e103.endpoint, '-ap', e103.sipPassword, '-d', '2000'],
+        timeoutMs: 60_000,
+      });
+      const result = await phone.done;
+      if (result.code !== 0) throw new Error(`the phone's call failed (sipp ${result.code}):\n${result.output.slice(-3000)}`);
+      const answered = await uas.done;
+      if (answered.code !== 0) throw new Error(`sipp uas exited ${answered.code}:\n${answered.output.slice(-2000)}`);
+    } finally {
+      uas.kill();
+    }
+    let call: { route: { path: string[]; answeredBy: string | null } | null; disposition: string | null; legs: { endpoint: string }[] } | undefined;
+    await until(async () => {
+      const page = await api<{ items: typeof call[] }>(inject, 'GET', '/api/calls?limit=20');
+      call = page.items.find((c) => c?.legs.some((l) => l.endpoint === `PJSIP/${e103.endpoint}`) && c.disposition !== null);
+      return call !== undefined;
+    }, 30_000, "the phone's call in the history");
+    expect(call!.route?.path[0]).toBe('number 102 → extension 102');
+    expect(call!.route?.answeredBy).toBe('102');
+    expect(call!.disposition).toBe('answered');
+    expect(call!.legs.map((l) => l.endpoint)).toEqual(expect.arrayContaining([`PJSIP/${e103.endpoint}`, 'PJSIP/default-102']));
+  }, timeout);
+
 });

@@ -170,3 +170,28 @@ describe('the caller hanging up in any phase', () => {
     expect(c.phase.phase).toBe('ended');
   });
 });
+
+describe('calls from the tenant\'s own phones', () => {
+  const config = snapshot({
+    numbers: { '+4930100': { type: 'ring-group', id: 'g1' } },
+    extensions: [extension('e1', '101'), extension('e2', '102')],
+    ringGroups: [ringGroup('g1', ['e1', 'e2'], { name: 'Sales', number: '600' })],
+    conferences: [conferenceRoom('r1', { number: '800' })],
+  });
+  const internalCall = (dialed: string, over: Partial<typeof config> = {}) =>
+    startFlow('f', { type: 'started', channelId: 'caller', from: '101', callerName: 'Ann', dialed, internal: true }, context({ ...config, ...over }));
+
+  it('reach extensions, ring groups and conference rooms by internal number', () => {
+    expect(internalCall('102').commands.find((c) => c.type === 'originate')).toMatchObject({ endpoint: 'PJSIP/acme-102' });
+    expect(internalCall('600').state.phase).toMatchObject({ phase: 'ringing', target: { kind: 'ring-group', groupId: 'g1' } });
+    expect(internalCall('800').commands.some((c) => c.type === 'bridge' && c.bridgeId === 'conf:r1')).toBe(true);
+  });
+
+  it('go out through the trunk for an outside number, and end for a number that is nothing', () => {
+    expect(internalCall('+4930999', { outboundEndpoint: 'trunk' }).commands.find((c) => c.type === 'originate')).toMatchObject({ endpoint: 'PJSIP/+4930999@trunk' });
+    expect(internalCall('555').state.phase).toEqual({ phase: 'ended' });
+    // A call from outside cannot dial the tenant's internal numbers.
+    const outside = startFlow('f', { type: 'started', channelId: 'caller', from: '+4917000', callerName: null, dialed: '102' }, context(config));
+    expect(outside.state.phase).toEqual({ phase: 'ended' });
+  });
+});

@@ -4,6 +4,7 @@ import { enter } from './destination.ts';
 import { CAUSE, Tx } from './ids.ts';
 import { onIvr } from './ivr.ts';
 import { onRinging, releaseRinging } from './ring.ts';
+import type { Destination, RoutingSnapshot } from '../objects/model.ts';
 import type { FlowState, Phase } from './state.ts';
 import type { FlowCommand, FlowContext, FlowEvent } from './types.ts';
 import { callerGoneWhileRecording, onVoicemail } from './voicemail.ts';
@@ -20,10 +21,23 @@ export function startFlow(flowId: string, event: Extract<FlowEvent, { type: 'sta
   const call = { flowId, callerChannelId: event.channelId, from: event.from, callerName: event.callerName, dialed: event.dialed };
   const tx = new Tx(call, { seq: 0, hops: 0, answered: false });
   const route = ctx.config.numbers.get(event.dialed);
-  const destination = route?.destination ?? null;
+  const destination = route?.destination ?? (event.internal ? internalDestination(ctx.config, event.dialed) : null);
   tx.step({ kind: 'number', number: event.dialed, destination });
   if (!destination) return tx.result(tx.end(`no route for ${event.dialed}`, CAUSE.unallocated));
   return tx.result(enter(tx, ctx, destination));
+}
+
+/**
+ * Where a tenant's phone calling `dialed` goes when it is none of the tenant's outside numbers: the extension, ring
+ * group or conference room with that internal number (they share one numbering), else an outside number through
+ * the tenant's trunk, else nowhere.
+ */
+export function internalDestination(config: RoutingSnapshot, dialed: string): Destination | null {
+  for (const ext of config.extensions.values()) if (ext.number === dialed) return { type: 'extension', id: ext.id };
+  for (const group of config.ringGroups.values()) if (group.number === dialed) return { type: 'ring-group', id: group.id };
+  for (const room of config.conferences.values()) if (room.number === dialed) return { type: 'conference', id: room.id };
+  if (/^\+?[0-9]{3,15}$/.test(dialed) && config.outboundEndpoint) return { type: 'external', number: dialed };
+  return null;
 }
 
 export function step(state: FlowState, event: FlowEvent, ctx: FlowContext): FlowResult {

@@ -22,7 +22,11 @@ export interface FlowContext {
 
 export type FlowEvent =
   /** The caller's channel entered the engine's Stasis application for `dialed` (the number it called). */
-  | { type: 'started'; channelId: string; from: string | null; callerName: string | null; dialed: string }
+  /**
+   * `internal`: the caller is one of the tenant's own phones, so `dialed` may also be an internal number (an
+   * extension, a ring group, a conference room) or an outside number through the tenant's trunk.
+   */
+  | { type: 'started'; channelId: string; from: string | null; callerName: string | null; dialed: string; internal?: boolean }
   | { type: 'dtmf'; channelId: string; digit: string }
   | { type: 'playback-finished'; playbackId: string }
   | { type: 'timer'; timerId: string }

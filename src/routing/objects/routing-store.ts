@@ -329,6 +329,14 @@ export class RoutingStore {
     return row?.tenant_id ?? null;
   }
 
+  /** The tenant of the enabled extension whose PJSIP endpoint this is, or null. */
+  async tenantOfEndpoint(endpoint: string): Promise<string | null> {
+    const [row] = await guarded('tenantOfEndpoint', () =>
+      this.sql.query<{ tenant_id: string }>('SELECT tenant_id FROM extensions WHERE endpoint = $1 AND enabled', [endpoint]),
+    );
+    return row?.tenant_id ?? null;
+  }
+
   /** Sets where a number the tenant owns goes; null when the tenant does not own it. */
   setNumberRoute(tenantId: string, number: string, destination: Destination | null, record: boolean): Promise<NumberRouteView | null> {
     return this.transaction(async (tx) => {

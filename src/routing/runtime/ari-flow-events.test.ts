@@ -5,8 +5,9 @@ const channel = { id: '1700000000.5', name: 'PJSIP/trunk-00000005', state: 'Ring
 
 describe('ARI events as flow inputs', () => {
   it.each([
-    ['a caller handed over with route', { type: 'StasisStart', args: ['route'], channel }, { kind: 'start', channelId: channel.id, from: '+15550001', callerName: 'Ann', dialed: '5551000' }],
-    ['route naming the number', { type: 'StasisStart', args: ['route', '5552000'], channel }, { kind: 'start', channelId: channel.id, from: '+15550001', callerName: 'Ann', dialed: '5552000' }],
+    ['a caller handed over with route', { type: 'StasisStart', args: ['route'], channel }, { kind: 'start', channelId: channel.id, from: '+15550001', callerName: 'Ann', dialed: '5551000', endpoint: 'trunk' }],
+    ['route naming the number', { type: 'StasisStart', args: ['route', '5552000'], channel }, { kind: 'start', channelId: channel.id, from: '+15550001', callerName: 'Ann', dialed: '5552000', endpoint: 'trunk' }],
+    ['a call from a Local channel (no endpoint)', { type: 'StasisStart', args: ['route'], channel: { ...channel, name: 'Local/5551000@routed-in-00000001;2' } }, { kind: 'start', channelId: channel.id, from: '+15550001', callerName: 'Ann', dialed: '5551000', endpoint: null }],
     ['an originated member answering', { type: 'StasisStart', args: ['member', 'f1'], channel: { ...channel, id: 'f1-c2' } }, { kind: 'channel', channelId: 'f1-c2', event: { type: 'answered', channelId: 'f1-c2' } }],
     ['ringing', { type: 'ChannelStateChange', channel: { ...channel, state: 'Ringing' } }, { kind: 'channel', channelId: channel.id, event: { type: 'ringing', channelId: channel.id } }],
     ['a key', { type: 'ChannelDtmfReceived', digit: '#', channel }, { kind: 'channel', channelId: channel.id, event: { type: 'dtmf', channelId: channel.id, digit: '#' } }],

@@ -9,7 +9,8 @@ export const ROUTE_ARG = 'route';
 export const MEMBER_ARG = 'member';
 
 export type FlowInput =
-  | { kind: 'start'; channelId: string; from: string | null; callerName: string | null; dialed: string }
+  /** `endpoint`: the caller's PJSIP endpoint (a phone of a tenant calls inside it), null for any other channel. */
+  | { kind: 'start'; channelId: string; from: string | null; callerName: string | null; dialed: string; endpoint: string | null }
   | { kind: 'channel'; channelId: string; event: FlowEvent }
   | { kind: 'playback'; playbackId: string; event: FlowEvent }
   | { kind: 'recording'; recordingId: string; event: FlowEvent }
@@ -51,7 +52,7 @@ export function flowInputOf(raw: Json): FlowInput | null {
       // `Stasis(app,route,<number>)` may name the number; else the extension the call was dialled to.
       const dialed = textOf(args[1]) ?? textOf(dialplan.exten);
       if (dialed === null) return null;
-      return { kind: 'start', channelId, from: textOf(caller.number), callerName: textOf(caller.name), dialed };
+      return { kind: 'start', channelId, from: textOf(caller.number), callerName: textOf(caller.name), dialed, endpoint: pjsipEndpointOf(textOf(channel.name)) };
     }
     case 'ChannelStateChange':
       if (channelId === null || channel?.state !== 'Ringing') return null;
@@ -95,4 +96,10 @@ export function flowInputOf(raw: Json): FlowInput | null {
     default:
       return null;
   }
+}
+
+/** `PJSIP/acme-101-0000002a` → `acme-101`: the endpoint of a PJSIP channel (its name without the unique suffix). */
+export function pjsipEndpointOf(channelName: string | null): string | null {
+  const m = channelName === null ? null : /^PJSIP\/(.+)-[0-9a-f]{8}$/.exec(channelName);
+  return m ? m[1]! : null;
 }

@@ -70,7 +70,7 @@ function harness(config: RoutingSnapshot | null): Harness {
     machine: { start: startFlow, step },
     ari,
     routing: {
-      snapshotFor: async (dialed) => (config?.numbers.has(dialed) ? config : null),
+      snapshotFor: async (dialed, endpoint) => (config === null ? null : config.numbers.has(dialed) ? { config, internal: false } : endpoint?.startsWith('acme-') ? { config, internal: true } : null),
       advanceRoundRobin: async (tenantId, groupId, next) => void advanced.push(`${tenantId}/${groupId}=${next}`),
       voicemailLeft: async (message) => void voicemails.push(message),
       callRecorded: async (recording) => void recorded.push(recording),

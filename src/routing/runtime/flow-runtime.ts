@@ -4,7 +4,7 @@ import type { AriBridge, AriChannel, AriEndpoint } from '../../ari/types.ts';
 import type { Presence, Prompt, RoutingSnapshot } from '../objects/model.ts';
 import type { ConferenceJoin, FlowCommand, FlowContext, FlowEvent, RecordPolicy, RoutingStep } from '../flow/types.ts';
 import { conferenceBridgeId } from '../flow/conference.ts';
-import { flowInputOf, MEMBER_ARG, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
+import { flowInputOf, MEMBER_ARG, pjsipEndpointOf, ROUTE_ARG, FLOW_EVENT_TYPES, type FlowInput } from './ari-flow-events.ts';
 import { phonePresence, PhoneStates } from './phone-states.ts';
 import { stepText } from './step-text.ts';
 
@@ -44,8 +44,11 @@ export const CONFERENCE_LEFT = 'A participant has left the conference.';
 
 /** Where routing data comes from and goes to (the routing store). */
 export interface FlowRouting {
-  /** The routing of the tenant that owns `dialed`, or null when no tenant routes it. */
-  snapshotFor(dialed: string): Promise<RoutingSnapshot | null>;
+  /**
+   * The routing a call to `dialed` follows: the tenant's that owns the number, or, for a call from a tenant's
+   * phone (`callerEndpoint`), that tenant's (`internal`); null when no tenant routes it.
+   */
+  snapshotFor(dialed: string, callerEndpoint: string | null): Promise<{ config: RoutingSnapshot; internal: boolean } | null>;
   advanceRoundRobin(tenantId: string, groupId: string, nextIndex: number): Promise<void>;
   voicemailLeft(message: { tenantId: string; boxId: string; recordingId: string; durationS: number; from: string | null; callerChannelId: string }): Promise<void>;
   /** A call recording (record-call) finished: kept with the call. */
@@ -238,7 +241,8 @@ export class FlowRuntime<S> {
         const dialed = args[2] || channel.dialplan.exten;
         if (!dialed) continue;
         restarted++;
-        await this.start({ kind: 'start', channelId: channel.id, from: channel.caller?.number || null, callerName: channel.caller?.name || null, dialed }, `f${channel.id}-r${this.now().toString(36)}`);
+        const endpoint = pjsipEndpointOf(channel.name);
+        await this.start({ kind: 'start', channelId: channel.id, from: channel.caller?.number || null, callerName: channel.caller?.name || null, dialed, endpoint }, `f${channel.id}-r${this.now().toString(36)}`);
       } else if ((args[0] === this.d.app && args[1] === MEMBER_ARG) || /^f.+:c\d+$/.test(channel.id)) {
         released++;
         await this.d.ari.hangup(channel.id, 'normal').catch(() => undefined);
@@ -263,16 +267,17 @@ export class FlowRuntime<S> {
 
   private async start(input: Extract<FlowInput, { kind: 'start' }>, flowId = `f${input.channelId}`): Promise<void> {
     if (this.byKey.has(input.channelId)) return; // a repeated StasisStart
-    const config = await this.d.routing.snapshotFor(input.dialed);
+    const routed = await this.d.routing.snapshotFor(input.dialed, input.endpoint);
     if (this.stopped) return;
-    if (config === null) {
+    if (routed === null) {
       this.d.logger.warn({ server: this.d.server, dialed: input.dialed }, 'a call was handed to routing for a number no tenant routes: hung up');
       await this.d.ari.hangup(input.channelId, 'unallocated').catch(() => undefined);
       return;
     }
     // A flow taken over gets an id of its own: the ids of its playbacks and legs must not meet the earlier flow's.
     const id = flowId;
-    const started = { type: 'started' as const, channelId: input.channelId, from: input.from, callerName: input.callerName, dialed: input.dialed };
+    const { config, internal } = routed;
+    const started = { type: 'started' as const, channelId: input.channelId, from: input.from, callerName: input.callerName, dialed: input.dialed, internal };
     const flow: Flow<S> = {
       id,
       tenantId: config.tenantId,

@@ -72,6 +72,8 @@ export class RoutingService {
   private readonly rests = new Map<string, AriRest>();
   private readonly snapshots: RefreshingCache<string, RoutingSnapshot>;
   private readonly owners: RefreshingCache<string, string | null>;
+  /** The tenant whose extension a PJSIP endpoint is (its calls are internal calls of that tenant). */
+  private readonly phones: RefreshingCache<string, string | null>;
   private readonly speech = new OfflineSpeech();
   private readonly promptDir: string;
   private readonly temporaryPromptDir: boolean;
@@ -87,6 +89,7 @@ export class RoutingService {
     this.routes = promptMediaRoutes(this.audio);
     this.snapshots = new RefreshingCache((tenantId) => d.store.snapshot(tenantId), SNAPSHOT_TTL_MS);
     this.owners = new RefreshingCache((number) => d.store.tenantOfNumber(number), SNAPSHOT_TTL_MS);
+    this.phones = new RefreshingCache((endpoint) => d.store.tenantOfEndpoint(endpoint), SNAPSHOT_TTL_MS);
   }
 
   /** The runtime of one ARI server (made at the first ask). */
@@ -99,7 +102,7 @@ export class RoutingService {
       machine: { start: startFlow, step },
       ari: rest,
       routing: {
-        snapshotFor: (dialed) => this.snapshotFor(dialed),
+        snapshotFor: (dialed, callerEndpoint) => this.snapshotFor(dialed, callerEndpoint),
         advanceRoundRobin: async (tenantId, groupId, nextIndex) => {
           await this.d.store.advanceRoundRobin(tenantId, groupId, nextIndex);
           this.changed(tenantId);
@@ -233,11 +236,18 @@ export class RoutingService {
     if (this.temporaryPromptDir) rmSync(this.promptDir, { recursive: true, force: true });
   }
 
-  private async snapshotFor(dialed: string): Promise<RoutingSnapshot | null> {
-    const tenantId = await this.owners.get(dialed);
-    if (tenantId === null) return null;
-    const snapshot = await this.snapshots.get(tenantId);
-    return snapshot.numbers.get(dialed)?.destination ? snapshot : null;
+  /**
+   * The tenant that owns the number routes the call; failing that, a call from one of a tenant's phones follows
+   * that tenant's routing (its extensions, groups and rooms by internal number, outside numbers by its trunk).
+   */
+  private async snapshotFor(dialed: string, callerEndpoint: string | null): Promise<{ config: RoutingSnapshot; internal: boolean } | null> {
+    const owner = await this.owners.get(dialed);
+    if (owner !== null) {
+      const snapshot = await this.snapshots.get(owner);
+      if (snapshot.numbers.get(dialed)?.destination) return { config: snapshot, internal: false };
+    }
+    const phoneTenant = callerEndpoint === null ? null : await this.phones.get(callerEndpoint);
+    return phoneTenant === null ? null : { config: await this.snapshots.get(phoneTenant), internal: true };
   }
 }
 
