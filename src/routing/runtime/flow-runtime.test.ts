@@ -4,7 +4,7 @@ import { AppError, ERROR_CODES } from '../../errors.ts';
 import { startFlow, step } from '../flow/machine.ts';
 import type { FlowState } from '../flow/state.ts';
 import type { RoutingStep } from '../flow/types.ts';
-import { extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
+import { conferenceRoom, extension, ivrMenu, ringGroup, snapshot, voicemailBox } from '../test-fixtures.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
 import { FlowRuntime, type CallRecording, type FlowAri } from './flow-runtime.ts';
 
@@ -33,6 +33,7 @@ interface Harness {
 function harness(config: RoutingSnapshot | null): Harness {
   const calls: string[] = [];
   const failing = new Set<string>();
+  const bridges = new Set<string>();
   const call = (name: string) => async (): Promise<void> => {
     calls.push(name);
     const failure = [...failing].find((f) => name.startsWith(f));
@@ -44,7 +45,12 @@ function harness(config: RoutingSnapshot | null): Harness {
     play: (id, playbackId, media) => call(`play ${id} ${playbackId} ${media}`)(),
     stopPlayback: (id) => call(`stop-playback ${id}`)(),
     originate: (p) => call(`originate ${p.endpoint} ${p.channelId} ${p.appArgs} originator=${p.originator} timeout=${p.timeoutSeconds}`)(),
-    createBridgeWithId: (id) => call(`bridge ${id}`)(),
+    // As Asterisk does: a bridge id in use is refused with a 409.
+    createBridgeWithId: async (id) => {
+      await call(`bridge ${id}`)();
+      if (bridges.has(id)) throw new AppError(ERROR_CODES.ARI_REQUEST_FAILED, `Bridge with id '${id}' already exists`, { details: { status: 409 } });
+      bridges.add(id);
+    },
     addChannel: (bridgeId, channelId) => call(`add ${bridgeId} ${channelId}`)(),
     record: (id, name) => call(`record ${id} ${name}`)(),
     recordBridge: (bridgeId, name) => call(`record-bridge ${bridgeId} ${name}`)(),
@@ -191,6 +197,21 @@ describe('flow runtime', () => {
     h.runtime.onFrame(frame({ type: 'RecordingFinished', recording: { name: recordingId, duration: 42.4 } }));
     await h.settled();
     expect(h.recorded).toHaveLength(1);
+  });
+
+  it("puts a second caller into the conference bridge the first one made (Asterisk's 409 for the id is no failure)", async () => {
+    const rooms = snapshot({ numbers: { '5557000': { type: 'conference', id: 'k1' } }, conferences: [conferenceRoom('k1', { name: 'Board' })] });
+    const h = harness(rooms);
+    const second = { ...caller, id: '1700000000.9', name: 'PJSIP/trunk-00000009', dialplan: { ...caller.dialplan, exten: '5557000' } };
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { ...caller.dialplan, exten: '5557000' } } }));
+    await h.settled();
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: second }));
+    await h.settled();
+    expect(h.calls.filter((c) => c.startsWith('bridge '))).toEqual(['bridge conf:k1', 'bridge conf:k1']);
+    expect(h.calls).toEqual(expect.arrayContaining([`add conf:k1 ${caller.id}`, `add conf:k1 ${second.id}`]));
+    expect(h.calls.filter((c) => c.startsWith('hangup'))).toEqual([]);
+    expect(h.steps.map((s) => s.text)).toEqual(['number 5557000 → conference Board', 'conference Board: joined', 'number 5557000 → conference Board', 'conference Board: joined']);
+    expect(h.runtime.activeFlows).toBe(2);
   });
 
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {

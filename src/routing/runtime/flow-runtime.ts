@@ -398,7 +398,8 @@ export class FlowRuntime<S> {
         await ari.hangup(command.channelId, HANGUP_REASONS[command.cause] ?? 'normal').catch(ignoreMissing);
         return;
       case 'bridge': {
-        await ari.createBridgeWithId(command.bridgeId, 'mixing', command.conference ? `conference ${command.conference.roomId}` : undefined);
+        // A conference's bridge is made by its first caller; every later one finds it there (409) and joins it.
+        await ari.createBridgeWithId(command.bridgeId, 'mixing', command.conference ? `conference ${command.conference.roomId}` : undefined).catch(ignoreExisting);
         for (const channelId of command.channelIds) await ari.addChannel(command.bridgeId, channelId);
         this.noteBridged(flow, command);
         return;
@@ -517,6 +518,13 @@ export class FlowRuntime<S> {
 function ignoreMissing(error: unknown): void {
   const status = (error as { details?: { status?: number } }).details?.status;
   if (status === 404) return;
+  throw error;
+}
+
+/** Creating what exists already (a conference bridge another caller made) is done. */
+function ignoreExisting(error: unknown): void {
+  const status = (error as { details?: { status?: number } }).details?.status;
+  if (status === 409) return;
   throw error;
 }
 
