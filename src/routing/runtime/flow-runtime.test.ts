@@ -236,6 +236,21 @@ describe('flow runtime', () => {
     expect(h.runtime.commandsFailed).toBe(0);
   });
 
+  it("puts a second caller into the conference bridge the first one made (Asterisk's 409 for the id is no failure)", async () => {
+    const rooms = snapshot({ numbers: { '5557000': { type: 'conference', id: 'k1' } }, conferences: [conferenceRoom('k1', { name: 'Board' })] });
+    const h = harness(rooms);
+    const second = { ...caller, id: '1700000000.9', name: 'PJSIP/trunk-00000009', dialplan: { ...caller.dialplan, exten: '5557000' } };
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { ...caller.dialplan, exten: '5557000' } } }));
+    await h.settled();
+    h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: second }));
+    await h.settled();
+    expect(h.calls.filter((c) => c.startsWith('bridge '))).toEqual(['bridge conf:k1', 'bridge conf:k1']);
+    expect(h.calls).toEqual(expect.arrayContaining([`add conf:k1 ${caller.id}`, `add conf:k1 ${second.id}`]));
+    expect(h.calls.filter((c) => c.startsWith('hangup'))).toEqual([]);
+    expect(h.steps.map((s) => s.text)).toEqual(['number 5557000 → conference Board', 'conference Board: joined', 'number 5557000 → conference Board', 'conference Board: joined']);
+    expect(h.runtime.activeFlows).toBe(2);
+  });
+
   it('hangs up a call for a number no tenant routes, and ignores frames of no flow', async () => {
     const h = harness(config);
     h.runtime.onFrame(frame({ type: 'StasisStart', args: ['route'], channel: { ...caller, dialplan: { exten: '999' } } }));

@@ -26,6 +26,9 @@ export interface AsteriskInstance {
   sipPort: number;
   /** Where the `sipp` endpoint's contact points: a sipp UAS answering calls originated to PJSIP/sipp. */
   sippUasPort: number;
+  /** Two more phones' ports (contacts of default-103 and default-104): sipp UAS runs of the routing tests. */
+  sippUasPort2: number;
+  sippUasPort3: number;
   celPath: string;
   cdrPath: string;
   cli(command: string): Promise<string>;
@@ -98,6 +101,11 @@ function prepareRundir(): string {
 
 export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskInstance> {
   const [httpPort, sipPort, sippUasPort, rtp] = [await freeTcpPort(), await freeUdpPort(), await freeUdpPort(), await freeRtpRange(RTP_PORTS)];
+  // Drawn one after another at random: the same port twice would give two phones one sipp.
+  let sippUasPort2 = await freeUdpPort();
+  while (sippUasPort2 === sippUasPort || sippUasPort2 === sipPort) sippUasPort2 = await freeUdpPort();
+  let sippUasPort3 = await freeUdpPort();
+  while ([sipPort, sippUasPort, sippUasPort2].includes(sippUasPort3)) sippUasPort3 = await freeUdpPort();
   const rundir = prepareRundir();
   const conf = join(rundir, 'etc', 'asterisk.conf');
   renderConfigs(rundir, {
@@ -105,6 +113,8 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     HTTP_PORT: httpPort,
     SIP_PORT: sipPort,
     SIPP_UAS_PORT: sippUasPort,
+    SIPP_UAS_B_PORT: sippUasPort2,
+    SIPP_UAS_C_PORT: sippUasPort3,
     RTP_START: rtp.start,
     RTP_END: rtp.end,
     CHANNELVARS: options.linkedidChannelvar ? 'channelvars = CHANNEL(linkedid)' : '',
@@ -169,6 +179,8 @@ export async function startAsterisk(options: AsteriskOptions): Promise<AsteriskI
     ariPassword: 'test',
     sipPort,
     sippUasPort,
+    sippUasPort2,
+    sippUasPort3,
     celPath: join(rundir, 'log', 'cel-custom', 'cel.jsonl'),
     cdrPath: join(rundir, 'log', 'cdr-custom', 'cdr.jsonl'),
     async cli(command) {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DIR } from './asterisk-instance.ts';
 import { freeUdpPort } from './ports.ts';
@@ -31,6 +32,11 @@ export interface SippOptions {
   calls: number;
   extra?: string[];
   timeoutMs?: number;
+  /**
+   * Resolve only once sipp listens on `port` (a UAS that must be there before Asterisk calls it, with no prompt
+   * to give it time). Read from /proc/net/udp: a probe bind could take the port from sipp as it starts.
+   */
+  awaitListening?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -75,7 +81,33 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
       resolve({ code, output });
     });
   });
+  if (options.awaitListening) {
+    const deadline = Date.now() + 15_000;
+    while (!udpListening(port)) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        kill();
+        throw new Error(`sipp did not listen on 127.0.0.1:${port}: ${output.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   return { done, kill };
+}
+
+/** Whether a socket is bound to UDP `port` on 127.0.0.1 (or any address), by the kernel's table. */
+export function udpListening(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  try {
+    return readFileSync('/proc/net/udp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .some((line) => {
+        const local = line.trim().split(/\s+/)[1] ?? '';
+        return local === `0100007F:${hex}` || local === `00000000:${hex}`;
+      });
+  } catch {
+    return true; // no /proc: do not wait
+  }
 }
 
 /** Runs sipp to the end and fails with its output unless every call passed. */
