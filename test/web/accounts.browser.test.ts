@@ -80,7 +80,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
     await page.waitForSelector('[data-connection="open"]');
     await page.waitForSelector('[data-testid="open-banner"]');
     expect(await page.locator('.login-page').count()).toBe(0);
-    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Routing', 'Users', 'API keys', 'CRM', 'Audit log', 'Tenants']);
+    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Console', 'Health', 'Routing', 'Users', 'API keys', 'CRM', 'Audit log', 'Tenants']);
 
     await page.click('text=Create the first operator account');
     const form = page.locator('form[aria-label="First operator account"]');
@@ -155,7 +155,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
   it('lets the owner create an API key, shown once, and revoke it; the audit log records both', async () => {
     await logIn(page, OWNER);
     expect(await page.locator('[data-testid="account-chip"]').textContent()).toContain('owner · Acme Corp');
-    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Routing', 'Users', 'API keys', 'CRM', 'Audit log']);
+    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Console', 'Health', 'Routing', 'Users', 'API keys', 'CRM', 'Audit log']);
     expect(await page.locator('[data-testid="tenant-switcher"]').count()).toBe(0);
 
     await page.goto(`${engine.baseUrl}/#/keys`);
@@ -240,7 +240,7 @@ describe.skipIf(!HAS_CHROMIUM)(`accounts in the dashboard${CHROMIUM_SKIP_NOTE}`,
 
   it('shows a reporter no management pages, the health summary only and no engine figures; it changes its password', async () => {
     await logIn(page, REPORTER);
-    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Health', 'Routing']);
+    expect(await navLabels(page)).toEqual(['Live', 'History', 'Statistics', 'Console', 'Health', 'Routing']);
 
     await page.goto(`${engine.baseUrl}/#/stats`);
     await page.waitForSelector('[data-testid="call-stats"]');
