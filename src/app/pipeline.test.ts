@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { traceEvents } from '../../test/support/fixtures.ts';
+import { lateChannel, traceEvents } from '../../test/support/fixtures.ts';
 import { directionPolicy } from '../domain/direction.ts';
 import { prepareBatch, type LegRow } from '../store/prepare-batch.ts';
 import { Pipeline } from './pipeline.ts';
@@ -64,22 +64,6 @@ describe('Pipeline call lifecycle', () => {
     return types;
   }
 
-  /** A channel that joins the call after it finished (its linkedid names the call), then ends. */
-  function lateChannel(linkedId: string, type: 'ChannelCreated' | 'ChannelDestroyed'): unknown {
-    const channel = {
-      id: `${linkedId}9`,
-      name: 'PJSIP/late-000000ff',
-      state: 'Down',
-      caller: { name: '', number: '' },
-      connected: { name: '', number: '' },
-      dialplan: { context: 'from-test', exten: '100', priority: 1 },
-      creationtime: '2026-11-21T04:13:00.000+0000',
-      channelvars: { 'CHANNEL(linkedid)': linkedId, 'CHANNEL(uniqueid)': `${linkedId}9` },
-    };
-    return type === 'ChannelCreated'
-      ? { type, timestamp: '2026-11-21T04:13:00.000+0000', channel }
-      : { type, timestamp: '2026-11-21T04:13:01.000+0000', channel, cause: 16, cause_txt: 'Normal Clearing' };
-  }
 
   it('announces a call created once and finished once, whatever the batches', () => {
     for (const every of [1, 4, 1000]) {

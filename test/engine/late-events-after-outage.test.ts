@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpillLog } from '../../src/app/spill-log.ts';
 import { engineOn } from '../support/engine-on-store.ts';
-import { traceEvents } from '../support/fixtures.ts';
+import { lateChannel, traceEvents } from '../support/fixtures.ts';
 import { gatedStore } from '../support/gated-store.ts';
 import { shiftedTrace } from '../support/hostile-events.ts';
 import { openTestStore, storeKinds } from '../support/test-store.ts';
@@ -25,22 +25,6 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function lateChannel(linkedId: string, type: 'ChannelCreated' | 'ChannelDestroyed'): Record<string, unknown> {
-  const channel = {
-    id: `${linkedId}9`,
-    name: 'PJSIP/late-000000ff',
-    state: 'Down',
-    caller: { name: '', number: '' },
-    connected: { name: '', number: '' },
-    dialplan: { context: 'from-test', exten: '100', priority: 1 },
-    creationtime: '2026-11-21T04:13:00.000+0000',
-    channelvars: { 'CHANNEL(linkedid)': linkedId, 'CHANNEL(uniqueid)': `${linkedId}9` },
-  };
-  return type === 'ChannelCreated'
-    ? { type, timestamp: '2026-11-21T04:13:00.000+0000', channel }
-    : { type, timestamp: '2026-11-21T04:13:01.000+0000', channel, cause: 16, cause_txt: 'Normal Clearing' };
-}
 
 describe.each(storeKinds())('a late event of a call that ended as the database stopped (%s)', (kind) => {
   it('joins its call after the outage, however long the outage lasted', async () => {

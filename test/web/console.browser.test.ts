@@ -5,6 +5,7 @@ import { contrastRatio } from './support/contrast.ts';
 import {
   CHROMIUM_SKIP_NOTE,
   HAS_CHROMIUM,
+  apiSession,
   buildDashboard,
   horizontalOverflowPx,
   launchChromium,
@@ -26,24 +27,6 @@ const OWNER = { email: 'owner@acme.test', name: 'Olga Owner', password: 'owner p
 const PHONE = { width: 390, height: 844 };
 const NUMBER = '+4930123456';
 
-async function apiSession(baseUrl: string, who: { email: string; password: string }) {
-  const login = await fetch(`${baseUrl}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: who.email, password: who.password }),
-  });
-  expect(login.status).toBe(200);
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  return async <T>(method: string, path: string, body?: unknown, tenantId?: string): Promise<{ status: number; body: T }> => {
-    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (tenantId) headers['x-tenant-id'] = tenantId;
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-  };
-}
 
 async function logIn(page: Page, baseUrl: string, who: { email: string; password: string }): Promise<void> {
   await page.goto(`${baseUrl}/`);

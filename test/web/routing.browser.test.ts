@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHROMIUM_SKIP_NOTE,
   HAS_CHROMIUM,
+  apiSession,
   buildDashboard,
   horizontalOverflowPx,
   launchChromium,
@@ -22,25 +23,6 @@ const OWNER = { email: 'owner@acme.test', name: 'Olga Owner', password: 'owner p
 const REPORTER = { email: 'rep@acme.test', name: 'Rita Reporter', password: 'reporter password 1' };
 const NUMBER = '+4930123456';
 
-/** A logged-in API client (session cookie and CSRF token), for setting up and for checking what was stored. */
-async function apiSession(baseUrl: string, who: { email: string; password: string }) {
-  const login = await fetch(`${baseUrl}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: who.email, password: who.password }),
-  });
-  expect(login.status).toBe(200);
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  return async <T>(method: string, path: string, body?: unknown, tenantId?: string): Promise<{ status: number; body: T }> => {
-    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (tenantId) headers['x-tenant-id'] = tenantId;
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-  };
-}
 
 /** The browser reports refused requests (401 before a login, the 409s and 422 asked for) on its console; nothing else. */
 function unexpected(errors: string[]): string[] {

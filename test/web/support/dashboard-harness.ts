@@ -171,3 +171,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function horizontalOverflowPx(page: Page): Promise<number> {
   return Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
 }
+
+/** A logged-in API client (session cookie and CSRF token), for setting up and for checking what was stored. */
+export async function apiSession(baseUrl: string, who: { email: string; password: string }) {
+  const login = await fetch(`${baseUrl}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: who.email, password: who.password }),
+  });
+  if (login.status !== 200) throw new Error(`login of ${who.email} answered ${login.status}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  return async <T>(method: string, path: string, body?: unknown, tenantId?: string): Promise<{ status: number; body: T }> => {
+    const headers: Record<string, string> = { cookie, 'x-csrf-token': csrfToken };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (tenantId) headers['x-tenant-id'] = tenantId;
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
