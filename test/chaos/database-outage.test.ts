@@ -62,7 +62,10 @@ describe.skipIf(skipReason !== null)(`chaos: the database goes away during a bur
   // Known defect (issue 17, open): on CI, twice in a row, the call whose end came as the database was stopping
   // (the 10th of the burst) was left "answered" in the database, though Asterisk ended it. It did not happen in
   // 9 local runs (quiet, CPU-loaded, disk-loaded, beside the Asterisk restart tests). Skipped, not weakened,
-  // until it is found; the failure message now says which events were not stored (docs/performance.md).
+  // until it is found; the failure message now says which events were not stored (docs/performance.md). Session 12
+  // fixed a mechanism that gives exactly this symptom (a finished call forgotten by the wall clock during the
+  // outage, then overwritten by a call founded by its late event: test/engine/late-events-after-outage.test.ts);
+  // un-skip once a .ci/run on the CI machine confirms it.
   it.skip('PostgreSQL stopped for 60 s: events are spilled and stored once it is back, every call right [skipped: known defect, issue 17]', async () => {
     await burstThrough(300, async (world) => {
       await world.postgres.stop();
