@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConferenceRoom } from '../objects/model.ts';
+import { ROOM_FULL_PROMPT } from './conference.ts';
 import { TestCall, actionsOf, stepsOf, where } from '../test-call.ts';
 import { conferenceRoom, context, snapshot } from '../test-fixtures.ts';
 
@@ -24,11 +25,11 @@ describe('conference rooms', () => {
     { name: 'right pin', room: pins, script: ['done', '1234#'], results: ['joined'], end: 'in-conference' },
     { name: 'host pin makes a host', room: pins, script: ['done', '9999#'], results: ['joined:host'], end: 'in-conference' },
     { name: 'wrong pin, then the right one typed over the retry prompt', room: pins, script: ['done', '1111#', '1234#'], results: ['wrong-pin', 'joined'], end: 'in-conference' },
-    { name: 'three wrong pins end the call', room: pins, script: ['done', '1#', 'done', '2#', 'done', '3#'], results: ['wrong-pin', 'wrong-pin', 'wrong-pin'], end: 'hangup 16: wrong conference pin' },
+    { name: 'three wrong pins: a goodbye, then the call ends', room: pins, script: ['done', '1#', 'done', '2#', 'done', '3#', 'done'], results: ['wrong-pin', 'wrong-pin', 'wrong-pin'], end: 'hangup 16: wrong conference pin' },
     { name: 'the pin timer ends an entry without #', room: pins, script: ['done', '1234', 'timer'], results: ['joined'], end: 'in-conference' },
     { name: 'only a host pin: anyone else joins as a participant', room: { hostPinHash: 'hash:9999' }, script: ['done', '#'], results: ['joined'], end: 'in-conference' },
-    { name: 'a full room refuses the caller', room: {}, size: 3, script: [], results: ['full'], end: 'hangup 16: conference full' },
-    { name: 'a room that filled while the pin was typed', room: pins, size: 3, script: ['done', '1234#'], results: ['full'], end: 'hangup 16: conference full' },
+    { name: 'a full room says so, then refuses the caller', room: {}, size: 3, script: ['done'], results: ['full'], end: 'hangup 16: conference full' },
+    { name: 'a room that filled while the pin was typed', room: pins, size: 3, script: ['done', '1234#', 'done'], results: ['full'], end: 'hangup 16: conference full' },
   ];
 
   it.each(cases)('$name', ({ room, size, script, results: expected, end }) => {
@@ -63,6 +64,16 @@ describe('conference rooms', () => {
     const c = call({ ...pins, muteOnEntry: true, waitForHost: true, announceJoinLeave: true });
     c.playbackDone();
     expect(c.press(pin)).toContainEqual({ type: 'bridge', bridgeId: 'conf:r1', channelIds: ['caller'], conference: join });
+  });
+
+  it('a full room tells the caller before hanging up; a caller who hangs up first just ends', () => {
+    const c = call({}, 3);
+    expect(actionsOf(c.last)).toEqual(['answer caller', 'play f:p1']);
+    expect(c.last).toContainEqual({ type: 'play', channelId: 'caller', playbackId: 'f:p1', prompt: ROOM_FULL_PROMPT });
+    expect(c.phase).toEqual({ phase: 'farewell', playbackId: 'f:p1', reason: 'conference full', cause: 16 });
+    expect(actionsOf(c.playbackDone())).toEqual(['hangup caller 16', 'done']);
+    const gone = call({}, 3);
+    expect(actionsOf(gone.send({ type: 'hangup', channelId: 'caller', cause: 16 }))).toEqual(['stop-playback f:p1', 'done']);
   });
 
   it('caller leaving the conference ends the flow', () => {

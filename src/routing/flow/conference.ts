@@ -5,13 +5,16 @@ import type { FlowContext, FlowEvent } from './types.ts';
 
 // Conference rooms: a room with a pin (or a host pin) asks for it, '#' ends the entry; the host pin makes the
 // caller a host, the room's pin a participant (a room with only a host pin lets anyone else in as a participant).
-// MAX_PIN_ATTEMPTS wrong entries end the call. All flows in a room join one bridge, `conf:<roomId>`.
+// MAX_PIN_ATTEMPTS wrong entries end the call, as does a full room, each after a last word to the caller (the
+// `farewell` phase). All flows in a room join one bridge, `conf:<roomId>`.
 
 export const MAX_PIN_ATTEMPTS = 3;
 /** Silence after the prompt (or the last key) before the entry counts as given. */
 export const PIN_TIMEOUT_MS = 10_000;
 export const PIN_PROMPT: Prompt = { kind: 'text', text: 'Please enter the conference PIN, then press hash.' };
 export const WRONG_PIN_PROMPT: Prompt = { kind: 'text', text: 'That PIN is not valid. Please try again.' };
+export const NO_MORE_ATTEMPTS_PROMPT: Prompt = { kind: 'text', text: 'That PIN is not valid. Goodbye.' };
+export const ROOM_FULL_PROMPT: Prompt = { kind: 'text', text: 'This conference is full. Please try again later. Goodbye.' };
 
 type PinPhase = Extract<Phase, { phase: 'conference-pin' }>;
 
@@ -45,7 +48,7 @@ function check(tx: Tx, ctx: FlowContext, room: ConferenceRoom, phase: PinPhase):
   if (room.pinHash === null || ctx.checkPin(room.pinHash, pin)) return join(tx, ctx, room, false);
   tx.step({ kind: 'conference', roomId: room.id, name: room.name, result: 'wrong-pin', host: false });
   const attempt = phase.attempt + 1;
-  if (attempt >= MAX_PIN_ATTEMPTS) return tx.end('wrong conference pin', CAUSE.normal);
+  if (attempt >= MAX_PIN_ATTEMPTS) return tx.endAfter(NO_MORE_ATTEMPTS_PROMPT, 'wrong conference pin', CAUSE.normal);
   return { phase: 'conference-pin', roomId: room.id, digits: '', attempt, playbackId: tx.play(WRONG_PIN_PROMPT), timerId: null };
 }
 
@@ -53,7 +56,7 @@ function join(tx: Tx, ctx: FlowContext, room: ConferenceRoom, host: boolean): Ph
   // Counted at the moment of joining: the room may have filled while the caller typed the pin.
   if (ctx.conferenceSize(room.id) >= room.maxParticipants) {
     tx.step({ kind: 'conference', roomId: room.id, name: room.name, result: 'full', host });
-    return tx.end('conference full', CAUSE.normal);
+    return tx.endAfter(ROOM_FULL_PROMPT, 'conference full', CAUSE.normal);
   }
   tx.answer();
   const bridgeId = conferenceBridgeId(room.id);

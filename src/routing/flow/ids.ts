@@ -67,6 +67,11 @@ export class Tx {
   }
 
   /** Ends the call: the hangup step, the caller's hangup, done. */
+  /** Says `prompt` to the caller, then ends the call (when the playback finishes, or fails). */
+  endAfter(prompt: Prompt, reason: string, cause: number): Phase {
+    return { phase: 'farewell', playbackId: this.play(prompt), reason, cause };
+  }
+
   end(reason: string, cause: number): Phase {
     this.step({ kind: 'hangup', reason });
     this.emit({ type: 'hangup', channelId: this.call.callerChannelId, cause }, { type: 'done' });

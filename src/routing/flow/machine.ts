@@ -76,6 +76,8 @@ function onEvent(tx: Tx, ctx: FlowContext, phase: Exclude<Phase, { phase: 'ended
       return phase;
     case 'announcement':
       return onAnnouncement(tx, ctx, phase, event);
+    case 'farewell':
+      return event.type === 'playback-finished' && event.playbackId === phase.playbackId ? tx.end(phase.reason, phase.cause) : phase;
     default: {
       const never: never = phase;
       return never;
@@ -98,6 +100,7 @@ function release(tx: Tx, phase: Exclude<Phase, { phase: 'ended' }>): void {
     case 'ivr-playing':
     case 'voicemail-greeting':
     case 'announcement':
+    case 'farewell':
       tx.emit({ type: 'stop-playback', playbackId: phase.playbackId });
       return;
     case 'ivr-collecting':

@@ -38,6 +38,8 @@ export type Phase =
   | { phase: 'conference-pin'; roomId: string; digits: string; attempt: number; playbackId: string | null; timerId: string | null }
   | { phase: 'in-conference'; roomId: string; bridgeId: string; host: boolean }
   | { phase: 'announcement'; announcementId: string; playbackId: string }
+  /** A last word to the caller ("this conference is full"), then the call ends with `reason` and `cause`. */
+  | { phase: 'farewell'; playbackId: string; reason: string; cause: number }
   | { phase: 'ended' };
 
 export type PhaseName = Phase['phase'];
