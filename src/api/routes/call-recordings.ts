@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, ERROR_CODES } from '../../errors.ts';
-import type { CallRecordingRow, RecordingStore } from '../../routing/recordings/recording-store.ts';
+import { recordingAudioPath, type CallRecordingRow, type RecordingStore } from '../../routing/recordings/recording-store.ts';
 import { actorOf, scopeOf } from '../../tenants/principal.ts';
 import { principalOf } from '../auth.ts';
 import type { Store } from '../../store/types.ts';
@@ -55,7 +55,7 @@ export function callRecordingRoutes(deps: CallRecordingDeps): FastifyPluginAsync
             policy: row.policy,
             startedAt: row.startedAt,
             createdAt: row.createdAt,
-            audioUrl: `/api/recordings/${encodeURIComponent(row.id)}/audio`,
+            audioUrl: recordingAudioPath(row.id),
           })),
         };
       },

@@ -22,6 +22,11 @@ export interface CallRecordingRow {
 
 export type NewCallRecording = Omit<CallRecordingRow, 'createdAt'>;
 
+/** Where the API serves a call recording's audio (GET /api/recordings/:id/audio): in listings and in webhooks. */
+export function recordingAudioPath(id: string): string {
+  return `/api/recordings/${encodeURIComponent(id)}/audio`;
+}
+
 /** A page of a tenant's recordings is at most this long. */
 export const RECORDINGS_PAGE_MAX = 500;
 

@@ -593,19 +593,18 @@ export class FlowRuntime<S> {
   }
 }
 
-/** Creating what is there already (a conference's bridge) is done. */
-function ignoreExisting(error: unknown): void {
-  const status = (error as { details?: { status?: number } }).details?.status;
-  if (status === 409) return;
-  throw error;
+/** A failure handler that takes an ARI answer of `status` as done and rethrows anything else. */
+function ignoring(status: number): (error: unknown) => void {
+  return (error) => {
+    if ((error as { details?: { status?: number } }).details?.status === status) return;
+    throw error;
+  };
 }
 
+/** Creating what is there already (a conference's bridge) is done. */
+const ignoreExisting = ignoring(409);
 /** Stopping or hanging up what is already gone is done. */
-function ignoreMissing(error: unknown): void {
-  const status = (error as { details?: { status?: number } }).details?.status;
-  if (status === 404) return;
-  throw error;
-}
+const ignoreMissing = ignoring(404);
 
 /** The number of the extension an `answered` step names, else null. */
 function answeredNumber(step: RoutingStep, config: RoutingSnapshot): string | null {

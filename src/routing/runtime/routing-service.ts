@@ -12,7 +12,7 @@ import type { FlowState } from '../flow/state.ts';
 import type { RoutingStep } from '../flow/types.ts';
 import type { RoutingSnapshot } from '../objects/model.ts';
 import type { RoutingStore } from '../objects/routing-store.ts';
-import type { RecordingStore } from '../recordings/recording-store.ts';
+import { recordingAudioPath, type RecordingStore } from '../recordings/recording-store.ts';
 import type { MediaEventType } from '../../crm/config.ts';
 import type { RecordingFacts, VoicemailFacts } from '../../crm/plan.ts';
 import type { CallRecord } from '../../domain/call.ts';
@@ -126,7 +126,7 @@ export class RoutingService {
         },
         callRecorded: async (r) => {
           const call = await this.callOf(server, r.callerChannelId);
-          const recording: RecordingFacts = { id: r.recordingId, durationS: r.durationS, policy: r.policy, audioPath: `/api/recordings/${encodeURIComponent(r.recordingId)}/audio` };
+          const recording: RecordingFacts = { id: r.recordingId, durationS: r.durationS, policy: r.policy, audioPath: recordingAudioPath(r.recordingId) };
           await this.d.recordings.transaction(async (tx) => {
             await tx.add({ id: r.recordingId, tenantId: r.tenantId, server, channelId: r.callerChannelId, from: r.from, policy: r.policy, durationS: r.durationS, startedAt: new Date(r.startedAt).toISOString() });
             if (call !== null && this.d.outbox) await insertOutbox(tx.sql, this.d.outbox.planMedia(call, 'call.recorded', { recording }));
